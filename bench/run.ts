@@ -1,0 +1,10 @@
+/** `npm run bench`: every benchmark, one JSON line per figure on stdout, progress on stderr. */
+import { benchKernel } from "./kernel.bench.js";
+
+const suites: Array<[string, () => Promise<Record<string, unknown>[]> | Record<string, unknown>[]]> = [["kernel", benchKernel]];
+const only = process.argv[2];
+for (const [name, run] of suites) {
+  if (only !== undefined && only !== name) continue;
+  process.stderr.write(`bench ${name}…\n`);
+  for (const line of await run()) process.stdout.write(JSON.stringify(line) + "\n");
+}

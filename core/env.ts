@@ -1,0 +1,88 @@
+/**
+ * The seam (DESIGN.md "The seam"): everything core/ needs from the world, and nothing else.
+ * core/ never reads a clock, sets a host timer, draws Math.random or does I/O; it gets an `Env` per
+ * process and talks to other processes only by `send`. sim/ implements these ports in virtual time;
+ * a real-timer implementation must stay possible, so the ports name what core/ needs, not how the
+ * simulator provides it.
+ */
+import type { TraceEvent } from "./trace.js";
+
+/** Where a process can be reached: `kind@node`, e.g. `raylet@w1`, `gcs@s0r1`. */
+export type Address = string & { readonly __brand: "Address" };
+export type TimerId = number & { readonly __brand: "TimerId" };
+export type ExecutionId = number & { readonly __brand: "ExecutionId" };
+
+export function address(kind: string, host: string): Address {
+  return `${kind}@${host}` as Address;
+}
+
+/** Every message names its type; components switch over their own union of messages. */
+export interface Message {
+  readonly type: string;
+}
+
+/** A process lives on one node at one address and reacts to messages. It dies with its node. */
+export interface Process {
+  onMessage(from: Address, message: Message): void;
+}
+
+/** A uniform random stream in [0, 1). Streams are named so consumers never shift each other's draws. */
+export interface Rng {
+  next(): number;
+}
+
+/**
+ * Background work (heartbeats, failure detectors) keeps running but never keeps a run alive on its
+ * own: a run ends when the driver is done and only background events remain.
+ */
+export type Urgency = "work" | "background";
+
+/** Durable storage for GCS flushing and actor checkpoints: it survives node failures, costs time. */
+export interface DurableStorage {
+  write(key: string, value: unknown, sizeBytes: number, done: (ok: boolean) => void): void;
+  read(key: string, done: (found: boolean, value: unknown, sizeBytes: number) => void): void;
+  remove(key: string): void;
+}
+
+/** How an execution ended. Anything but "ok" means the worker (or its GPU) is gone. */
+export type ExecutionOutcome = "ok" | "worker-crashed" | "gpu-failed";
+
+/** A request to occupy a worker's CPU/GPU slot for a while. */
+export interface ExecutionRequest {
+  /** The function or method name: fault filters (`crashWorkers({ task })`) match on it. */
+  readonly name: string;
+  readonly taskId: string;
+  readonly gpuIds: readonly number[];
+  readonly durationUs: number;
+}
+
+/** Carried across a task body's awaits so nested remote/get calls know their parent. */
+export interface TaskContextPort<C> {
+  run<T>(context: C, body: () => T): T;
+  current(): C | undefined;
+}
+
+/** A promise that user code awaits; settling it lets the awaiting code resume at the current time. */
+export interface UserDeferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export interface Env {
+  /** This process's own address and the name of the node it lives on. */
+  readonly self: Address;
+  readonly nodeName: string;
+  nowUs(): number;
+  setTimer(delayUs: number, fire: () => void, urgency?: Urgency): TimerId;
+  cancelTimer(timer: TimerId): void;
+  send(to: Address, message: Message, sizeBytes: number, urgency?: Urgency): void;
+  rng(stream: string): Rng;
+  readonly storage: DurableStorage;
+  /** Occupy a worker slot; `done` fires when the time is up or the worker/GPU dies first. */
+  execute(request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): ExecutionId;
+  cancelExecution(execution: ExecutionId): void;
+  trace(event: TraceEvent): void;
+  userDeferred<T>(label: string): UserDeferred<T>;
+  readonly taskContext: TaskContextPort<unknown>;
+}

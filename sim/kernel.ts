@@ -1,0 +1,209 @@
+/**
+ * The discrete-event kernel (DESIGN.md "Discrete-event kernel"; after SimPy's core.py): integer
+ * microseconds, events ordered by (time, sequence), a run loop that lets promise reactions run
+ * between events so an `async` driver's `await` resumes at the virtual time its value arrived.
+ *
+ * Work versus background: every event is one or the other (its `seq` is odd for work). A run ends
+ * when the driver has settled and no work is pending; background events (heartbeats) never keep it
+ * alive. A driver still waiting when only background events remain for `idleLimitUs` (or none at
+ * all) is deadlocked: the error names every promise it still awaits. Never a hang.
+ */
+import { assert } from "../core/assert.js";
+import type { UserDeferred } from "../core/env.js";
+import { EventQueue, type EventHandler } from "./event-queue.js";
+
+export class DeadlockError extends Error {
+  override name = "DeadlockError";
+  constructor(readonly atUs: number, readonly awaited: readonly string[], why: string) {
+    super(
+      `deadlock at ${(atUs / 1000).toFixed(3)} ms: ${why}; the driver still waits on ` +
+        (awaited.length > 0 ? awaited.slice(0, 20).join(", ") + (awaited.length > 20 ? ", …" : "") : "(nothing registered)"),
+    );
+  }
+}
+
+export interface RunOptions {
+  /** Stop at this virtual time even if work remains (the driver may still be pending). */
+  untilUs?: number;
+  /** How long only background events may run while the driver waits before it is a deadlock. */
+  idleLimitUs?: number;
+}
+
+export interface RunEnd {
+  /** Why the loop stopped. */
+  reason: "driver-done" | "until";
+  atUs: number;
+}
+
+/** Drains every pending promise reaction: Node runs all microtasks before the next macrotask. */
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Kernel {
+  private nowUsValue = 0;
+  private seqCounter = 0;
+  private workPending = 0;
+  private lastWorkUs = 0;
+  private eventsRun = 0;
+  private readonly queue = new EventQueue(4096);
+  private readonly cancelled = new Set<number>();
+  private yieldRequested = false;
+  private readonly awaited = new Map<number, string>();
+  private awaitedCounter = 0;
+  /** Called after every event when set: the simulator's invariant checks (on in tests). */
+  afterEvent: (() => void) | undefined;
+
+  get nowUs(): number {
+    return this.nowUsValue;
+  }
+
+  /** The id of the event being handled (its seq), e.g. to match it against a record. */
+  get currentEventId(): number {
+    return this.currentSeq;
+  }
+  private currentSeq = -1;
+
+  get eventsProcessed(): number {
+    return this.eventsRun;
+  }
+
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /** Schedules `handler.handleEvent(tag, data)` after `delayUs`; returns an id for `cancel`. */
+  schedule(delayUs: number, handler: EventHandler, tag: number, data: unknown, work = true): number {
+    assert(delayUs >= 0, `schedule: negative delay ${delayUs} µs`);
+    assert(Number.isInteger(delayUs), `schedule: delay ${delayUs} µs is not an integer`);
+    const seq = 2 * this.seqCounter++ + (work ? 1 : 0);
+    if (work) this.workPending++;
+    this.queue.push(this.nowUsValue + delayUs, seq, handler, tag, data);
+    return seq;
+  }
+
+  /** Cancels a pending event. The caller guarantees it has not fired (timers track that). */
+  cancel(eventId: number): void {
+    assert(!this.cancelled.has(eventId), `cancel: event ${eventId} cancelled twice`);
+    this.cancelled.add(eventId);
+    if (eventId % 2 === 1) this.workPending--;
+    assert(this.workPending >= 0, "cancel: work count went negative");
+  }
+
+  /** A promise for user code; settling it makes the loop yield so awaiting code resumes now. */
+  userDeferred<T>(label: string): UserDeferred<T> {
+    const key = this.awaitedCounter++;
+    this.awaited.set(key, label);
+    let resolveFn!: (value: T) => void;
+    let rejectFn!: (error: unknown) => void;
+    const promise = new Promise<T>((resolve, reject) => {
+      resolveFn = resolve;
+      rejectFn = reject;
+    });
+    let settled = false;
+    return {
+      promise,
+      resolve: (value: T) => {
+        if (settled) return;
+        settled = true;
+        this.awaited.delete(key);
+        this.yieldRequested = true;
+        resolveFn(value);
+      },
+      reject: (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.awaited.delete(key);
+        this.yieldRequested = true;
+        rejectFn(error);
+      },
+    };
+  }
+
+  /** Labels of user promises not yet settled, oldest first (for deadlock reports). */
+  awaitedLabels(): string[] {
+    return [...this.awaited.values()];
+  }
+
+  /**
+   * Runs until `driver` settles and no work is pending (or until `untilUs`). Rejects with the
+   * driver's error, with an error thrown by an event handler, or with a DeadlockError.
+   */
+  async run<T>(driver: Promise<T> | undefined, options: RunOptions = {}): Promise<{ value: T | undefined; end: RunEnd }> {
+    const untilUs = options.untilUs ?? Number.POSITIVE_INFINITY;
+    const idleLimitUs = options.idleLimitUs ?? 60_000_000;
+    assert(untilUs >= this.nowUsValue, `run: untilUs ${untilUs} is in the past`);
+    let settled = driver === undefined;
+    let failed = false;
+    let value: T | undefined;
+    let error: unknown;
+    driver?.then(
+      (v) => ((settled = true), (value = v)),
+      (e) => ((settled = true), (failed = true), (error = e)),
+    );
+    this.lastWorkUs = this.nowUsValue;
+    await drainMicrotasks();
+    for (;;) {
+      const stop = this.stepUntilYield(() => settled, untilUs, idleLimitUs);
+      if (stop === "yield") {
+        await drainMicrotasks();
+        continue;
+      }
+      if (failed) throw error;
+      return { value, end: { reason: stop, atUs: this.nowUsValue } };
+    }
+  }
+
+  /**
+   * Runs without a driver, synchronously, until no work is pending or `untilUs` (benchmarks and
+   * protocol tests that need no promise reactions between events).
+   */
+  runSync(untilUs = Number.POSITIVE_INFINITY): RunEnd {
+    for (;;) {
+      const stop = this.stepUntilYield(() => true, untilUs, Number.POSITIVE_INFINITY);
+      if (stop !== "yield") return { reason: stop, atUs: this.nowUsValue };
+    }
+  }
+
+  /** The synchronous hot loop: runs events until a user promise settled or the run is over. */
+  private stepUntilYield(settled: () => boolean, untilUs: number, idleLimitUs: number): "yield" | "driver-done" | "until" {
+    const queue = this.queue;
+    for (;;) {
+      if (this.yieldRequested) {
+        this.yieldRequested = false;
+        return "yield";
+      }
+      const done = settled();
+      if (done && this.workPending === 0) return "driver-done";
+      if (queue.size === 0) {
+        if (done) return "driver-done";
+        throw new DeadlockError(this.nowUsValue, this.awaitedLabels(), "no event is left");
+      }
+      const timeUs = queue.peekTimeUs();
+      if (timeUs > untilUs) {
+        this.nowUsValue = untilUs;
+        return "until";
+      }
+      if (!done && this.workPending === 0 && timeUs - this.lastWorkUs > idleLimitUs) {
+        throw new DeadlockError(
+          this.nowUsValue,
+          this.awaitedLabels(),
+          `only background events (heartbeats) ran for ${idleLimitUs / 1000} ms`,
+        );
+      }
+      queue.pop();
+      const seq = queue.poppedSeq;
+      if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
+      assert(timeUs >= this.nowUsValue, "virtual time went backwards");
+      this.nowUsValue = timeUs;
+      if (seq % 2 === 1) {
+        this.workPending--;
+        this.lastWorkUs = timeUs;
+      }
+      this.eventsRun++;
+      this.currentSeq = seq;
+      queue.poppedHandler!.handleEvent(queue.poppedTag, queue.poppedData);
+      if (this.afterEvent !== undefined) this.afterEvent();
+    }
+  }
+}

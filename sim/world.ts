@@ -1,0 +1,337 @@
+/**
+ * The world core/ runs in: hosts (nodes) that hold processes, and an `Env` per process implementing
+ * every port of core/env.ts on the kernel. A node crash is real here: the node's processes and all
+ * their state vanish, their timers and executions never fire, and every message in flight to or
+ * from them is dropped on arrival. Survivors learn of it only through the protocol.
+ *
+ * Invariants: a message is delivered only if its sender and its receiver (the incarnation it was
+ * addressed to) are both still alive; a timer or execution fires only while its process lives.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { assert } from "../core/assert.js";
+import type {
+  Address,
+  DurableStorage,
+  Env,
+  ExecutionId,
+  ExecutionOutcome,
+  ExecutionRequest,
+  Message,
+  Process,
+  Rng,
+  TaskContextPort,
+  TimerId,
+  Urgency,
+  UserDeferred,
+} from "../core/env.js";
+import type { TraceEvent } from "../core/trace.js";
+import type { EventHandler } from "./event-queue.js";
+import { Kernel } from "./kernel.js";
+import { Network, type NetworkOptions } from "./network.js";
+import { RandomStreams, type Seed } from "./random.js";
+import { Recorder } from "./recorder.js";
+
+const TAG_DELIVER = 1;
+const TAG_TIMER = 2;
+const TAG_EXECUTION = 3;
+
+export interface WorldOptions {
+  seed: Seed;
+  network?: Partial<NetworkOptions>;
+  storage?: { latencyUs?: number; bandwidthBytesPerSec?: number };
+  keepEvents?: boolean;
+}
+
+export class NodeState {
+  alive = true;
+  incarnation = 0;
+  readonly processes = new Map<Address, ProcessEntry>();
+  readonly executions = new Map<number, ExecutionRecord>();
+  readonly failedGpus = new Set<number>();
+  constructor(readonly name: string, readonly index: number) {}
+}
+
+interface Envelope {
+  from: ProcessEntry;
+  to: ProcessEntry;
+  message: Message;
+}
+
+interface TimerRecord {
+  id: number;
+  readonly entry: ProcessEntry;
+  readonly fire: () => void;
+}
+
+export interface ExecutionRecord {
+  id: number;
+  readonly entry: ProcessEntry;
+  readonly request: ExecutionRequest;
+  readonly done: (outcome: ExecutionOutcome) => void;
+  readonly startUs: number;
+}
+
+/** A filter that may drop a message on its way (partitions, drop rules); see sim/faults. */
+export type LinkFilter = (fromNode: string, toNode: string, message: Message, to: Address) => boolean;
+
+export class ProcessEntry {
+  alive = true;
+  process: Process | undefined;
+  readonly timers = new Map<number, TimerRecord>();
+  readonly env: Env;
+  constructor(readonly world: World, readonly address: Address, readonly node: NodeState) {
+    this.env = new ProcessEnv(world, this);
+  }
+}
+
+/** The durable store shared by all nodes: a write or read costs latency plus size over bandwidth. */
+class SimStorage {
+  readonly data = new Map<string, { value: unknown; sizeBytes: number }>();
+  bytesWritten = 0;
+  bytesRead = 0;
+  constructor(readonly latencyUs: number, readonly bandwidthBytesPerSec: number) {}
+  costUs(sizeBytes: number): number {
+    return Math.round(this.latencyUs + (sizeBytes * 1e6) / this.bandwidthBytesPerSec);
+  }
+}
+
+class ProcessEnv implements Env {
+  readonly self: Address;
+  readonly nodeName: string;
+  readonly storage: DurableStorage;
+  readonly taskContext: TaskContextPort<unknown>;
+  constructor(private readonly world: World, private readonly entry: ProcessEntry) {
+    this.self = entry.address;
+    this.nodeName = entry.node.name;
+    this.taskContext = world.taskContext;
+    const store = world.storage;
+    this.storage = {
+      write: (key, value, sizeBytes, done) => {
+        this.setTimer(store.costUs(sizeBytes), () => {
+          store.data.set(key, { value, sizeBytes });
+          store.bytesWritten += sizeBytes;
+          done(true);
+        });
+      },
+      read: (key, done) => {
+        const item = store.data.get(key);
+        this.setTimer(store.costUs(item?.sizeBytes ?? 0), () => {
+          const now = store.data.get(key);
+          if (now === undefined) return done(false, undefined, 0);
+          store.bytesRead += now.sizeBytes;
+          done(true, now.value, now.sizeBytes);
+        });
+      },
+      remove: (key) => void store.data.delete(key),
+    };
+  }
+  nowUs(): number {
+    return this.world.kernel.nowUs;
+  }
+  setTimer(delayUs: number, fire: () => void, urgency: Urgency = "work"): TimerId {
+    return this.world.setTimer(this.entry, delayUs, fire, urgency) as TimerId;
+  }
+  cancelTimer(timer: TimerId): void {
+    this.world.cancelTimer(this.entry, timer);
+  }
+  send(to: Address, message: Message, sizeBytes: number, urgency: Urgency = "work"): void {
+    this.world.send(this.entry, to, message, sizeBytes, urgency);
+  }
+  rng(stream: string): Rng {
+    return this.world.random.stream(stream);
+  }
+  execute(request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): ExecutionId {
+    return this.world.execute(this.entry, request, done) as ExecutionId;
+  }
+  cancelExecution(execution: ExecutionId): void {
+    this.world.cancelExecution(this.entry, execution);
+  }
+  trace(event: TraceEvent): void {
+    this.world.recorder.record(this.world.kernel.nowUs, this.nodeName, event);
+  }
+  userDeferred<T>(label: string): UserDeferred<T> {
+    return this.world.kernel.userDeferred<T>(label);
+  }
+}
+
+export class World implements EventHandler {
+  readonly kernel = new Kernel();
+  readonly random: RandomStreams;
+  readonly recorder: Recorder;
+  readonly network: Network;
+  readonly storage: SimStorage;
+  readonly nodes = new Map<string, NodeState>();
+  private readonly processes = new Map<Address, ProcessEntry>();
+  private readonly contextStore = new AsyncLocalStorage<unknown>();
+  readonly taskContext: TaskContextPort<unknown> = {
+    run: (context, body) => this.contextStore.run(context, body),
+    current: () => this.contextStore.getStore(),
+  };
+  readonly linkFilters: LinkFilter[] = [];
+  /** Called when an execution starts, so fault injectors can watch for targets (crashWorkers). */
+  onExecutionStart: ((record: ExecutionRecord) => void) | undefined;
+  messagesSent = 0;
+  messagesDropped = 0;
+  bytesSent = 0;
+
+  constructor(options: WorldOptions) {
+    this.random = new RandomStreams(options.seed);
+    this.recorder = new Recorder({ keepEvents: options.keepEvents ?? true });
+    this.network = new Network(this.kernel, options.network ?? {});
+    this.storage = new SimStorage(options.storage?.latencyUs ?? 1_000, options.storage?.bandwidthBytesPerSec ?? 1e9);
+  }
+
+  /** Adds a node, or brings a dead one back as a fresh incarnation with no processes. */
+  addNode(name: string): NodeState {
+    const existing = this.nodes.get(name);
+    if (existing !== undefined) {
+      assert(!existing.alive, `addNode: node ${name} is already alive`);
+      existing.alive = true;
+      existing.incarnation++;
+      existing.failedGpus.clear();
+      return existing;
+    }
+    const node = new NodeState(name, this.nodes.size);
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  node(name: string): NodeState {
+    const node = this.nodes.get(name);
+    assert(node !== undefined, `unknown node ${name}`);
+    return node;
+  }
+
+  /** Starts a process on a live node; `make` receives the process's own Env. */
+  spawn<P extends Process>(nodeName: string, addr: Address, make: (env: Env) => P): P {
+    const node = this.node(nodeName);
+    assert(node.alive, `spawn ${addr} on dead node ${nodeName}`);
+    assert(!this.processes.has(addr), `spawn: address ${addr} is taken`);
+    const entry = new ProcessEntry(this, addr, node);
+    this.processes.set(addr, entry);
+    node.processes.set(addr, entry);
+    const process = make(entry.env);
+    entry.process = process;
+    return process;
+  }
+
+  isAlive(addr: Address): boolean {
+    return this.processes.get(addr)?.alive === true;
+  }
+
+  /** Kills one process: its state, timers and executions vanish; in-flight messages drop. */
+  killProcess(addr: Address): void {
+    const entry = this.processes.get(addr);
+    if (entry === undefined) return;
+    entry.alive = false;
+    for (const id of entry.timers.keys()) this.kernel.cancel(id);
+    entry.timers.clear();
+    for (const [id, record] of entry.node.executions) {
+      if (record.entry !== entry) continue;
+      this.kernel.cancel(id);
+      entry.node.executions.delete(id);
+    }
+    this.processes.delete(addr);
+    entry.node.processes.delete(addr);
+    entry.process = undefined;
+  }
+
+  /** Crashes a node: every process on it dies; it stays dead until `addNode` revives it. */
+  killNode(name: string): void {
+    const node = this.node(name);
+    if (!node.alive) return;
+    for (const addr of [...node.processes.keys()]) this.killProcess(addr);
+    assert(node.executions.size === 0, `killNode ${name}: executions survived`);
+    this.network.resetNode(name);
+    node.alive = false;
+  }
+
+  setTimer(entry: ProcessEntry, delayUs: number, fire: () => void, urgency: Urgency): number {
+    assert(entry.alive, `setTimer from dead process ${entry.address}`);
+    const record: TimerRecord = { id: -1, entry, fire };
+    record.id = this.kernel.schedule(Math.max(0, Math.round(delayUs)), this, TAG_TIMER, record, urgency === "work");
+    entry.timers.set(record.id, record);
+    return record.id;
+  }
+
+  cancelTimer(entry: ProcessEntry, id: number): void {
+    if (!entry.timers.delete(id)) return;
+    this.kernel.cancel(id);
+  }
+
+  send(from: ProcessEntry, to: Address, message: Message, sizeBytes: number, urgency: Urgency): void {
+    assert(from.alive, `send from dead process ${from.address}`);
+    assert(sizeBytes >= 0, `send: negative size ${sizeBytes}`);
+    this.messagesSent++;
+    this.bytesSent += sizeBytes;
+    const receiver = this.processes.get(to);
+    if (receiver === undefined || !receiver.alive) {
+      this.messagesDropped++;
+      return;
+    }
+    const envelope: Envelope = { from, to: receiver, message };
+    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work");
+  }
+
+  execute(entry: ProcessEntry, request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): number {
+    assert(entry.alive, `execute on dead process ${entry.address}`);
+    assert(request.durationUs >= 0, `execute ${request.name}: negative duration`);
+    for (const g of request.gpuIds) assert(!entry.node.failedGpus.has(g), `execute ${request.name} on failed GPU ${g}`);
+    const record: ExecutionRecord = { id: -1, entry, request, done, startUs: this.kernel.nowUs };
+    record.id = this.kernel.schedule(Math.max(0, Math.round(request.durationUs)), this, TAG_EXECUTION, record, true);
+    entry.node.executions.set(record.id, record);
+    this.onExecutionStart?.(record);
+    return record.id;
+  }
+
+  cancelExecution(entry: ProcessEntry, id: number): void {
+    if (!entry.node.executions.delete(id)) return;
+    this.kernel.cancel(id);
+  }
+
+  /** Ends an execution early because its worker or GPU died; the owning process is told. */
+  failExecution(record: ExecutionRecord, outcome: Exclude<ExecutionOutcome, "ok">): void {
+    const node = record.entry.node;
+    if (!node.executions.delete(record.id)) return;
+    this.kernel.cancel(record.id);
+    record.done(outcome);
+  }
+
+  handleEvent(tag: number, data: unknown): void {
+    switch (tag) {
+      case TAG_DELIVER: {
+        const envelope = data as Envelope;
+        const { from, to, message } = envelope;
+        if (!from.alive || !to.alive) {
+          this.messagesDropped++;
+          return;
+        }
+        for (const filter of this.linkFilters) {
+          if (filter(from.node.name, to.node.name, message, to.address)) {
+            this.messagesDropped++;
+            return;
+          }
+        }
+        to.process!.onMessage(from.address, message);
+        return;
+      }
+      case TAG_TIMER: {
+        const record = data as TimerRecord;
+        const live = record.entry.timers.delete(record.id);
+        assert(live, `timer ${record.id} fired but was not pending`);
+        assert(record.entry.alive, `timer ${record.id} fired for dead process ${record.entry.address}`);
+        record.fire();
+        return;
+      }
+      case TAG_EXECUTION: {
+        const record = data as ExecutionRecord;
+        const live = record.entry.node.executions.delete(record.id);
+        assert(live, `execution ${record.id} finished but was not running`);
+        record.done("ok");
+        return;
+      }
+      default:
+        assert(false, `world: unknown event tag ${tag}`);
+    }
+  }
+}
