@@ -76,8 +76,14 @@ export interface Env {
   nowUs(): number;
   setTimer(delayUs: number, fire: () => void, urgency?: Urgency): TimerId;
   cancelTimer(timer: TimerId): void;
-  send(to: Address, message: Message, sizeBytes: number, urgency?: Urgency): void;
+  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency?: Urgency): void;
+  /** A long-lived named stream (cached: draws continue where they left off). */
   rng(stream: string): Rng;
+  /**
+   * A stream determined by `key` and the seed alone, not kept: e.g. a task's duration draw keyed by
+   * its task id, so a re-execution draws what the original did (common random numbers).
+   */
+  freshRng(key: string): Rng;
   readonly storage: DurableStorage;
   /** Occupy a worker slot; `done` fires when the time is up or the worker/GPU dies first. */
   execute(request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): ExecutionId;

@@ -2,13 +2,13 @@
  * The typed trace: one discriminated union of everything core/ reports (STYLE.md §7). core/ emits
  * payloads through `Env.trace`; the world stamps each with its virtual time and node. The schema
  * below says which fields are strings and which numbers, so the recorder can keep events in columns
- * (at most three of each) instead of one object per event.
+ * (at most four strings and three numbers) instead of one object per event.
  */
 export type TaskCause = "original" | "retry" | "reconstruction" | "replay";
 export type TaskKind = "task" | "actor-creation" | "actor-method";
 
 export type TraceEvent =
-  | { kind: "task.submitted"; taskId: string; name: string; cause: TaskCause; attempt: number }
+  | { kind: "task.submitted"; taskId: string; name: string; cause: TaskCause; taskKind: TaskKind; attempt: number }
   | { kind: "task.scheduled"; taskId: string; name: string; attempt: number }
   | { kind: "task.started"; taskId: string; name: string; gpus: string; attempt: number }
   | { kind: "task.finished"; taskId: string; name: string; attempt: number }
@@ -39,7 +39,7 @@ type FieldsOf<K extends TraceKind> = Exclude<keyof Extract<TraceEvent, { kind: K
 export const TRACE_SCHEMA: {
   readonly [K in TraceKind]: { readonly s: readonly FieldsOf<K>[]; readonly n: readonly FieldsOf<K>[] };
 } = {
-  "task.submitted": { s: ["taskId", "name", "cause"], n: ["attempt"] },
+  "task.submitted": { s: ["taskId", "name", "cause", "taskKind"], n: ["attempt"] },
   "task.scheduled": { s: ["taskId", "name"], n: ["attempt"] },
   "task.started": { s: ["taskId", "name", "gpus"], n: ["attempt"] },
   "task.finished": { s: ["taskId", "name"], n: ["attempt"] },

@@ -8,7 +8,7 @@
  * alive. A driver still waiting when only background events remain for `idleLimitUs` (or none at
  * all) is deadlocked: the error names every promise it still awaits. Never a hang.
  */
-import { assert } from "../core/assert.js";
+import { assert, InvariantViolation } from "../core/assert.js";
 import type { UserDeferred } from "../core/env.js";
 import { EventQueue, type EventHandler } from "./event-queue.js";
 
@@ -33,6 +33,11 @@ export interface RunEnd {
   /** Why the loop stopped. */
   reason: "driver-done" | "until";
   atUs: number;
+}
+
+/** Throws like a failed assert; callers build the message only on failure (hot paths). */
+function fail(message: string): never {
+  throw new InvariantViolation(message);
 }
 
 /** Drains every pending promise reaction: Node runs all microtasks before the next macrotask. */
@@ -74,8 +79,9 @@ export class Kernel {
 
   /** Schedules `handler.handleEvent(tag, data)` after `delayUs`; returns an id for `cancel`. */
   schedule(delayUs: number, handler: EventHandler, tag: number, data: unknown, work = true): number {
-    assert(delayUs >= 0, `schedule: negative delay ${delayUs} µs`);
-    assert(Number.isInteger(delayUs), `schedule: delay ${delayUs} µs is not an integer`);
+    // Messages are built only on failure: a template literal in assert() cost one string per call.
+    if (!(delayUs >= 0)) fail(`schedule: negative delay ${delayUs} µs`);
+    if (!Number.isInteger(delayUs)) fail(`schedule: delay ${delayUs} µs is not an integer`);
     const seq = 2 * this.seqCounter++ + (work ? 1 : 0);
     if (work) this.workPending++;
     this.queue.push(this.nowUsValue + delayUs, seq, handler, tag, data);
@@ -84,9 +90,9 @@ export class Kernel {
 
   /** Cancels a pending event. The caller guarantees it has not fired (timers track that). */
   cancel(eventId: number): void {
-    assert(!this.cancelled.has(eventId), `cancel: event ${eventId} cancelled twice`);
+    if (this.cancelled.has(eventId)) fail(`cancel: event ${eventId} cancelled twice`);
     this.cancelled.add(eventId);
-    if (eventId % 2 === 1) this.workPending--;
+    if ((eventId & 1) === 1) this.workPending--;
     assert(this.workPending >= 0, "cancel: work count went negative");
   }
 
@@ -196,7 +202,7 @@ export class Kernel {
       if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
       assert(timeUs >= this.nowUsValue, "virtual time went backwards");
       this.nowUsValue = timeUs;
-      if (seq % 2 === 1) {
+      if ((seq & 1) === 1) {
         this.workPending--;
         this.lastWorkUs = timeUs;
       }

@@ -33,4 +33,9 @@ export class RandomStreams {
     }
     return rng;
   }
+
+  /** A stream from the seed and `key`, not cached (one per task would otherwise pile up). */
+  fresh(key: string): Rng {
+    return new AleaStream(`${String(this.seed)}/fresh/${key}`);
+  }
 }

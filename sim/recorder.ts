@@ -1,5 +1,5 @@
 /**
- * The recorder: keeps the typed trace in columns (a kind code, time, node and up to three strings
+ * The recorder: keeps the typed trace in columns (a kind code, time, node and up to four strings
  * and three numbers per event, strings interned) rather than one object per event, and folds every
  * event into a running 64-bit FNV-1a hash as it arrives, so `fingerprint()` costs nothing extra and
  * two runs can be compared without keeping either trace. `keepEvents: false` keeps only the hash.
@@ -15,7 +15,7 @@ class Columns {
   kind = new Uint8Array(0);
   tUs = new Float64Array(0);
   node = new Int32Array(0);
-  s = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+  s = [new Int32Array(0), new Int32Array(0), new Int32Array(0), new Int32Array(0)];
   n = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
 
   grow(): void {
@@ -86,9 +86,11 @@ export class Recorder {
     c.kind[i] = code;
     c.tUs[i] = tUs;
     c.node[i] = this.intern(node);
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 4; k++) {
       const sf = schema.s[k];
       c.s[k]![i] = sf === undefined ? ABSENT : this.intern(String(fields[sf]));
+    }
+    for (let k = 0; k < 3; k++) {
       const nf = schema.n[k];
       c.n[k]![i] = nf === undefined ? 0 : Number(fields[nf]);
     }

@@ -34,6 +34,7 @@ import { Recorder } from "./recorder.js";
 const TAG_DELIVER = 1;
 const TAG_TIMER = 2;
 const TAG_EXECUTION = 3;
+const TAG_INJECT = 4;
 
 export interface WorldOptions {
   seed: Seed;
@@ -69,6 +70,8 @@ export interface ExecutionRecord {
   readonly request: ExecutionRequest;
   readonly done: (outcome: ExecutionOutcome) => void;
   readonly startUs: number;
+  /** Started on a failed GPU: it ends at once with "gpu-failed". */
+  readonly failed: boolean;
 }
 
 /** A filter that may drop a message on its way (partitions, drop rules); see sim/faults. */
@@ -134,11 +137,14 @@ class ProcessEnv implements Env {
   cancelTimer(timer: TimerId): void {
     this.world.cancelTimer(this.entry, timer);
   }
-  send(to: Address, message: Message, sizeBytes: number, urgency: Urgency = "work"): void {
+  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency: Urgency = "work"): void {
     this.world.send(this.entry, to, message, sizeBytes, urgency);
   }
   rng(stream: string): Rng {
     return this.world.random.stream(stream);
+  }
+  freshRng(key: string): Rng {
+    return this.world.random.fresh(key);
   }
   execute(request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): ExecutionId {
     return this.world.execute(this.entry, request, done) as ExecutionId;
@@ -273,12 +279,24 @@ export class World implements EventHandler {
     this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work");
   }
 
+  /**
+   * Delivers a message from the node's own hardware or operating system (a GPU error, memory
+   * pressure) to a process, now. Used by fault injection; the sender is `hardware@<node>`.
+   */
+  inject<M extends Message>(to: Address, message: M): void {
+    const receiver = this.processes.get(to);
+    if (receiver === undefined || !receiver.alive) return;
+    this.kernel.schedule(0, this, TAG_INJECT, { to: receiver, message }, true);
+  }
+
   execute(entry: ProcessEntry, request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): number {
     assert(entry.alive, `execute on dead process ${entry.address}`);
     assert(request.durationUs >= 0, `execute ${request.name}: negative duration`);
-    for (const g of request.gpuIds) assert(!entry.node.failedGpus.has(g), `execute ${request.name} on failed GPU ${g}`);
-    const record: ExecutionRecord = { id: -1, entry, request, done, startUs: this.kernel.nowUs };
-    record.id = this.kernel.schedule(Math.max(0, Math.round(request.durationUs)), this, TAG_EXECUTION, record, true);
+    // Launching on a failed GPU fails at once, like a CUDA error at launch: the raylet may not
+    // have heard of the failure yet.
+    const onFailedGpu = request.gpuIds.some((g) => entry.node.failedGpus.has(g));
+    const record: ExecutionRecord = { id: -1, entry, request, done, startUs: this.kernel.nowUs, failed: onFailedGpu };
+    record.id = this.kernel.schedule(onFailedGpu ? 0 : Math.max(0, Math.round(request.durationUs)), this, TAG_EXECUTION, record, true);
     entry.node.executions.set(record.id, record);
     this.onExecutionStart?.(record);
     return record.id;
@@ -287,6 +305,23 @@ export class World implements EventHandler {
   cancelExecution(entry: ProcessEntry, id: number): void {
     if (!entry.node.executions.delete(id)) return;
     this.kernel.cancel(id);
+  }
+
+  /** A GPU fails: what runs on it fails, and the raylet hears of it from the hardware. */
+  failGpu<M extends Message>(nodeName: string, index: number, raylet: Address, notice: M): void {
+    const node = this.node(nodeName);
+    if (!node.alive || node.failedGpus.has(index)) return;
+    node.failedGpus.add(index);
+    this.inject(raylet, notice);
+    for (const record of [...node.executions.values()]) {
+      if (record.request.gpuIds.includes(index)) this.failExecution(record, "gpu-failed");
+    }
+  }
+
+  repairGpu<M extends Message>(nodeName: string, index: number, raylet: Address, notice: M): void {
+    const node = this.node(nodeName);
+    if (!node.alive || !node.failedGpus.delete(index)) return;
+    this.inject(raylet, notice);
   }
 
   /** Ends an execution early because its worker or GPU died; the owning process is told. */
@@ -315,6 +350,11 @@ export class World implements EventHandler {
         to.process!.onMessage(from.address, message);
         return;
       }
+      case TAG_INJECT: {
+        const { to, message } = data as { to: ProcessEntry; message: Message };
+        if (to.alive) to.process!.onMessage(`hardware@${to.node.name}` as Address, message);
+        return;
+      }
       case TAG_TIMER: {
         const record = data as TimerRecord;
         const live = record.entry.timers.delete(record.id);
@@ -327,7 +367,7 @@ export class World implements EventHandler {
         const record = data as ExecutionRecord;
         const live = record.entry.node.executions.delete(record.id);
         assert(live, `execution ${record.id} finished but was not running`);
-        record.done("ok");
+        record.done(record.failed ? "gpu-failed" : "ok");
         return;
       }
       default:

@@ -1,0 +1,363 @@
+/**
+ * The core worker: the library a driver or a task's worker uses to talk to the cluster (Ray's
+ * CoreWorker). It submits tasks to its node's raylet and records them in the GCS task table,
+ * fetches objects through the raylet, and owns what it submits: when an attempt fails in a
+ * retriable way (worker crash, node death found in the task table, retriable user error) it
+ * resubmits while `maxRetries` allows, and otherwise stores the typed error as the value of the
+ * task's returns so every `get` and dependent raises it.
+ */
+import { assert } from "../assert.js";
+import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
+import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
+import { GcsClient } from "../gcs/client.js";
+import type { GcsNotification } from "../gcs/messages.js";
+import type { ActorEntry, NodeRow, TaskRow } from "../gcs/tables.js";
+import { hasRetriesLeft, nextAttempt, type TaskArg, type TaskSpec } from "../task-spec.js";
+import type { TaskCause, TaskKind } from "../trace.js";
+import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
+import { formatResources } from "../resources.js";
+import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectStoreFullError, RayError, TaskUnschedulableError } from "./errors.js";
+import type { FunctionEntry } from "./function-table.js";
+import { isObjectRef } from "./object-ref.js";
+import { isStoredError } from "./stored-error.js";
+import type { TaskContext } from "./task-context.js";
+
+export interface CoreWorkerConfig {
+  readonly nodeName: string;
+  readonly gcsShards: readonly Address[];
+  /** Capacity of the local object store: a put larger than this fails at once. */
+  readonly objectStoreBytes: number;
+  readonly defaultReturnBytes: number;
+}
+
+interface OwnedTask {
+  spec: TaskSpec;
+}
+
+interface Fetch {
+  readonly ids: readonly ObjectId[];
+  readonly values: Map<ObjectId, unknown>;
+  readonly ready: ObjectId[];
+  readonly need: number;
+  readonly deferred: UserDeferred<unknown>;
+  readonly kind: "get" | "wait";
+  readonly blockedTask: TaskId | undefined;
+  timer: TimerId | undefined;
+}
+
+export class CoreWorker implements Process {
+  readonly gcs: GcsClient;
+  private readonly raylet: Address;
+  readonly owned = new Map<TaskId, OwnedTask>();
+  private readonly fetches = new Map<number, Fetch>();
+  private nextFetchId = 0;
+  private readonly actors = new Map<ActorId, ActorEntry>();
+  private readonly callsAwaitingActor = new Map<ActorId, TaskSpec[]>();
+  readonly nodeRows = new Map<string, NodeRow>();
+  tasksSubmitted = 0;
+
+  constructor(readonly env: Env, readonly config: CoreWorkerConfig) {
+    this.raylet = address("raylet", config.nodeName);
+    this.gcs = new GcsClient(env, config.gcsShards);
+    this.gcs.onNotification((n) => this.onNotification(n));
+    this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
+  }
+
+  onMessage(_from: Address, message: Message): void {
+    if (this.gcs.handle(message)) return;
+    const m = message as CoreWorkerMessage;
+    switch (m.type) {
+      case "cw.fetched":
+        return this.fetched(m.reqId, m.objectId, m.value);
+      case "cw.taskPlaced":
+        return;
+      case "cw.taskDone": {
+        const t = this.owned.get(m.taskId);
+        if (t !== undefined && t.spec.attempt === m.attempt) this.owned.delete(m.taskId);
+        return;
+      }
+      case "cw.taskFailed":
+        return this.attemptFailed(m.spec, m.error, m.retriable);
+      case "cw.taskUnschedulable":
+        return this.failForGood(m.spec, new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)));
+      default:
+        assert(false, `core worker: unexpected message ${(message as Message).type}`);
+    }
+  }
+
+  // ---- submission ----
+
+  /** Builds and submits a task; returns its return object ids. */
+  submitTask(ctx: TaskContext, entry: FunctionEntry & { kind: "function" }, args: readonly unknown[]): ObjectId[] {
+    const o = entry.options;
+    const spec = this.makeSpec(ctx, "task", entry.id, o.name, args, o.numReturns, {
+      resources: o.resources,
+      returnBytes: o.returnBytes,
+      maxRetries: o.maxRetries,
+      retryExceptions: o.retryExceptions,
+    });
+    this.submit(spec);
+    return [...spec.returnIds];
+  }
+
+  createActor(ctx: TaskContext, entry: FunctionEntry & { kind: "actor-class" }, args: readonly unknown[]): ActorId {
+    const o = entry.options;
+    const spec = this.makeSpec(ctx, "actor-creation", entry.id, `${o.name}.__init__`, args, 0, {
+      resources: o.resources,
+      returnBytes: 0,
+      maxRetries: o.maxRestarts,
+      retryExceptions: false,
+    });
+    const actorId = actorIdOf(spec.taskId);
+    const withActor: TaskSpec = { ...spec, actorId };
+    this.subscribeActor(actorId);
+    this.submit(withActor);
+    return actorId;
+  }
+
+  submitActorCall(ctx: TaskContext, entry: FunctionEntry & { kind: "actor-class" }, actorId: ActorId, handleId: string, handleSeq: number, method: string, args: readonly unknown[]): ObjectId[] {
+    const mo = entry.options.methods[method];
+    const spec: TaskSpec = {
+      ...this.makeSpec(ctx, "actor-method", entry.id, `${entry.options.name}.${method}`, args, mo?.numReturns ?? 1, {
+        resources: {},
+        returnBytes: mo?.returnBytes ?? this.config.defaultReturnBytes,
+        maxRetries: entry.options.maxTaskRetries,
+        retryExceptions: false,
+      }),
+      actorId,
+      method,
+      handleId,
+      handleSeq,
+    };
+    this.recordSubmission(spec);
+    this.sendActorCall(spec);
+    return [...spec.returnIds];
+  }
+
+  killActor(actorId: ActorId, noRestart: boolean): void {
+    const entry = this.actors.get(actorId);
+    if (entry === undefined || entry.state !== "alive") return;
+    this.env.send(address("raylet", entry.node), { type: "raylet.killActor", actorId, noRestart } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  put(ctx: TaskContext, value: unknown, sizeBytes: number): ObjectId {
+    this.assertAlive(ctx);
+    const id = putObjectId(ctx.taskId, ctx.putCount++);
+    if (sizeBytes > this.config.objectStoreBytes) throw new ObjectStoreFullError(id, sizeBytes, this.config.objectStoreBytes, this.config.nodeName);
+    this.env.send(this.raylet, { type: "raylet.put", objectId: id, value, sizeBytes, fromPut: true } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    return id;
+  }
+
+  private makeSpec(
+    ctx: TaskContext,
+    kind: TaskKind,
+    functionId: string,
+    name: string,
+    args: readonly unknown[],
+    numReturns: number,
+    o: Pick<TaskSpec, "resources" | "returnBytes" | "maxRetries" | "retryExceptions">,
+  ): TaskSpec {
+    this.assertAlive(ctx);
+    const taskId = childTaskId(ctx.taskId, ctx.childCount++);
+    const returnIds: ObjectId[] = [];
+    for (let i = 0; i < numReturns; i++) returnIds.push(returnObjectId(taskId, i));
+    const taskArgs: TaskArg[] = args.map((a) => (isObjectRef(a) ? { ref: a.id } : { value: a }));
+    return {
+      taskId,
+      kind,
+      functionId,
+      name,
+      args: taskArgs,
+      returnIds,
+      resources: o.resources,
+      returnBytes: o.returnBytes,
+      maxRetries: o.maxRetries,
+      retryExceptions: o.retryExceptions,
+      parentTaskId: ctx.taskId,
+      owner: this.env.self,
+      ownerNode: this.config.nodeName,
+      attempt: 0,
+      cause: "original",
+      submitUs: this.env.nowUs(),
+    };
+  }
+
+  private submit(spec: TaskSpec): void {
+    this.recordSubmission(spec);
+    this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  private recordSubmission(spec: TaskSpec): void {
+    this.tasksSubmitted++;
+    this.owned.set(spec.taskId, { spec });
+    this.gcs.call({ op: "task.add", spec });
+    this.traceSubmitted(spec, spec.cause);
+  }
+
+  private traceSubmitted(spec: TaskSpec, cause: TaskCause): void {
+    this.env.trace({ kind: "task.submitted", taskId: spec.taskId, name: spec.name, cause, taskKind: spec.kind, attempt: spec.attempt });
+  }
+
+  /** Resubmits an owned task as its next attempt (a retry). */
+  resubmit(spec: TaskSpec, cause: TaskCause): void {
+    const next = nextAttempt(spec, cause, this.env.nowUs());
+    if (next.kind === "actor-method") {
+      this.recordSubmission(next);
+      this.sendActorCall(next);
+      return;
+    }
+    this.submit(next);
+  }
+
+  private assertAlive(ctx: TaskContext): void {
+    if (ctx.dead) throw new RayError(`task ${ctx.taskId} (attempt ${ctx.attempt}) no longer runs: its worker died or the attempt ended`);
+  }
+
+  // ---- failures ----
+
+  private attemptFailed(spec: TaskSpec, error: RayError, retriable: boolean): void {
+    const t = this.owned.get(spec.taskId);
+    if (t === undefined || t.spec.attempt !== spec.attempt) return; // stale: a newer attempt exists
+    if (spec.kind === "actor-method" && error instanceof ActorDiedError) return this.actorCallFailed(spec, error);
+    if (retriable && hasRetriesLeft(spec)) return this.resubmit(spec, "retry");
+    this.failForGood(spec, error);
+  }
+
+  /** Hook for actor fault tolerance: a call reached a node that no longer hosts its actor. */
+  protected actorCallFailed(spec: TaskSpec, error: RayError): void {
+    this.failForGood(spec, error);
+  }
+
+  /** Stores the error as the value of each return, so gets and dependents raise it. */
+  failForGood(spec: TaskSpec, error: RayError): void {
+    this.owned.delete(spec.taskId);
+    this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
+    if (spec.returnIds.length > 0) this.env.send(this.raylet, { type: "raylet.storeError", objectIds: spec.returnIds, error } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** A node died: every owned task the task table places there is retried or fails. */
+  private nodeDied(node: string): void {
+    for (const { spec } of [...this.owned.values()]) {
+      this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
+        const r = row as TaskRow | undefined;
+        const current = this.owned.get(spec.taskId);
+        if (current === undefined || current.spec.attempt !== spec.attempt) return;
+        if (r === undefined || r.spec.attempt !== spec.attempt) return;
+        if (r.status === "finished" || r.status === "failed") return void this.owned.delete(spec.taskId);
+        if (r.node !== node) return;
+        if (spec.kind === "actor-method") return; // the actor's restart handles its calls
+        if (hasRetriesLeft(spec)) this.resubmit(spec, "retry");
+        else this.failForGood(spec, new NodeDiedError(spec.taskId, spec.name, node, spec.attempt + 1));
+      });
+    }
+  }
+
+  // ---- actors ----
+
+  private subscribeActor(actorId: ActorId): void {
+    this.gcs.call({ op: "actor.subscribe", actorId }, (entry) => {
+      if (entry !== undefined) this.actorUpdated(entry as ActorEntry);
+    });
+  }
+
+  private sendActorCall(spec: TaskSpec): void {
+    const actorId = spec.actorId!;
+    const entry = this.actors.get(actorId);
+    if (entry === undefined && !this.callsAwaitingActor.has(actorId)) this.subscribeActor(actorId);
+    if (entry?.state === "alive") {
+      this.env.send(address("raylet", entry.node), { type: "raylet.actorCall", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+      return;
+    }
+    if (entry?.state === "dead") return this.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
+    let list = this.callsAwaitingActor.get(actorId);
+    if (list === undefined) this.callsAwaitingActor.set(actorId, (list = []));
+    list.push(spec);
+  }
+
+  protected actorUpdated(entry: ActorEntry): void {
+    const known = this.actors.get(entry.actorId);
+    if (known !== undefined && known.restarts > entry.restarts) return;
+    this.actors.set(entry.actorId, entry);
+    if (entry.state !== "alive" && entry.state !== "dead") return;
+    const waiting = this.callsAwaitingActor.get(entry.actorId) ?? [];
+    this.callsAwaitingActor.delete(entry.actorId);
+    for (const spec of waiting) this.sendActorCall(spec);
+  }
+
+  actorEntry(actorId: ActorId): ActorEntry | undefined {
+    return this.actors.get(actorId);
+  }
+
+  // ---- get / wait ----
+
+  get(ctx: TaskContext, ids: readonly ObjectId[], timeoutMs: number | undefined): Promise<unknown[]> {
+    return this.startFetch(ctx, ids, new Set(ids).size, "get", timeoutMs) as Promise<unknown[]>;
+  }
+
+  /** Resolves with the ids ready first (in the order they became ready), up to `numReturns`. */
+  wait(ctx: TaskContext, ids: readonly ObjectId[], numReturns: number, timeoutMs: number | undefined): Promise<ObjectId[]> {
+    return this.startFetch(ctx, ids, numReturns, "wait", timeoutMs) as Promise<ObjectId[]>;
+  }
+
+  private startFetch(ctx: TaskContext, ids: readonly ObjectId[], need: number, kind: "get" | "wait", timeoutMs: number | undefined): Promise<unknown> {
+    this.assertAlive(ctx);
+    const label = `${kind}(${ids.slice(0, 4).join(", ")}${ids.length > 4 ? `, … ${ids.length} objects` : ""}) at ${this.config.nodeName}`;
+    const deferred = this.env.userDeferred<unknown>(label);
+    const reqId = this.nextFetchId++;
+    const inTask = !ctx.isDriver;
+    const fetch: Fetch = { ids, values: new Map(), ready: [], need, deferred, kind, blockedTask: inTask ? ctx.taskId : undefined, timer: undefined };
+    this.fetches.set(reqId, fetch);
+    if (need === 0) {
+      this.completeFetch(reqId, fetch);
+      return deferred.promise;
+    }
+    if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: [...new Set(ids)] } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (timeoutMs !== undefined) {
+      fetch.timer = this.env.setTimer(Math.round(timeoutMs * 1000), () => {
+        fetch.timer = undefined;
+        if (kind === "wait") return this.completeFetch(reqId, fetch);
+        this.endFetch(reqId, fetch);
+        deferred.reject(new GetTimeoutError(ids.filter((id) => !fetch.values.has(id)), timeoutMs));
+      });
+    }
+    return deferred.promise;
+  }
+
+  private fetched(reqId: number, id: ObjectId, value: unknown): void {
+    const fetch = this.fetches.get(reqId);
+    if (fetch === undefined || fetch.values.has(id)) return;
+    fetch.values.set(id, value);
+    fetch.ready.push(id);
+    if (fetch.kind === "get" && isStoredError(value)) {
+      this.endFetch(reqId, fetch);
+      fetch.deferred.reject(value.error);
+      return;
+    }
+    if (fetch.ready.length >= fetch.need) this.completeFetch(reqId, fetch);
+  }
+
+  private completeFetch(reqId: number, fetch: Fetch): void {
+    this.endFetch(reqId, fetch);
+    if (fetch.kind === "get") fetch.deferred.resolve(fetch.ids.map((id) => fetch.values.get(id)));
+    else fetch.deferred.resolve(fetch.ready.slice(0, fetch.need));
+  }
+
+  private endFetch(reqId: number, fetch: Fetch): void {
+    this.fetches.delete(reqId);
+    if (fetch.timer !== undefined) this.env.cancelTimer(fetch.timer);
+    fetch.timer = undefined;
+    if (fetch.ready.length < new Set(fetch.ids).size) this.env.send(this.raylet, { type: "raylet.cancelFetch", reqId } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.unblocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  // ---- notifications ----
+
+  private onNotification(n: GcsNotification): void {
+    if (n.table === "actor") return this.actorUpdated(n.entry);
+    if (n.table !== "node") return;
+    const previous = this.nodeRows.get(n.key);
+    this.nodeRows.set(n.key, n.row);
+    if (n.row.state === "dead" && previous?.state !== "dead") this.nodeDied(n.key);
+  }
+}

@@ -1,0 +1,100 @@
+/** The GCS wire protocol: single-key operations (as on Redis), replies and pub/sub notifications. */
+import type { Address } from "../env.js";
+import type { ActorId, ObjectId, TaskId } from "../ids.js";
+import type { TaskSpec } from "../task-spec.js";
+import type { ActorEntry, Heartbeat, NodeRow, ObjectEntry, TaskRow, TaskStatus } from "./tables.js";
+
+export type GcsTable = "task" | "object" | "node" | "actor" | "function";
+
+export type GcsOp =
+  | { readonly op: "task.add"; readonly spec: TaskSpec }
+  | { readonly op: "task.update"; readonly taskId: TaskId; readonly status: TaskStatus; readonly node: string; readonly attempt: number; readonly actorSeq?: number }
+  | { readonly op: "task.get"; readonly taskId: TaskId }
+  | { readonly op: "object.add"; readonly objectId: ObjectId; readonly node: string; readonly sizeBytes: number; readonly fromPut: boolean }
+  | { readonly op: "object.remove"; readonly objectId: ObjectId; readonly node: string }
+  | { readonly op: "object.get"; readonly objectId: ObjectId }
+  | { readonly op: "object.subscribe"; readonly objectId: ObjectId }
+  | { readonly op: "object.unsubscribe"; readonly objectId: ObjectId }
+  | { readonly op: "node.heartbeat"; readonly heartbeat: Heartbeat }
+  | { readonly op: "node.subscribe"; readonly heartbeats: boolean }
+  | { readonly op: "node.list" }
+  | { readonly op: "actor.put"; readonly entry: ActorEntry }
+  | { readonly op: "actor.get"; readonly actorId: ActorId }
+  | { readonly op: "actor.subscribe"; readonly actorId: ActorId }
+  | { readonly op: "function.register"; readonly functionId: string; readonly name: string };
+
+export type GcsOpName = GcsOp["op"];
+
+/** Which table an op touches and the key that picks its shard. */
+export function tableOf(op: GcsOp): GcsTable {
+  return op.op.slice(0, op.op.indexOf(".")) as GcsTable;
+}
+
+export function keyOf(op: GcsOp): string {
+  switch (op.op) {
+    case "task.add":
+      return op.spec.taskId;
+    case "task.update":
+    case "task.get":
+      return op.taskId;
+    case "object.add":
+    case "object.remove":
+    case "object.get":
+    case "object.subscribe":
+    case "object.unsubscribe":
+      return op.objectId;
+    case "node.heartbeat":
+      return op.heartbeat.node;
+    case "node.subscribe":
+    case "node.list":
+      return "*";
+    case "actor.put":
+      return op.entry.actorId;
+    case "actor.get":
+    case "actor.subscribe":
+      return op.actorId;
+    case "function.register":
+      return op.functionId;
+  }
+}
+
+/** Ops that only read: served by a chain's tail. */
+export function isRead(op: GcsOp): boolean {
+  return op.op.endsWith(".get") || op.op === "node.list";
+}
+
+export type GcsNotification =
+  | { readonly table: "object"; readonly key: string; readonly entry: ObjectEntry | undefined }
+  | { readonly table: "node"; readonly key: string; readonly row: NodeRow }
+  | { readonly table: "actor"; readonly key: string; readonly entry: ActorEntry };
+
+export interface GcsRequestMessage {
+  readonly type: "gcs.request";
+  /** -1: no reply wanted (a fire-and-forget write). */
+  readonly reqId: number;
+  readonly op: GcsOp;
+  readonly client: Address;
+}
+
+export interface GcsReplyMessage {
+  readonly type: "gcs.reply";
+  readonly reqId: number;
+  readonly result: unknown;
+}
+
+export interface GcsNotifyMessage {
+  readonly type: "gcs.notify";
+  readonly notification: GcsNotification;
+}
+
+export type GcsResult<O extends GcsOp["op"]> = O extends "task.get"
+  ? TaskRow | undefined
+  : O extends "object.get" | "object.subscribe"
+    ? ObjectEntry | undefined
+    : O extends "actor.get" | "actor.subscribe"
+      ? ActorEntry | undefined
+      : O extends "node.list" | "node.subscribe"
+        ? NodeRow[]
+        : undefined;
+
+export const GCS_MESSAGE_BYTES = 256;

@@ -1,0 +1,66 @@
+/**
+ * Rows of the GCS tables (Ray paper §4.2.3): object table (locations, size), task table (the
+ * lineage: spec, status, where it ran), function table, actor table and node table (resources,
+ * load, heartbeats).
+ */
+import type { ActorId, ObjectId, TaskId } from "../ids.js";
+import type { ResourceSet } from "../resources.js";
+import type { TaskSpec } from "../task-spec.js";
+
+export type TaskStatus = "submitted" | "scheduled" | "running" | "finished" | "failed" | "lost";
+
+export interface TaskRow {
+  spec: TaskSpec;
+  status: TaskStatus;
+  /** The node it was last scheduled on or ran on. */
+  node: string;
+  /** For actor calls: the position in the actor's execution order (replay order). */
+  actorSeq: number;
+}
+
+export interface ObjectEntry {
+  readonly objectId: ObjectId;
+  locations: string[];
+  sizeBytes: number;
+  /** Made by `put`: not reconstructable. */
+  fromPut: boolean;
+}
+
+export type ActorState = "pending" | "alive" | "restarting" | "dead";
+
+export interface ActorEntry {
+  readonly actorId: ActorId;
+  readonly creationTaskId: TaskId;
+  state: ActorState;
+  node: string;
+  /** How many times it was restarted (its incarnation). */
+  restarts: number;
+  /** Why it is dead, when it is. */
+  deathCause: string;
+}
+
+export interface Heartbeat {
+  readonly node: string;
+  readonly incarnation: number;
+  readonly resourcesTotal: ResourceSet;
+  readonly resourcesAvailable: ResourceSet;
+  readonly queueLength: number;
+  /** Exponentially averaged task execution time, µs. */
+  readonly meanTaskUs: number;
+  readonly objectStoreUsedBytes: number;
+}
+
+export type NodeState = "alive" | "dead";
+
+export interface NodeRow {
+  readonly node: string;
+  incarnation: number;
+  state: NodeState;
+  lastHeartbeatUs: number;
+  heartbeat: Heartbeat;
+}
+
+export interface FunctionRow {
+  readonly functionId: string;
+  readonly name: string;
+}

@@ -1,0 +1,108 @@
+/**
+ * The actors living on one node. An actor holds its resources for its lifetime and runs its method
+ * calls one at a time. Calls from one handle run in the handle's submission order (they carry a
+ * per-handle sequence number; early arrivals wait in a buffer), and each executed call is given the
+ * actor's next execution sequence number in the task table: the order replay follows (Ray paper
+ * §3.2, stateful edges).
+ */
+import { assert } from "../assert.js";
+import type { ActorId, ObjectId } from "../ids.js";
+import { refArgs, type TaskSpec } from "../task-spec.js";
+import type { Allocation } from "./resource-pool.js";
+import type { ObjectManager } from "./object-manager.js";
+
+export interface HostedActor {
+  readonly actorId: ActorId;
+  readonly creation: TaskSpec;
+  readonly instance: Record<string, unknown>;
+  readonly allocation: Allocation;
+  /** Next expected handleSeq per handle. */
+  readonly nextSeq: Map<string, number>;
+  readonly buffered: Map<string, Map<number, TaskSpec>>;
+  /** Calls accepted in order, waiting for their turn (and their arguments). */
+  readonly queue: Array<{ spec: TaskSpec; missing: number; pinned: ObjectId[] }>;
+  running: boolean;
+  /** Calls executed so far: the next call's execution sequence number. */
+  executed: number;
+}
+
+export class ActorHost {
+  readonly actors = new Map<ActorId, HostedActor>();
+
+  constructor(
+    private readonly objects: ObjectManager,
+    private readonly runCall: (actor: HostedActor, spec: TaskSpec, pinned: ObjectId[]) => void,
+  ) {}
+
+  add(actor: HostedActor): void {
+    assert(!this.actors.has(actor.actorId), `actor ${actor.actorId} hosted twice on one node`);
+    this.actors.set(actor.actorId, actor);
+  }
+
+  /** Accepts a call in its handle's order; returns false if the actor is not hosted here. */
+  submit(spec: TaskSpec): boolean {
+    const actor = this.actors.get(spec.actorId!);
+    if (actor === undefined) return false;
+    const handle = spec.handleId!;
+    const expected = actor.nextSeq.get(handle) ?? 0;
+    const seq = spec.handleSeq!;
+    if (seq < expected) return true; // a duplicate of a call already accepted
+    if (seq > expected) {
+      let buf = actor.buffered.get(handle);
+      if (buf === undefined) actor.buffered.set(handle, (buf = new Map()));
+      buf.set(seq, spec);
+      return true;
+    }
+    this.accept(actor, spec);
+    let next = seq + 1;
+    const buf = actor.buffered.get(handle);
+    while (buf?.has(next)) {
+      const s = buf.get(next)!;
+      buf.delete(next);
+      this.accept(actor, s);
+      next++;
+    }
+    return true;
+  }
+
+  /** The running call ended: start the next one whose arguments are local. */
+  callEnded(actor: HostedActor): void {
+    assert(actor.running, `actor ${actor.actorId}: a call ended but none was running`);
+    actor.running = false;
+    this.runNext(actor);
+  }
+
+  remove(actorId: ActorId): HostedActor | undefined {
+    const actor = this.actors.get(actorId);
+    if (actor === undefined) return undefined;
+    this.actors.delete(actorId);
+    for (const call of actor.queue) for (const id of call.pinned) if (this.objects.store.has(id)) this.objects.store.unpin(id);
+    return actor;
+  }
+
+  private accept(actor: HostedActor, spec: TaskSpec): void {
+    actor.nextSeq.set(spec.handleId!, spec.handleSeq! + 1);
+    const args = refArgs(spec);
+    const call = { spec, missing: args.length, pinned: [] as ObjectId[] };
+    actor.queue.push(call);
+    for (const id of args) {
+      this.objects.need(id, () => {
+        if (!this.actors.has(actor.actorId) || !actor.queue.includes(call)) return;
+        this.objects.store.pin(id);
+        call.pinned.push(id);
+        call.missing--;
+        this.runNext(actor);
+      });
+    }
+    this.runNext(actor);
+  }
+
+  private runNext(actor: HostedActor): void {
+    if (actor.running || actor.queue.length === 0) return;
+    const head = actor.queue[0]!;
+    if (head.missing > 0) return;
+    actor.queue.shift();
+    actor.running = true;
+    this.runCall(actor, head.spec, head.pinned);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The local scheduler's queues (Ray paper §4.2.2): tasks waiting for their arguments, then ready
+ * tasks grouped by resource shape (FIFO within a shape, so one big request does not block smaller
+ * ones behind it and dispatch costs O(shapes), not O(queue)). Arguments are pinned the moment they
+ * are local, so an argument cannot be evicted between arrival and dispatch.
+ */
+import { assert } from "../assert.js";
+import type { ObjectId, TaskId } from "../ids.js";
+import { refArgs, type TaskSpec } from "../task-spec.js";
+import type { ObjectManager } from "./object-manager.js";
+import type { Allocation, ResourcePool } from "./resource-pool.js";
+
+export interface QueuedTask {
+  readonly spec: TaskSpec;
+  readonly args: readonly ObjectId[];
+  /** Arguments not yet local. */
+  missing: number;
+  /** Arguments pinned on its behalf (released when it ends or leaves). */
+  readonly pinned: ObjectId[];
+  /** Set when the task left the queue (dispatched, dropped): late arrivals are ignored. */
+  gone: boolean;
+}
+
+export class LocalScheduler {
+  private readonly waiting = new Map<TaskId, QueuedTask>();
+  private readonly readyByShape = new Map<string, QueuedTask[]>();
+  private readyCount = 0;
+
+  constructor(
+    private readonly objects: ObjectManager,
+    private readonly pool: ResourcePool,
+    private readonly start: (task: QueuedTask, allocation: Allocation) => void,
+  ) {}
+
+  get queueLength(): number {
+    return this.waiting.size + this.readyCount;
+  }
+
+  has(taskId: TaskId): boolean {
+    return this.waiting.has(taskId) || [...this.readyByShape.values()].some((q) => q.some((t) => t.spec.taskId === taskId));
+  }
+
+  enqueue(spec: TaskSpec): void {
+    const args = refArgs(spec);
+    const task: QueuedTask = { spec, args, missing: args.length, pinned: [], gone: false };
+    if (task.missing === 0) return this.makeReady(task);
+    this.waiting.set(spec.taskId, task);
+    for (const id of args) this.objects.need(id, () => this.argArrived(task, id));
+  }
+
+  /** Starts every ready task whose resources are free, shape by shape in FIFO order. */
+  dispatch(): void {
+    for (const [shape, queue] of this.readyByShape) {
+      while (queue.length > 0) {
+        const task = queue[0]!;
+        if (!this.argsResident(task)) {
+          queue.shift();
+          this.readyCount--;
+          this.requeue(task);
+          continue;
+        }
+        const allocation = this.pool.allocate(task.spec.resources);
+        if (allocation === undefined) break;
+        queue.shift();
+        this.readyCount--;
+        task.gone = true;
+        this.start(task, allocation);
+      }
+      if (queue.length === 0) this.readyByShape.delete(shape);
+    }
+  }
+
+  /** Removes every queued task (node shutdown); returns them for the caller to report. */
+  drain(): QueuedTask[] {
+    const all = [...this.waiting.values()];
+    for (const q of this.readyByShape.values()) all.push(...q);
+    this.waiting.clear();
+    this.readyByShape.clear();
+    this.readyCount = 0;
+    for (const t of all) this.release(t);
+    return all;
+  }
+
+  /** Unpins a finished or abandoned task's arguments. */
+  release(task: QueuedTask): void {
+    task.gone = true;
+    for (const id of task.pinned) if (this.objects.store.has(id)) this.objects.store.unpin(id);
+    task.pinned.length = 0;
+  }
+
+  /** Tasks waiting on an argument (for lost-object handling and diagnostics). */
+  waitingOn(id: ObjectId): QueuedTask[] {
+    return [...this.waiting.values()].filter((t) => t.args.includes(id) && !this.objects.isLocal(id));
+  }
+
+  /** Drops a queued task (its argument failed for good); the caller reports it. */
+  remove(taskId: TaskId): QueuedTask | undefined {
+    const task = this.waiting.get(taskId);
+    if (task === undefined) return undefined;
+    this.waiting.delete(taskId);
+    this.release(task);
+    return task;
+  }
+
+  private argArrived(task: QueuedTask, id: ObjectId): void {
+    if (task.gone) return;
+    this.objects.store.pin(id);
+    task.pinned.push(id);
+    task.missing--;
+    assert(task.missing >= 0, `task ${task.spec.taskId}: more arguments arrived than it has`);
+    if (task.missing > 0) return;
+    this.waiting.delete(task.spec.taskId);
+    this.makeReady(task);
+    this.dispatch();
+  }
+
+  private makeReady(task: QueuedTask): void {
+    const shape = shapeKey(task.spec);
+    let queue = this.readyByShape.get(shape);
+    if (queue === undefined) this.readyByShape.set(shape, (queue = []));
+    queue.push(task);
+    this.readyCount++;
+  }
+
+  /** An argument vanished after arrival (a forced eviction): wait for it again. */
+  private requeue(task: QueuedTask): void {
+    this.release(task);
+    task.gone = false;
+    task.missing = task.args.length;
+    this.waiting.set(task.spec.taskId, task);
+    for (const id of task.args) this.objects.need(id, () => this.argArrived(task, id));
+  }
+
+  private argsResident(task: QueuedTask): boolean {
+    for (const id of task.args) if (!this.objects.isLocal(id)) return false;
+    return true;
+  }
+}
+
+function shapeKey(spec: TaskSpec): string {
+  let key = "";
+  for (const k in spec.resources) key += `${k}=${spec.resources[k]};`;
+  return key;
+}

@@ -1,0 +1,41 @@
+/** Messages a raylet receives: from core workers, the global scheduler, and other raylets. */
+import type { ActorId, ObjectId, TaskId } from "../ids.js";
+import type { TaskSpec } from "../task-spec.js";
+import type { RayError } from "../api/errors.js";
+
+export type RayletMessage =
+  /** A core worker on this node submits a task (or an actor creation). */
+  | { readonly type: "raylet.submit"; readonly spec: TaskSpec }
+  /** The global scheduler places a task here: keep it. */
+  | { readonly type: "raylet.assign"; readonly spec: TaskSpec }
+  /** A caller sends a method call to the node hosting the actor. */
+  | { readonly type: "raylet.actorCall"; readonly spec: TaskSpec }
+  | { readonly type: "raylet.killActor"; readonly actorId: ActorId; readonly noRestart: boolean }
+  /** Make these objects local and send each to the requester as it arrives. */
+  | { readonly type: "raylet.fetch"; readonly reqId: number; readonly objectIds: readonly ObjectId[] }
+  | { readonly type: "raylet.cancelFetch"; readonly reqId: number }
+  | { readonly type: "raylet.put"; readonly objectId: ObjectId; readonly value: unknown; readonly sizeBytes: number; readonly fromPut: boolean }
+  /** Store an error as the value of these objects (a task that failed for good). */
+  | { readonly type: "raylet.storeError"; readonly objectIds: readonly ObjectId[]; readonly error: RayError }
+  | { readonly type: "raylet.blocked"; readonly taskId: TaskId }
+  | { readonly type: "raylet.unblocked"; readonly taskId: TaskId }
+  /** Object manager: a peer asks for a copy; the answer is a push or a pullFailed. */
+  | { readonly type: "raylet.pull"; readonly objectId: ObjectId; readonly node: string }
+  | { readonly type: "raylet.push"; readonly objectId: ObjectId; readonly value: unknown; readonly sizeBytes: number }
+  | { readonly type: "raylet.pullFailed"; readonly objectId: ObjectId }
+  /** From the node's hardware: a GPU failed or was repaired; memory lost an object. */
+  | { readonly type: "raylet.gpuFailed"; readonly index: number }
+  | { readonly type: "raylet.gpuRepaired"; readonly index: number }
+  | { readonly type: "raylet.objectDropped"; readonly objectId: ObjectId };
+
+/** Messages a core worker (driver or a node's worker library) receives from raylets and schedulers. */
+export type CoreWorkerMessage =
+  | { readonly type: "cw.fetched"; readonly reqId: number; readonly objectId: ObjectId; readonly value: unknown }
+  /** Where the owner's task was handed (the node that will run it), for retries on node death. */
+  | { readonly type: "cw.taskPlaced"; readonly taskId: TaskId; readonly attempt: number; readonly node: string }
+  | { readonly type: "cw.taskDone"; readonly taskId: TaskId; readonly attempt: number }
+  /** The task's attempt failed in a way the owner may retry (worker crash, retriable user error). */
+  | { readonly type: "cw.taskFailed"; readonly spec: TaskSpec; readonly error: RayError; readonly retriable: boolean }
+  | { readonly type: "cw.taskUnschedulable"; readonly spec: TaskSpec };
+
+export const CONTROL_MESSAGE_BYTES = 128;

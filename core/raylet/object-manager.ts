@@ -1,0 +1,166 @@
+/**
+ * The object manager: makes objects local. A need for a missing object subscribes to its entry in
+ * the GCS object table (Ray's "callback on the object table"), pulls a copy from a node that holds
+ * it as soon as one is known, stores it, and announces the new location. Copies are served to
+ * peers from the local store. An entry that exists with no location left means the object was
+ * lost: that is reported to the `onLost` hook (lineage reconstruction), never papered over.
+ */
+import { assert } from "../assert.js";
+import { address, type Env } from "../env.js";
+import type { ObjectId } from "../ids.js";
+import type { GcsClient } from "../gcs/client.js";
+import type { ObjectEntry } from "../gcs/tables.js";
+import { ObjectStore } from "./object-store.js";
+import type { RayletMessage } from "./messages.js";
+
+interface PullState {
+  /** The node a pull request is in flight to, or "" when none is. */
+  pullingFrom: string;
+  /** Nodes that answered pullFailed, skipped until the entry changes. */
+  readonly failed: Set<string>;
+  lastEntry: ObjectEntry | undefined;
+}
+
+export interface ObjectManagerHooks {
+  /** An object needed here has an object-table entry but no live copy anywhere. */
+  onLost(objectId: ObjectId, entry: ObjectEntry): void;
+  /** Objects pushed out by LRU eviction. */
+  onEvicted(objectIds: readonly ObjectId[]): void;
+}
+
+export class ObjectManager {
+  private readonly waiters = new Map<ObjectId, Array<() => void>>();
+  private readonly pulls = new Map<ObjectId, PullState>();
+  transfersIn = 0;
+  bytesIn = 0;
+
+  constructor(
+    private readonly env: Env,
+    private readonly nodeName: string,
+    readonly store: ObjectStore,
+    private readonly gcs: GcsClient,
+    private readonly hooks: ObjectManagerHooks,
+  ) {}
+
+  isLocal(id: ObjectId): boolean {
+    return this.store.has(id);
+  }
+
+  /** Calls `ready` once `id` is in the local store (at once if it already is). */
+  need(id: ObjectId, ready: () => void): void {
+    if (this.store.has(id)) return ready();
+    let list = this.waiters.get(id);
+    if (list === undefined) this.waiters.set(id, (list = []));
+    list.push(ready);
+    if (!this.pulls.has(id)) this.startPull(id);
+  }
+
+  /** Objects still wanted here (for diagnosing a stall). */
+  wanted(): ObjectId[] {
+    return [...this.waiters.keys()];
+  }
+
+  /** Stores an object made or received here and announces it; false if it cannot fit. */
+  addLocal(id: ObjectId, value: unknown, sizeBytes: number, fromPut: boolean): boolean {
+    const outcome = this.store.put(id, value, sizeBytes);
+    if (outcome.evicted.length > 0) this.evicted(outcome.evicted);
+    if (!outcome.stored) return false;
+    this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, sizeBytes, fromPut });
+    this.finishPull(id);
+    const list = this.waiters.get(id);
+    if (list !== undefined) {
+      this.waiters.delete(id);
+      for (const ready of list) if (this.store.has(id)) ready();
+    }
+    return true;
+  }
+
+  /** Drops local copies (eviction or a fault) and tells the object table. */
+  evicted(ids: readonly ObjectId[]): void {
+    for (const id of ids) this.gcs.call({ op: "object.remove", objectId: id, node: this.nodeName });
+    this.hooks.onEvicted(ids);
+  }
+
+  /** An object-table entry arrived (subscription reply or notification). */
+  onEntry(id: ObjectId, entry: ObjectEntry | undefined): void {
+    const pull = this.pulls.get(id);
+    if (pull === undefined) return;
+    if (entry !== undefined && pull.lastEntry !== undefined && entry.locations.join() !== pull.lastEntry.locations.join()) pull.failed.clear();
+    pull.lastEntry = entry;
+    this.tryPull(id, pull);
+  }
+
+  /** A peer asks for a copy. */
+  servePull(objectId: ObjectId, requesterNode: string): void {
+    const to = address("raylet", requesterNode);
+    if (!this.store.has(objectId)) {
+      this.env.send(to, { type: "raylet.pullFailed", objectId } satisfies RayletMessage, 64);
+      return;
+    }
+    const sizeBytes = this.store.sizeOf(objectId);
+    const value = this.store.get(objectId);
+    this.env.send(to, { type: "raylet.push", objectId, value, sizeBytes } satisfies RayletMessage, Math.max(64, sizeBytes));
+    this.env.trace({ kind: "object.transferred", objectId, from: this.nodeName, sizeBytes });
+  }
+
+  onPush(objectId: ObjectId, value: unknown, sizeBytes: number): void {
+    const pull = this.pulls.get(objectId);
+    if (pull !== undefined) pull.pullingFrom = "";
+    if (this.store.has(objectId) || !this.waiters.has(objectId)) return;
+    this.transfersIn++;
+    this.bytesIn += sizeBytes;
+    if (!this.addLocal(objectId, value, sizeBytes, false)) this.hooks.onLost(objectId, { objectId, locations: [], sizeBytes, fromPut: false });
+  }
+
+  onPullFailed(objectId: ObjectId, fromNode: string): void {
+    const pull = this.pulls.get(objectId);
+    if (pull === undefined) return;
+    pull.failed.add(fromNode);
+    pull.pullingFrom = "";
+    this.gcs.call({ op: "object.get", objectId }, (entry) => this.onEntry(objectId, entry as ObjectEntry | undefined));
+  }
+
+  /** A node died: a pull in flight to it will never be answered. */
+  onNodeDead(node: string): void {
+    for (const [id, pull] of this.pulls) {
+      if (pull.pullingFrom !== node) continue;
+      pull.pullingFrom = "";
+      pull.failed.add(node);
+      this.tryPull(id, pull);
+    }
+  }
+
+  /** Gives up waiting for an object (its waiters are told by the caller). */
+  abandon(id: ObjectId): void {
+    this.waiters.delete(id);
+    this.finishPull(id);
+  }
+
+  private startPull(id: ObjectId): void {
+    const pull: PullState = { pullingFrom: "", failed: new Set(), lastEntry: undefined };
+    this.pulls.set(id, pull);
+    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) => this.onEntry(id, entry as ObjectEntry | undefined));
+  }
+
+  private tryPull(id: ObjectId, pull: PullState): void {
+    if (pull.pullingFrom !== "" || this.store.has(id)) return;
+    const entry = pull.lastEntry;
+    if (entry === undefined) return; // not created yet: the subscription will tell us
+    const source = entry.locations.find((n) => n !== this.nodeName && !pull.failed.has(n));
+    if (source !== undefined) {
+      pull.pullingFrom = source;
+      this.env.send(address("raylet", source), { type: "raylet.pull", objectId: id, node: this.nodeName } satisfies RayletMessage, 64);
+      return;
+    }
+    if (entry.locations.length === 0) this.hooks.onLost(id, entry);
+  }
+
+  private finishPull(id: ObjectId): void {
+    if (!this.pulls.delete(id)) return;
+    this.gcs.call({ op: "object.unsubscribe", objectId: id });
+  }
+
+  checkInvariants(): void {
+    for (const id of this.waiters.keys()) assert(!this.store.has(id), `object manager: ${id} is local but still awaited`);
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The raylet: one per node (Ray paper §4.2.2). It owns the node's object store, object manager,
+ * resources and workers, and its local scheduler: a task submitted here stays when the node could
+ * ever run it and the local queue is below `queueThreshold`; otherwise it goes to the global
+ * scheduler. It runs tasks and hosts actors, writes their progress to the GCS task table, stores
+ * their results, and sends heartbeats carrying its load.
+ *
+ * It may lose everything at any moment (its node dies): nothing here is needed for recovery that
+ * the GCS or an owner does not also hold.
+ */
+import { assert } from "../assert.js";
+import { type Address, type Env, type Message, type Process } from "../env.js";
+import type { ActorId, ObjectId, TaskId } from "../ids.js";
+import { ActorDiedError, ObjectStoreFullError, RayError, TaskError, WorkerCrashedError } from "../api/errors.js";
+import type { FunctionTable } from "../api/function-table.js";
+import { StoredError } from "../api/stored-error.js";
+import type { CoreWorker } from "../api/core-worker.js";
+import { GcsClient } from "../gcs/client.js";
+import type { GcsNotification } from "../gcs/messages.js";
+import type { ObjectEntry } from "../gcs/tables.js";
+import { fits, type ResourceSet } from "../resources.js";
+import { hasRetriesLeft, nextAttempt, type TaskSpec } from "../task-spec.js";
+import { ActorHost, type HostedActor } from "./actor-host.js";
+import { LocalScheduler, type QueuedTask } from "./local-scheduler.js";
+import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "./messages.js";
+import { ObjectManager } from "./object-manager.js";
+import { ObjectStore } from "./object-store.js";
+import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
+import { resolveArgs, startAttempt, type AttemptOutcome, type RunningAttempt } from "./task-runner.js";
+import type { ScheduleMessage } from "../scheduler/messages.js";
+
+export interface RayletConfig {
+  readonly nodeName: string;
+  readonly incarnation: number;
+  readonly resources: ResourceSet;
+  readonly gpus: readonly GpuSpec[];
+  readonly objectStoreBytes: number;
+  readonly gcsShards: readonly Address[];
+  readonly globalScheduler: Address;
+  readonly functions: FunctionTable;
+  readonly worker: CoreWorker;
+  readonly heartbeatIntervalUs: number;
+  /** Queue length at which the local scheduler starts forwarding to the global scheduler. */
+  readonly queueThreshold: number;
+  /** Hook for lost objects (lineage reconstruction); the default fails the waiters. */
+  readonly onObjectLost?: (raylet: Raylet, objectId: ObjectId, entry: ObjectEntry) => void;
+}
+
+interface FetchRequest {
+  readonly client: Address;
+  readonly reqId: number;
+  cancelled: boolean;
+}
+
+export class Raylet implements Process {
+  readonly pool: ResourcePool;
+  readonly store: ObjectStore;
+  readonly objects: ObjectManager;
+  readonly scheduler: LocalScheduler;
+  readonly actors: ActorHost;
+  readonly gcs: GcsClient;
+  readonly running = new Map<TaskId, RunningAttempt>();
+  private readonly fetches = new Map<string, FetchRequest>();
+  private meanTaskUs = 0;
+  tasksFinished = 0;
+
+  constructor(readonly env: Env, readonly config: RayletConfig) {
+    this.pool = new ResourcePool(config.resources, config.gpus);
+    this.store = new ObjectStore(config.objectStoreBytes);
+    this.gcs = new GcsClient(env, config.gcsShards);
+    this.gcs.onNotification((n) => this.onNotification(n));
+    this.objects = new ObjectManager(env, config.nodeName, this.store, this.gcs, {
+      onLost: (id, entry) => (config.onObjectLost ?? failWaitersOnLoss)(this, id, entry),
+      onEvicted: (ids) => {
+        for (const id of ids) env.trace({ kind: "object.evicted", objectId: id, sizeBytes: 0 });
+      },
+    });
+    this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
+    this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.runActorCall(actor, spec, pinned));
+    this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
+    this.heartbeat();
+  }
+
+  get nodeName(): string {
+    return this.config.nodeName;
+  }
+
+  onMessage(from: Address, message: Message): void {
+    if (this.gcs.handle(message)) return;
+    const m = message as RayletMessage;
+    switch (m.type) {
+      case "raylet.submit":
+        return this.submitLocal(m.spec);
+      case "raylet.assign":
+        return this.keep(m.spec);
+      case "raylet.actorCall":
+        return this.actorCall(m.spec);
+      case "raylet.killActor":
+        return this.killActor(m.actorId, "killed by ray.kill");
+      case "raylet.fetch":
+        return this.fetch(from, m.reqId, m.objectIds);
+      case "raylet.cancelFetch": {
+        const f = this.fetches.get(`${from}/${m.reqId}`);
+        if (f !== undefined) f.cancelled = true;
+        this.fetches.delete(`${from}/${m.reqId}`);
+        return;
+      }
+      case "raylet.put":
+        if (!this.objects.addLocal(m.objectId, m.value, m.sizeBytes, m.fromPut)) {
+          this.objects.addLocal(m.objectId, new StoredError(new ObjectStoreFullError(m.objectId, m.sizeBytes, this.store.capacityBytes, this.nodeName)), 0, m.fromPut);
+        }
+        return;
+      case "raylet.storeError":
+        for (const id of m.objectIds) this.objects.addLocal(id, new StoredError(m.error), 0, false);
+        return;
+      case "raylet.blocked":
+      case "raylet.unblocked": {
+        const attempt = this.running.get(m.taskId);
+        if (attempt === undefined) return;
+        if (m.type === "raylet.blocked") {
+          this.pool.releaseCpu(attempt.allocation);
+          this.scheduler.dispatch();
+        } else this.pool.reacquireCpu(attempt.allocation);
+        return;
+      }
+      case "raylet.pull":
+        return this.objects.servePull(m.objectId, m.node);
+      case "raylet.push":
+        return this.objects.onPush(m.objectId, m.value, m.sizeBytes);
+      case "raylet.pullFailed":
+        return this.objects.onPullFailed(m.objectId, nodeOfAddress(from));
+      case "raylet.gpuFailed": {
+        this.pool.failGpu(m.index);
+        for (const actor of [...this.actors.actors.values()]) {
+          if (actor.allocation.gpus.some((g) => g.index === m.index)) this.killActor(actor.actorId, `its GPU ${m.index} failed`);
+        }
+        return;
+      }
+      case "raylet.gpuRepaired":
+        this.pool.repairGpu(m.index);
+        this.scheduler.dispatch();
+        return;
+      case "raylet.objectDropped":
+        if (this.store.remove(m.objectId)) this.objects.evicted([m.objectId]);
+        return;
+      default:
+        assert(false, `raylet ${this.nodeName}: unexpected message ${(message as Message).type}`);
+    }
+  }
+
+  /** Bottom-up scheduling: keep the task if this node could run it and is not overloaded. */
+  private submitLocal(spec: TaskSpec): void {
+    const canRunNow = fits(this.pool.available, spec.resources) && this.scheduler.queueLength === 0;
+    if (this.pool.canEverFit(spec.resources) && (canRunNow || this.scheduler.queueLength < this.config.queueThreshold)) return this.keep(spec);
+    const forward: ScheduleMessage = { type: "gs.schedule", spec, fromNode: this.nodeName };
+    this.env.send(this.config.globalScheduler, forward, CONTROL_MESSAGE_BYTES);
+  }
+
+  private keep(spec: TaskSpec): void {
+    if (!this.pool.canEverFit(spec.resources)) {
+      // Placed here by a stale view (a GPU failed since): let the global scheduler place it again.
+      this.env.send(this.config.globalScheduler, { type: "gs.schedule", spec, fromNode: this.nodeName } satisfies ScheduleMessage, CONTROL_MESSAGE_BYTES);
+      return;
+    }
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: this.nodeName, attempt: spec.attempt });
+    this.tellOwner(spec.owner, { type: "cw.taskPlaced", taskId: spec.taskId, attempt: spec.attempt, node: this.nodeName });
+    this.env.trace({ kind: "task.scheduled", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.scheduler.enqueue(spec);
+    this.scheduler.dispatch();
+  }
+
+  private startTask(task: QueuedTask, allocation: Allocation): void {
+    const spec = task.spec;
+    const entry = this.config.functions.get(spec.functionId);
+    const resolved = resolveArgs(spec, this.store);
+    if ("error" in resolved) {
+      this.pool.release(allocation);
+      this.scheduler.release(task);
+      this.env.trace({ kind: "task.started", taskId: spec.taskId, name: spec.name, gpus: "", attempt: spec.attempt });
+      this.finishFailed(spec, resolved.error);
+      return;
+    }
+    const isActor = entry.kind === "actor-class";
+    const attempt = startAttempt({
+      env: this.env,
+      spec,
+      allocation,
+      pool: this.pool,
+      worker: this.config.worker,
+      nodeName: this.nodeName,
+      durationModel: entry.options.durationMs,
+      args: resolved.values,
+      body: isActor ? (args) => new entry.cls(...(args as never[])) : (args) => entry.fn(...(args as never[])),
+      done: (a, outcome) => this.taskEnded(a, outcome, task),
+    });
+    this.running.set(spec.taskId, attempt);
+  }
+
+  private taskEnded(attempt: RunningAttempt, outcome: AttemptOutcome, task: QueuedTask): void {
+    const spec = attempt.spec;
+    this.running.delete(spec.taskId);
+    this.scheduler.release(task);
+    this.meanTaskUs = this.meanTaskUs === 0 ? this.env.nowUs() - attempt.startUs : 0.9 * this.meanTaskUs + 0.1 * (this.env.nowUs() - attempt.startUs);
+    if (spec.kind === "actor-creation" && outcome.kind === "ok") {
+      this.actorCreated(spec, outcome.value as Record<string, unknown>, attempt.allocation);
+    } else {
+      this.pool.release(attempt.allocation);
+      this.reportOutcome(spec, outcome);
+    }
+    this.scheduler.dispatch();
+  }
+
+  /** Stores results or errors and tells the task table and the owner. */
+  reportOutcome(spec: TaskSpec, outcome: AttemptOutcome): void {
+    switch (outcome.kind) {
+      case "ok":
+        return this.finishOk(spec, outcome.value);
+      case "error": {
+        if (retriesUserError(spec, outcome.userError)) {
+          this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: "user-error-retry", attempt: spec.attempt });
+          this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error: outcome.error, retriable: true });
+          return;
+        }
+        return this.finishFailed(spec, outcome.error);
+      }
+      case "crashed": {
+        this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: outcome.how, attempt: spec.attempt });
+        const error = new WorkerCrashedError(spec.taskId, spec.name, spec.attempt + 1);
+        this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error, retriable: true });
+        return;
+      }
+    }
+  }
+
+  private finishOk(spec: TaskSpec, value: unknown): void {
+    const n = spec.returnIds.length;
+    let values: unknown[];
+    if (n <= 1) values = [value];
+    else if (Array.isArray(value) && value.length === n) values = value;
+    else return this.finishFailed(spec, new TaskError(spec.taskId, spec.name, new RayError(`declared numReturns: ${n} but returned ${Array.isArray(value) ? `${value.length} values` : "a non-array"}`)));
+    for (let i = 0; i < n; i++) {
+      const id = spec.returnIds[i]!;
+      if (!this.objects.addLocal(id, values[i], spec.returnBytes, false)) {
+        const full = new ObjectStoreFullError(id, spec.returnBytes, this.store.capacityBytes, this.nodeName);
+        this.objects.addLocal(id, new StoredError(full), 0, false);
+      }
+      this.env.trace({ kind: "object.created", objectId: id, sizeBytes: spec.returnBytes });
+    }
+    this.tasksFinished++;
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "finished", node: this.nodeName, attempt: spec.attempt });
+    this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+  }
+
+  /** The task failed for good: its error becomes the value of each of its returns. */
+  finishFailed(spec: TaskSpec, error: RayError): void {
+    for (const id of spec.returnIds) this.objects.addLocal(id, new StoredError(error), 0, false);
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "failed", node: this.nodeName, attempt: spec.attempt });
+    this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
+    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+    if (spec.kind === "actor-creation") this.publishActorDead(spec, error.message);
+  }
+
+  // ---- actors ----
+
+  private actorCreated(spec: TaskSpec, instance: Record<string, unknown>, allocation: Allocation): void {
+    const actorId = spec.actorId!;
+    this.actors.add({ actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [], running: false, executed: 0 });
+    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "alive", node: this.nodeName, restarts: spec.attempt, deathCause: "" } });
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "finished", node: this.nodeName, attempt: spec.attempt });
+    this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+  }
+
+  private publishActorDead(spec: TaskSpec, cause: string): void {
+    const actorId = spec.actorId!;
+    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "dead", node: this.nodeName, restarts: spec.attempt, deathCause: cause } });
+  }
+
+  private actorCall(spec: TaskSpec): void {
+    if (this.actors.submit(spec)) return;
+    // Not here (it died, or moved): the caller re-resolves the actor and resends if allowed.
+    this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`), retriable: true });
+  }
+
+  private runActorCall(actor: HostedActor, spec: TaskSpec, pinned: ObjectId[]): void {
+    const entry = this.config.functions.get(spec.functionId);
+    assert(entry.kind === "actor-class", `actor call ${spec.taskId} names a plain function`);
+    const actorSeq = actor.executed++;
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "running", node: this.nodeName, attempt: spec.attempt, actorSeq });
+    const release = () => {
+      for (const id of pinned) if (this.store.has(id)) this.store.unpin(id);
+    };
+    const resolved = resolveArgs(spec, this.store);
+    if ("error" in resolved) {
+      release();
+      this.env.trace({ kind: "task.started", taskId: spec.taskId, name: spec.name, gpus: "", attempt: spec.attempt });
+      this.finishFailed(spec, resolved.error);
+      this.actors.callEnded(actor);
+      return;
+    }
+    const method = spec.method!;
+    const attempt = startAttempt({
+      env: this.env,
+      spec,
+      allocation: actor.allocation,
+      pool: this.pool,
+      worker: this.config.worker,
+      nodeName: this.nodeName,
+      durationModel: entry.options.methods[method]?.durationMs ?? 0,
+      args: resolved.values,
+      body: (args) => {
+        const fn = actor.instance[method];
+        if (typeof fn !== "function") throw new TypeError(`${entry.options.name} has no method ${method}`);
+        return (fn as (...a: unknown[]) => unknown).apply(actor.instance, args as unknown[]);
+      },
+      done: (a, outcome) => {
+        this.running.delete(spec.taskId);
+        release();
+        if (outcome.kind === "crashed") return this.actorWorkerDied(actor, a, outcome.how);
+        this.reportOutcome(spec, outcome);
+        if (this.actors.actors.get(actor.actorId) === actor) this.actors.callEnded(actor);
+      },
+    });
+    this.running.set(spec.taskId, attempt);
+  }
+
+  /** The actor's worker (or GPU) died: the actor dies with it on this node. */
+  private actorWorkerDied(actor: HostedActor, attempt: RunningAttempt, how: string): void {
+    this.env.trace({ kind: "task.failed", taskId: attempt.spec.taskId, name: attempt.spec.name, reason: how, attempt: attempt.spec.attempt });
+    this.killActor(actor.actorId, `its worker died (${how})`, attempt.spec);
+  }
+
+  /** Removes an actor from this node, failing its queued calls back to their owners. */
+  killActor(actorId: ActorId, cause: string, interrupted?: TaskSpec): void {
+    const actor = this.actors.remove(actorId);
+    if (actor === undefined) return;
+    for (const [taskId, a] of this.running) {
+      if (a.spec.actorId !== actorId) continue;
+      a.context.dead = true;
+      if (a.executionId !== undefined) this.env.cancelExecution(a.executionId);
+      this.running.delete(taskId);
+    }
+    this.pool.release(actor.allocation);
+    const error = new ActorDiedError(actorId, cause);
+    const failed = interrupted === undefined ? [] : [interrupted];
+    for (const call of actor.queue) failed.push(call.spec);
+    for (const spec of failed) this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error, retriable: true });
+    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: actor.creation.taskId, state: "dead", node: this.nodeName, restarts: actor.creation.attempt, deathCause: cause } });
+    this.scheduler.dispatch();
+  }
+
+  // ---- objects for core workers ----
+
+  private fetch(client: Address, reqId: number, ids: readonly ObjectId[]): void {
+    const request: FetchRequest = { client, reqId, cancelled: false };
+    this.fetches.set(`${client}/${reqId}`, request);
+    let left = ids.length;
+    for (const id of ids) {
+      this.objects.need(id, () => {
+        if (request.cancelled) return;
+        const value = this.store.get(id);
+        this.env.send(client, { type: "cw.fetched", reqId, objectId: id, value } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
+        if (--left === 0) this.fetches.delete(`${client}/${reqId}`);
+      });
+    }
+  }
+
+  // ---- GCS notifications and heartbeats ----
+
+  private onNotification(n: GcsNotification): void {
+    if (n.table === "object") return this.objects.onEntry(n.key as ObjectId, n.entry);
+    if (n.table === "node" && n.row.state === "dead") this.objects.onNodeDead(n.key);
+  }
+
+  private heartbeat(): void {
+    this.gcs.call({
+      op: "node.heartbeat",
+      heartbeat: {
+        node: this.nodeName,
+        incarnation: this.config.incarnation,
+        resourcesTotal: { ...this.pool.total },
+        resourcesAvailable: { ...this.pool.available },
+        queueLength: this.scheduler.queueLength,
+        meanTaskUs: this.meanTaskUs,
+        objectStoreUsedBytes: this.store.usedBytes,
+      },
+    });
+    this.env.setTimer(this.config.heartbeatIntervalUs, () => this.heartbeat(), "background");
+  }
+
+  tellOwner(owner: Address, message: CoreWorkerMessage): void {
+    this.env.send(owner, message, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** Resubmits a task from here (reconstruction triggered on this node). */
+  resubmit(spec: TaskSpec): void {
+    this.submitLocal(nextAttempt(spec, "reconstruction", this.env.nowUs()));
+  }
+
+  checkInvariants(): void {
+    this.pool.checkInvariants();
+    this.store.checkInvariants();
+    this.objects.checkInvariants();
+  }
+}
+
+function nodeOfAddress(a: Address): string {
+  return a.slice(a.indexOf("@") + 1);
+}
+
+function retriesUserError(spec: TaskSpec, userError: unknown): boolean {
+  if (!hasRetriesLeft(spec)) return false;
+  const r = spec.retryExceptions;
+  return r === true || (Array.isArray(r) && r.some((c) => userError instanceof c));
+}
+
+/** Without reconstruction, an object with no copy left fails whoever waits for it. */
+function failWaitersOnLoss(raylet: Raylet, objectId: ObjectId, entry: ObjectEntry): void {
+  void entry;
+  void raylet;
+  void objectId;
+}
+

@@ -1,0 +1,137 @@
+/**
+ * Runs one task attempt in a worker slot: resolves argument values from the local store, draws its
+ * duration, calls the user's code inside a task context (so nested calls know their parent), and
+ * occupies the slot through the Env's execution port. The attempt ends when both the slot time is
+ * up and the body has settled (a body blocked in `get` keeps it running), or at once when the
+ * worker or its GPU dies.
+ */
+import type { Env, ExecutionId, ExecutionOutcome } from "../env.js";
+import type { ObjectId } from "../ids.js";
+import { RayError, TaskError } from "../api/errors.js";
+import { drawDurationMs, type DurationModel } from "../api/options.js";
+import { dependentError, isStoredError } from "../api/stored-error.js";
+import type { TaskContext } from "../api/task-context.js";
+import type { CoreWorker } from "../api/core-worker.js";
+import type { TaskSpec } from "../task-spec.js";
+import type { ObjectStore } from "./object-store.js";
+import type { Allocation, ResourcePool } from "./resource-pool.js";
+
+export type AttemptOutcome =
+  | { readonly kind: "ok"; readonly value: unknown }
+  | { readonly kind: "error"; readonly error: RayError; readonly userError: unknown }
+  | { readonly kind: "crashed"; readonly how: Exclude<ExecutionOutcome, "ok"> };
+
+export interface RunningAttempt {
+  readonly spec: TaskSpec;
+  readonly allocation: Allocation;
+  readonly context: TaskContext;
+  readonly startUs: number;
+  executionId: ExecutionId | undefined;
+  executionDone: boolean;
+  bodyDone: boolean;
+  bodyOutcome: AttemptOutcome | undefined;
+  finished: boolean;
+}
+
+/** Argument values, or the error of the first argument that is an error value. */
+export function resolveArgs(spec: TaskSpec, store: ObjectStore): { values: unknown[] } | { error: RayError } {
+  const values: unknown[] = [];
+  for (const a of spec.args) {
+    if (!("ref" in a)) {
+      values.push(a.value);
+      continue;
+    }
+    const v = store.get(a.ref as ObjectId);
+    if (isStoredError(v)) return { error: dependentError(spec.taskId, spec.name, v.error) };
+    values.push(v);
+  }
+  return { values };
+}
+
+export interface StartOptions {
+  readonly env: Env;
+  readonly spec: TaskSpec;
+  readonly allocation: Allocation;
+  readonly pool: ResourcePool;
+  readonly worker: CoreWorker;
+  readonly nodeName: string;
+  readonly durationModel: DurationModel;
+  readonly args: readonly unknown[];
+  /** The user's code, called inside the task context. */
+  readonly body: (args: readonly unknown[]) => unknown;
+  readonly done: (attempt: RunningAttempt, outcome: AttemptOutcome) => void;
+}
+
+export function startAttempt(o: StartOptions): RunningAttempt {
+  const gpuIds = o.allocation.gpus.map((g) => g.index);
+  const gpuModel = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).model : undefined;
+  const speedFactor = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).speedFactor : 1;
+  const context: TaskContext = {
+    isDriver: false,
+    taskId: o.spec.taskId,
+    attempt: o.spec.attempt,
+    nodeName: o.nodeName,
+    gpuIds,
+    worker: o.worker,
+    actorId: o.spec.actorId,
+    childCount: 0,
+    putCount: 0,
+    dead: false,
+  };
+  const attempt: RunningAttempt = {
+    spec: o.spec,
+    allocation: o.allocation,
+    context,
+    startUs: o.env.nowUs(),
+    executionId: undefined,
+    executionDone: false,
+    bodyDone: false,
+    bodyOutcome: undefined,
+    finished: false,
+  };
+  let durationMs: number;
+  try {
+    durationMs = drawDurationMs(o.durationModel, o.args, { gpuModel, nodeName: o.nodeName }, () => o.env.freshRng(`duration/${o.spec.taskId}`));
+  } catch (e) {
+    durationMs = 0;
+    attempt.bodyDone = true;
+    attempt.bodyOutcome = { kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e };
+  }
+  const finish = (outcome: AttemptOutcome) => {
+    if (attempt.finished) return;
+    attempt.finished = true;
+    context.dead = true;
+    o.done(attempt, outcome);
+  };
+  const maybeFinish = () => {
+    if (attempt.executionDone && attempt.bodyDone) finish(attempt.bodyOutcome!);
+  };
+  o.env.trace({ kind: "task.started", taskId: o.spec.taskId, name: o.spec.name, gpus: gpuIds.join(" "), attempt: o.spec.attempt });
+  attempt.executionId = o.env.execute(
+    { name: o.spec.name, taskId: o.spec.taskId, gpuIds, durationUs: Math.round((durationMs * 1000) / speedFactor) },
+    (outcome) => {
+      attempt.executionDone = true;
+      if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
+      maybeFinish();
+    },
+  );
+  if (!attempt.bodyDone) runBody(o, attempt, maybeFinish);
+  return attempt;
+}
+
+function runBody(o: StartOptions, attempt: RunningAttempt, maybeFinish: () => void): void {
+  const settle = (outcome: AttemptOutcome) => {
+    if (attempt.bodyDone) return;
+    attempt.bodyDone = true;
+    attempt.bodyOutcome = outcome;
+    maybeFinish();
+  };
+  const fail = (e: unknown) => settle({ kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e });
+  try {
+    const result = o.env.taskContext.run(attempt.context, () => o.body(o.args));
+    if (result instanceof Promise) result.then((value) => settle({ kind: "ok", value }), fail);
+    else settle({ kind: "ok", value: result });
+  } catch (e) {
+    fail(e);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The global scheduler (Ray paper §4.2.2): stateless apart from a cache of the node table fed by
+ * heartbeats. For a forwarded task it reads its arguments' locations and sizes from the GCS object
+ * table, scores the nodes that have the resources with the placement policy, records the placement
+ * in the task table, and hands the task to the chosen raylet. A task no known node can ever run
+ * waits `infeasibleGraceUs` for one to join, then fails with TaskUnschedulableError.
+ */
+import { assert } from "../assert.js";
+import { address, type Address, type Env, type Message, type Process } from "../env.js";
+import { GcsClient } from "../gcs/client.js";
+import type { GcsNotification } from "../gcs/messages.js";
+import type { NodeRow, ObjectEntry } from "../gcs/tables.js";
+import { fits } from "../resources.js";
+import { refArgs, type TaskSpec } from "../task-spec.js";
+import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
+import type { ScheduleMessage } from "./messages.js";
+import { makePolicy, type Candidate, type PlacementPolicy, type PolicyName } from "./policies.js";
+
+export interface GlobalSchedulerConfig {
+  readonly gcsShards: readonly Address[];
+  readonly policy: PolicyName;
+  readonly bandwidthBytesPerSec: number;
+  readonly infeasibleGraceUs: number;
+}
+
+interface NodeView {
+  row: NodeRow;
+  /** Tasks placed since its last heartbeat: keeps a burst from all landing on one node. */
+  placedSinceHeartbeat: number;
+}
+
+export class GlobalScheduler implements Process {
+  private readonly gcs: GcsClient;
+  private readonly policy: PlacementPolicy;
+  private readonly nodes = new Map<string, NodeView>();
+  private readonly infeasible: Array<{ spec: TaskSpec; entries: Map<string, ObjectEntry | undefined>; sinceUs: number }> = [];
+  private graceTimerSet = false;
+  tasksPlaced = 0;
+
+  constructor(private readonly env: Env, private readonly config: GlobalSchedulerConfig) {
+    this.gcs = new GcsClient(env, config.gcsShards);
+    this.policy = makePolicy(config.policy, config.bandwidthBytesPerSec);
+    this.gcs.onNotification((n) => this.onNotification(n));
+    this.gcs.broadcast({ op: "node.subscribe", heartbeats: true }, (rows) => {
+      for (const row of rows as NodeRow[]) this.onNodeRow(row);
+    });
+  }
+
+  onMessage(_from: Address, message: Message): void {
+    if (this.gcs.handle(message)) return;
+    const m = message as ScheduleMessage;
+    assert(m.type === "gs.schedule", `global scheduler: unexpected message ${message.type}`);
+    this.schedule(m.spec);
+  }
+
+  private schedule(spec: TaskSpec): void {
+    const args = [...new Set(refArgs(spec))];
+    const entries = new Map<string, ObjectEntry | undefined>();
+    if (args.length === 0) return this.place(spec, entries);
+    let left = args.length;
+    for (const id of args) {
+      this.gcs.call({ op: "object.get", objectId: id }, (entry) => {
+        entries.set(id, entry as ObjectEntry | undefined);
+        if (--left === 0) this.place(spec, entries);
+      });
+    }
+  }
+
+  private place(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
+    const candidates: Candidate[] = [];
+    for (const [name, view] of this.nodes) {
+      if (view.row.state !== "alive" || !fits(view.row.heartbeat.resourcesTotal, spec.resources)) continue;
+      let missingBytes = 0;
+      for (const entry of entries.values()) if (entry !== undefined && !entry.locations.includes(name)) missingBytes += entry.sizeBytes;
+      candidates.push({
+        node: name,
+        queueLength: view.row.heartbeat.queueLength + view.placedSinceHeartbeat,
+        meanTaskUs: view.row.heartbeat.meanTaskUs,
+        cpus: view.row.heartbeat.resourcesTotal.CPU ?? 0,
+        missingBytes,
+      });
+    }
+    if (candidates.length === 0) return this.deferInfeasible(spec, entries);
+    const chosen = candidates[this.policy.pick(candidates, this.env.rng("global-scheduler"))]!;
+    this.nodes.get(chosen.node)!.placedSinceHeartbeat++;
+    this.tasksPlaced++;
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, attempt: spec.attempt });
+    this.env.send(address("raylet", chosen.node), { type: "raylet.assign", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  private deferInfeasible(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
+    this.infeasible.push({ spec, entries, sinceUs: this.env.nowUs() });
+    if (this.graceTimerSet) return;
+    this.graceTimerSet = true;
+    this.env.setTimer(this.config.infeasibleGraceUs, () => this.expireInfeasible());
+  }
+
+  private expireInfeasible(): void {
+    this.graceTimerSet = false;
+    const now = this.env.nowUs();
+    const waiting = this.infeasible.splice(0);
+    for (const t of waiting) {
+      if (now - t.sinceUs >= this.config.infeasibleGraceUs) {
+        this.env.send(t.spec.owner, { type: "cw.taskUnschedulable", spec: t.spec } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
+      } else this.infeasible.push(t);
+    }
+    if (this.infeasible.length > 0) {
+      this.graceTimerSet = true;
+      this.env.setTimer(this.config.infeasibleGraceUs, () => this.expireInfeasible());
+    }
+  }
+
+  private onNotification(n: GcsNotification): void {
+    if (n.table === "node") this.onNodeRow(n.row);
+  }
+
+  private onNodeRow(row: NodeRow): void {
+    const view = this.nodes.get(row.node);
+    if (view !== undefined && row.incarnation < view.row.incarnation) return;
+    const joined = view === undefined || view.row.state !== "alive" || view.row.incarnation !== row.incarnation;
+    this.nodes.set(row.node, { row, placedSinceHeartbeat: 0 });
+    if (joined && row.state === "alive" && this.infeasible.length > 0) {
+      const retry = this.infeasible.splice(0);
+      for (const t of retry) this.place(t.spec, t.entries);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Placement policies of the global scheduler (pluggable). Each scores the feasible nodes; the
+ * lowest score wins, ties going to the node listed first. "locality-aware" is the Ray paper's
+ * (§4.2.2): estimated waiting time = queue length × mean task time + bytes of arguments that are
+ * not on the node / bandwidth. "locality-unaware" drops the transfer term (the baseline of Fig 8a);
+ * "random" picks uniformly among feasible nodes.
+ */
+import { choiceIndex } from "../random/distributions.js";
+import type { Rng } from "../env.js";
+
+export type PolicyName = "locality-aware" | "locality-unaware" | "random";
+export const POLICY_NAMES: readonly PolicyName[] = ["locality-aware", "locality-unaware", "random"];
+
+export interface Candidate {
+  readonly node: string;
+  readonly queueLength: number;
+  readonly meanTaskUs: number;
+  readonly cpus: number;
+  /** Bytes of the task's arguments that would have to be fetched to this node. */
+  readonly missingBytes: number;
+}
+
+export interface PlacementPolicy {
+  pick(candidates: readonly Candidate[], rng: Rng): number;
+}
+
+function waitUs(c: Candidate, bandwidthBytesPerSec: number, withTransfer: boolean): number {
+  const queueUs = (c.queueLength * Math.max(c.meanTaskUs, 1)) / Math.max(c.cpus, 1);
+  return queueUs + (withTransfer ? (c.missingBytes * 1e6) / bandwidthBytesPerSec : 0);
+}
+
+function lowest(candidates: readonly Candidate[], score: (c: Candidate) => number, rng: Rng): number {
+  let best: number[] = [];
+  let bestScore = Infinity;
+  candidates.forEach((c, i) => {
+    const s = score(c);
+    if (s < bestScore - 1e-9) {
+      bestScore = s;
+      best = [i];
+    } else if (Math.abs(s - bestScore) <= 1e-9) best.push(i);
+  });
+  // Break ties at random so equally loaded nodes share the work.
+  return best[choiceIndex(rng, best.length)]!;
+}
+
+export function makePolicy(name: PolicyName, bandwidthBytesPerSec: number): PlacementPolicy {
+  switch (name) {
+    case "locality-aware":
+      return { pick: (cs, rng) => lowest(cs, (c) => waitUs(c, bandwidthBytesPerSec, true), rng) };
+    case "locality-unaware":
+      return { pick: (cs, rng) => lowest(cs, (c) => waitUs(c, bandwidthBytesPerSec, false), rng) };
+    case "random":
+      return { pick: (cs, rng) => choiceIndex(rng, cs.length) };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * A task specification: everything needed to run a task again (DESIGN.md "Lineage is data"). The
+ * GCS task table stores it; reconstruction and replay resubmit it with attempt + 1.
+ */
+import type { ActorId, ObjectId, TaskId } from "./ids.js";
+import type { ResourceSet } from "./resources.js";
+import type { Address } from "./env.js";
+import type { TaskCause, TaskKind } from "./trace.js";
+
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+export type TaskArg = { readonly ref: ObjectId } | { readonly value: unknown };
+
+export interface TaskSpec {
+  readonly taskId: TaskId;
+  readonly kind: TaskKind;
+  /** Function table id (for actor calls: the class's id). */
+  readonly functionId: string;
+  /** Name for traces and fault filters: `fn.name`, or `Class.method` for actor methods. */
+  readonly name: string;
+  readonly args: readonly TaskArg[];
+  readonly returnIds: readonly ObjectId[];
+  readonly resources: ResourceSet;
+  readonly returnBytes: number;
+  /** Shared budget of crash retries and lineage re-executions; -1 = unlimited. */
+  readonly maxRetries: number;
+  /** Retry when the user's code throws: true, or only for instances of these classes. */
+  readonly retryExceptions: boolean | readonly ErrorClass[];
+  readonly parentTaskId: TaskId;
+  /** The core worker that submitted the task: it retries it and hears of its failures. */
+  readonly owner: Address;
+  readonly ownerNode: string;
+  readonly attempt: number;
+  readonly cause: TaskCause;
+  readonly submitUs: number;
+  readonly actorId?: ActorId;
+  readonly method?: string;
+  readonly handleId?: string;
+  readonly handleSeq?: number;
+}
+
+export function refArgs(spec: TaskSpec): ObjectId[] {
+  const out: ObjectId[] = [];
+  for (const a of spec.args) if ("ref" in a) out.push(a.ref);
+  return out;
+}
+
+/** Whether the shared retry budget allows another attempt. */
+export function hasRetriesLeft(spec: TaskSpec): boolean {
+  return spec.maxRetries === -1 || spec.attempt < spec.maxRetries;
+}
+
+/** The spec of the next attempt of the same task (same id, same returns). */
+export function nextAttempt(spec: TaskSpec, cause: TaskCause, submitUs: number): TaskSpec {
+  return { ...spec, attempt: spec.attempt + 1, cause, submitUs };
+}
+
+/** Rough bytes a spec takes in the GCS, for its memory accounting. */
+export function specSizeBytes(spec: TaskSpec): number {
+  return 160 + spec.taskId.length * 2 + spec.args.length * 48 + spec.returnIds.length * 32;
+}

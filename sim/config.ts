@@ -1,0 +1,181 @@
+/**
+ * The Simulation's configuration: defaults for everything, and validation that names the field and
+ * what is accepted (ConfigError). Units are the public API's: milliseconds and bytes; conversion to
+ * the core's integer microseconds happens here and nowhere else.
+ */
+import { ConfigError } from "../core/api/errors.js";
+import type { GpuSpec } from "../core/raylet/resource-pool.js";
+import { POLICY_NAMES, type PolicyName } from "../core/scheduler/policies.js";
+
+export interface GpuConfig {
+  model?: string;
+  memoryBytes?: number;
+  /** Relative speed: a GPU task's duration is divided by it. */
+  speedFactor?: number;
+}
+
+export interface NodeConfig {
+  name: string;
+  cpus?: number;
+  resources?: Record<string, number>;
+  objectStoreBytes?: number;
+  gpus?: GpuConfig[];
+}
+
+export interface SimulationConfig {
+  seed?: number | string;
+  nodes?: NodeConfig[];
+  network?: { latencyMs?: number; localLatencyMs?: number; bandwidthBytesPerSec?: number };
+  gcs?: { shards?: number; replicas?: number; maxLineageBytes?: number; flushBytes?: number; flushMode?: "storage" | "discard" };
+  failureDetection?: { heartbeatMs?: number; missedHeartbeats?: number };
+  scheduler?: { policy?: PolicyName; queueThreshold?: number };
+  storage?: { latencyMs?: number; bandwidthBytesPerSec?: number };
+  defaults?: { maxRetries?: number; returnBytes?: number };
+  /** Check invariants after every event (on in tests; costs time). */
+  checkInvariants?: boolean;
+  /** Keep every trace event for `metrics.events()` (off: only counts and the fingerprint). */
+  keepEvents?: boolean;
+  /** How long only heartbeats may run while the driver waits before the run is a deadlock. */
+  idleLimitMs?: number;
+}
+
+export interface ResolvedNode {
+  name: string;
+  cpus: number;
+  resources: Record<string, number>;
+  objectStoreBytes: number;
+  gpus: GpuSpec[];
+}
+
+export interface ResolvedConfig {
+  seed: number | string;
+  nodes: ResolvedNode[];
+  network: { latencyUs: number; localLatencyUs: number; bandwidthBytesPerSec: number };
+  gcs: { shards: number; replicas: number; maxLineageBytes: number; flushBytes: number; flushMode: "storage" | "discard" };
+  failureDetection: { heartbeatUs: number; missedHeartbeats: number };
+  scheduler: { policy: PolicyName; queueThreshold: number };
+  storage: { latencyUs: number; bandwidthBytesPerSec: number };
+  defaults: { maxRetries: number; returnBytes: number };
+  checkInvariants: boolean;
+  keepEvents: boolean;
+  idleLimitUs: number;
+}
+
+const GB = 1e9;
+
+/** Defaults. Network: the Ray paper's AWS testbed links (25 Gbps ≈ 3.125 GB/s). Heartbeats: the
+ * raylet-era 100 ms interval; Ray declared a node dead after 300 missed (30 s); we default to 10
+ * (1 s) so recovery windows stay short, and scenarios set Ray's value where they cite it. */
+export const DEFAULTS = {
+  node: { cpus: 4, objectStoreBytes: 2 * GB },
+  gpu: { model: "V100", memoryBytes: 16 * GB, speedFactor: 1 },
+  network: { latencyMs: 0.1, localLatencyMs: 0.01, bandwidthBytesPerSec: 3.125e9 },
+  gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const },
+  failureDetection: { heartbeatMs: 100, missedHeartbeats: 10 },
+  scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8 },
+  storage: { latencyMs: 1, bandwidthBytesPerSec: 1e9 },
+  defaults: { maxRetries: 3, returnBytes: 1_000 },
+};
+
+function fail(field: string, accepted: string, got: unknown): never {
+  throw new ConfigError(`${field} must be ${accepted}, got ${JSON.stringify(got)}`);
+}
+
+function num(field: string, v: unknown, fallback: number, min: number, integer = false, allowInfinity = false): number {
+  if (v === undefined) return fallback;
+  const ok = typeof v === "number" && !Number.isNaN(v) && (allowInfinity || Number.isFinite(v)) && v >= min && (!integer || Number.isInteger(v) || v === Infinity);
+  if (!ok) fail(field, `${integer ? "an integer" : "a number"} >= ${min}`, v);
+  return v as number;
+}
+
+function keys(field: string, o: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (o === undefined) return {};
+  if (typeof o !== "object" || o === null || Array.isArray(o)) fail(field, "an object", o);
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(`${field}.${k}`, `one of the known fields (${allowed.join(", ")})`, k);
+  return o as Record<string, unknown>;
+}
+
+export function resolveNode(n: unknown, field: string): ResolvedNode {
+  const o = keys(field, n, ["name", "cpus", "resources", "objectStoreBytes", "gpus"]);
+  if (typeof o.name !== "string" || !/^[A-Za-z0-9_.-]+$/.test(o.name)) fail(`${field}.name`, "a name of letters, digits, '_', '.' or '-'", o.name);
+  const resources: Record<string, number> = {};
+  for (const [k, v] of Object.entries(keys(`${field}.resources`, o.resources, Object.keys((o.resources as object) ?? {})))) {
+    if (k === "CPU" || k === "GPU") fail(`${field}.resources.${k}`, "a custom resource (set CPUs with cpus and GPUs with gpus)", k);
+    resources[k] = num(`${field}.resources.${k}`, v, 0, 0);
+  }
+  const gpusIn = o.gpus ?? [];
+  if (!Array.isArray(gpusIn)) fail(`${field}.gpus`, "an array of { model, memoryBytes, speedFactor }", gpusIn);
+  const gpus = gpusIn.map((g, i) => {
+    const go = keys(`${field}.gpus[${i}]`, g, ["model", "memoryBytes", "speedFactor"]);
+    if (go.model !== undefined && typeof go.model !== "string") fail(`${field}.gpus[${i}].model`, "a string", go.model);
+    const speedFactor = num(`${field}.gpus[${i}].speedFactor`, go.speedFactor, DEFAULTS.gpu.speedFactor, 0);
+    if (speedFactor === 0) fail(`${field}.gpus[${i}].speedFactor`, "a number > 0", go.speedFactor);
+    return {
+      model: (go.model as string | undefined) ?? DEFAULTS.gpu.model,
+      memoryBytes: num(`${field}.gpus[${i}].memoryBytes`, go.memoryBytes, DEFAULTS.gpu.memoryBytes, 0),
+      speedFactor,
+    };
+  });
+  return {
+    name: o.name,
+    cpus: num(`${field}.cpus`, o.cpus, DEFAULTS.node.cpus, 0),
+    resources,
+    objectStoreBytes: num(`${field}.objectStoreBytes`, o.objectStoreBytes, DEFAULTS.node.objectStoreBytes, 0),
+    gpus,
+  };
+}
+
+export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
+  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs"]);
+  const seed = c.seed ?? 1;
+  if (typeof seed !== "number" && typeof seed !== "string") fail("seed", "a number or a string", seed);
+  const nodesIn = c.nodes ?? [{ name: "head" }];
+  if (!Array.isArray(nodesIn) || nodesIn.length === 0) fail("nodes", "a non-empty array of node configs", nodesIn);
+  const nodes = nodesIn.map((n, i) => resolveNode(n, `nodes[${i}]`));
+  const seen = new Set<string>();
+  nodes.forEach((n, i) => {
+    if (seen.has(n.name)) fail(`nodes[${i}].name`, "unique", n.name);
+    seen.add(n.name);
+  });
+  const net = keys("network", c.network, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
+  const gcs = keys("gcs", c.gcs, ["shards", "replicas", "maxLineageBytes", "flushBytes", "flushMode"]);
+  const fd = keys("failureDetection", c.failureDetection, ["heartbeatMs", "missedHeartbeats"]);
+  const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold"]);
+  const st = keys("storage", c.storage, ["latencyMs", "bandwidthBytesPerSec"]);
+  const d = keys("defaults", c.defaults, ["maxRetries", "returnBytes"]);
+  const policy = (sch.policy ?? DEFAULTS.scheduler.policy) as PolicyName;
+  if (!POLICY_NAMES.includes(policy)) fail("scheduler.policy", POLICY_NAMES.map((p) => `"${p}"`).join(", "), sch.policy);
+  const flushMode = (gcs.flushMode ?? DEFAULTS.gcs.flushMode) as "storage" | "discard";
+  if (flushMode !== "storage" && flushMode !== "discard") fail("gcs.flushMode", '"storage" or "discard"', gcs.flushMode);
+  const maxRetries = d.maxRetries === -1 ? -1 : num("defaults.maxRetries", d.maxRetries, DEFAULTS.defaults.maxRetries, 0, true);
+  const bandwidth = num("network.bandwidthBytesPerSec", net.bandwidthBytesPerSec, DEFAULTS.network.bandwidthBytesPerSec, 1);
+  const heartbeatMs = num("failureDetection.heartbeatMs", fd.heartbeatMs, DEFAULTS.failureDetection.heartbeatMs, 0.001);
+  const missed = num("failureDetection.missedHeartbeats", fd.missedHeartbeats, DEFAULTS.failureDetection.missedHeartbeats, 2, true);
+  for (const k of ["checkInvariants", "keepEvents"]) if (c[k] !== undefined && typeof c[k] !== "boolean") fail(k, "true or false", c[k]);
+  return {
+    seed,
+    nodes,
+    network: {
+      latencyUs: Math.round(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0) * 1000),
+      localLatencyUs: Math.round(num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0) * 1000),
+      bandwidthBytesPerSec: bandwidth,
+    },
+    gcs: {
+      shards: num("gcs.shards", gcs.shards, DEFAULTS.gcs.shards, 1, true),
+      replicas: num("gcs.replicas", gcs.replicas, DEFAULTS.gcs.replicas, 1, true),
+      maxLineageBytes: num("gcs.maxLineageBytes", gcs.maxLineageBytes, DEFAULTS.gcs.maxLineageBytes, 0, false, true),
+      flushBytes: num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true),
+      flushMode,
+    },
+    failureDetection: { heartbeatUs: Math.max(1, Math.round(heartbeatMs * 1000)), missedHeartbeats: missed },
+    scheduler: { policy, queueThreshold: num("scheduler.queueThreshold", sch.queueThreshold, DEFAULTS.scheduler.queueThreshold, 1, true) },
+    storage: {
+      latencyUs: Math.round(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0) * 1000),
+      bandwidthBytesPerSec: num("storage.bandwidthBytesPerSec", st.bandwidthBytesPerSec, DEFAULTS.storage.bandwidthBytesPerSec, 1),
+    },
+    defaults: { maxRetries, returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0) },
+    checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
+    keepEvents: (c.keepEvents as boolean | undefined) ?? true,
+    idleLimitUs: Math.round(num("idleLimitMs", c.idleLimitMs, 0, 0) * 1000),
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The fault injector (API.md "Faults"): every fault is declared here, applied to the world — never
+ * to core/ state directly — and recorded in the trace. Callable before `run` (with `atMs`) or from
+ * inside the driver (at the current virtual time). Scheduled faults are background events: they
+ * happen if the run is still going, but never keep a finished run alive.
+ *
+ * What each may break, and why it stays recoverable when the issue says so:
+ * - killNode: every process and object of the node vanishes; survivors learn of it only by missed
+ *   heartbeats. `restartAfterMs` brings back a fresh incarnation (empty store, new processes).
+ * - crashWorkers: the worker running a named task dies mid-execution; the raylet sees it exit.
+ * - failGpu: what runs on the GPU fails, and the node loses that capacity until the repair.
+ * - partition: messages between the two sides are dropped; GCS and scheduler hosts sit with the
+ *   side holding the driver's node. A side that looks dead is fenced off by incarnation.
+ * - dropMessages: each matching message is dropped with a probability (seeded stream).
+ * - evict: every copy of an object is dropped from memory (as an eviction would).
+ * - random: per-node exponential failures with repair, drawn from the seed, sparing the driver's node.
+ */
+import { ConfigError } from "../core/api/errors.js";
+import type { ObjectRef } from "../core/api/object-ref.js";
+import { address, type Message } from "../core/env.js";
+import { exponential } from "../core/random/distributions.js";
+import type { RayletMessage } from "../core/raylet/messages.js";
+import type { NodeConfig } from "./config.js";
+import type { EventHandler } from "./event-queue.js";
+import type { Simulation } from "./simulation.js";
+import type { ExecutionRecord } from "./world.js";
+
+interface At {
+  atMs?: number;
+}
+
+class Deferred implements EventHandler {
+  constructor(private readonly fire: () => void) {}
+  handleEvent(): void {
+    this.fire();
+  }
+}
+
+export class Faults {
+  private readonly crashWatchers: Array<{ task: string; left: number }> = [];
+
+  constructor(private readonly sim: Simulation) {
+    sim.world.onExecutionStart = (record) => this.maybeCrash(record);
+  }
+
+  killNode(name: string, options: At & { restartAfterMs?: number } = {}): void {
+    this.checkNode("killNode", name);
+    const restartAfterMs = options.restartAfterMs === undefined ? undefined : this.checkMs("killNode", "restartAfterMs", options.restartAfterMs);
+    this.at("killNode", options.atMs, () => {
+      if (!this.sim.world.node(name).alive) return;
+      this.trace("killNode", name, restartAfterMs ?? 0);
+      this.sim.killNode(name);
+      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.sim.restartNode(name));
+    });
+  }
+
+  addNode(config: NodeConfig, options: At = {}): void {
+    if (config === null || typeof config !== "object" || typeof config.name !== "string") throw new ConfigError("addNode(config): config must be a node config with a name");
+    if (this.sim.world.nodes.has(config.name)) throw new ConfigError(`addNode: a node named ${config.name} exists already`);
+    this.at("addNode", options.atMs, () => {
+      this.trace("addNode", config.name, 0);
+      this.sim.addNode(config);
+    });
+  }
+
+  crashWorkers(options: At & { task: string; times?: number }): void {
+    if (typeof options?.task !== "string") throw new ConfigError("crashWorkers({ task }): task must be the name of a remote function or Class.method");
+    const times = options.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new ConfigError(`crashWorkers({ times }) must be an integer >= 1, got ${times}`);
+    this.at("crashWorkers", options.atMs, () => {
+      const watcher = { task: options.task, left: times };
+      this.crashWatchers.push(watcher);
+      for (const node of this.sim.world.nodes.values()) {
+        for (const record of [...node.executions.values()]) this.maybeCrash(record);
+      }
+    });
+  }
+
+  failGpu(nodeName: string, index: number, options: At & { repairAfterMs?: number } = {}): void {
+    this.checkNode("failGpu", nodeName);
+    const gpus = this.sim.nodeSpec(nodeName)?.gpus.length ?? 0;
+    if (!Number.isInteger(index) || index < 0 || index >= gpus) throw new ConfigError(`failGpu: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`);
+    const repairAfterMs = options.repairAfterMs === undefined ? undefined : this.checkMs("failGpu", "repairAfterMs", options.repairAfterMs);
+    this.at("failGpu", options.atMs, () => {
+      if (!this.sim.world.node(nodeName).alive) return;
+      this.trace("failGpu", `${nodeName}/gpu${index}`, repairAfterMs ?? 0);
+      const raylet = address("raylet", nodeName);
+      this.sim.world.failGpu(nodeName, index, raylet, { type: "raylet.gpuFailed", index } satisfies RayletMessage);
+      const incarnation = this.sim.world.node(nodeName).incarnation;
+      if (repairAfterMs !== undefined) {
+        this.after(repairAfterMs, () => {
+          if (this.sim.world.node(nodeName).incarnation !== incarnation) return;
+          this.sim.world.repairGpu(nodeName, index, raylet, { type: "raylet.gpuRepaired", index } satisfies RayletMessage);
+        });
+      }
+    });
+  }
+
+  partition(sideA: readonly string[], sideB: readonly string[], options: At & { healAfterMs?: number } = {}): void {
+    for (const n of [...sideA, ...sideB]) this.checkNode("partition", n);
+    const healAfterMs = options.healAfterMs === undefined ? undefined : this.checkMs("partition", "healAfterMs", options.healAfterMs);
+    const infraSide = sideA.includes(this.sim.driverNode) ? "a" : sideB.includes(this.sim.driverNode) ? "b" : "none";
+    const side = (host: string): "a" | "b" | "none" => {
+      if (host.startsWith("__")) return infraSide;
+      return sideA.includes(host) ? "a" : sideB.includes(host) ? "b" : "none";
+    };
+    this.at("partition", options.atMs, () => {
+      this.trace("partition", `${sideA.join("+")}|${sideB.join("+")}`, healAfterMs ?? 0);
+      const filter = (from: string, to: string) => {
+        const a = side(from);
+        const b = side(to);
+        return a !== "none" && b !== "none" && a !== b;
+      };
+      this.sim.world.linkFilters.push(filter);
+      if (healAfterMs !== undefined) {
+        this.after(healAfterMs, () => {
+          const i = this.sim.world.linkFilters.indexOf(filter);
+          if (i >= 0) this.sim.world.linkFilters.splice(i, 1);
+        });
+      }
+    });
+  }
+
+  dropMessages(options: At & { to?: string; from?: string; probability: number; durationMs?: number }): void {
+    const p = options?.probability;
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ConfigError(`dropMessages({ probability }) must be a number in [0, 1], got ${String(p)}`);
+    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("dropMessages", "durationMs", options.durationMs);
+    const rng = this.sim.world.random.stream("faults/drop");
+    const matches = (pattern: string | undefined, node: string, addr: string | undefined) =>
+      pattern === undefined || node === pattern || (addr !== undefined && addr.startsWith(`${pattern}@`)) || (pattern === "gcs" && node.startsWith("__gcs"));
+    this.at("dropMessages", options.atMs, () => {
+      this.trace("dropMessages", `${options.from ?? "*"}->${options.to ?? "*"}@${p}`, durationMs ?? 0);
+      const filter = (from: string, to: string, _m: Message, toAddr: string) => matches(options.from, from, undefined) && matches(options.to, to, toAddr) && rng.next() < p;
+      this.sim.world.linkFilters.push(filter);
+      if (durationMs !== undefined) {
+        this.after(durationMs, () => {
+          const i = this.sim.world.linkFilters.indexOf(filter);
+          if (i >= 0) this.sim.world.linkFilters.splice(i, 1);
+        });
+      }
+    });
+  }
+
+  evict(ref: ObjectRef, options: At = {}): void {
+    if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string") throw new ConfigError("evict(ref): ref must be an ObjectRef");
+    this.at("evict", options.atMs, () => {
+      this.trace("evict", ref.id, 0);
+      for (const name of this.sim.raylets.keys()) {
+        this.sim.world.inject(address("raylet", name), { type: "raylet.objectDropped", objectId: ref.id } satisfies RayletMessage);
+      }
+    });
+  }
+
+  random(options: { nodeMtbfMs: number; repairMs: number; untilMs: number; nodes?: readonly string[] }): void {
+    const mtbf = this.checkMs("random", "nodeMtbfMs", options?.nodeMtbfMs);
+    const repairMs = this.checkMs("random", "repairMs", options.repairMs);
+    const untilMs = this.checkMs("random", "untilMs", options.untilMs);
+    if (mtbf <= 0) throw new ConfigError(`random({ nodeMtbfMs }) must be > 0, got ${mtbf}`);
+    const targets = options.nodes ?? this.sim.userNodes().filter((n) => n !== this.sim.driverNode);
+    for (const node of targets) {
+      this.checkNode("random", node);
+      const rng = this.sim.world.random.stream(`faults/random/${node}`);
+      let t = this.sim.nowMs;
+      for (;;) {
+        t += exponential(rng, mtbf);
+        if (t >= untilMs) break;
+        this.killNode(node, { atMs: t, restartAfterMs: repairMs });
+        t += repairMs;
+      }
+    }
+  }
+
+  private maybeCrash(record: ExecutionRecord): void {
+    for (const w of this.crashWatchers) {
+      if (w.left <= 0 || w.task !== record.request.name) continue;
+      w.left--;
+      // The worker dies halfway through the execution.
+      const halfUs = Math.floor(record.request.durationUs / 2);
+      this.sim.world.kernel.schedule(halfUs, new Deferred(() => {
+        this.trace("crashWorker", `${record.request.name}:${record.request.taskId}`, 0);
+        this.sim.world.failExecution(record, "worker-crashed");
+      }), 0, undefined, true);
+      return;
+    }
+  }
+
+  private at(fault: string, atMs: number | undefined, apply: () => void): void {
+    if (atMs === undefined) return this.after(0, apply);
+    const ms = this.checkMs(fault, "atMs", atMs);
+    const delayUs = Math.max(0, Math.round(ms * 1000) - this.sim.world.kernel.nowUs);
+    this.sim.world.kernel.schedule(delayUs, new Deferred(apply), 0, undefined, false);
+  }
+
+  private after(ms: number, apply: () => void): void {
+    if (ms === 0 && this.sim.world.kernel.nowUs >= 0) {
+      this.sim.world.kernel.schedule(0, new Deferred(apply), 0, undefined, false);
+      return;
+    }
+    this.sim.world.kernel.schedule(Math.round(ms * 1000), new Deferred(apply), 0, undefined, false);
+  }
+
+  private trace(fault: string, target: string, durationMs: number): void {
+    this.sim.world.recorder.record(this.sim.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: Math.round(durationMs * 1000) });
+  }
+
+  private checkNode(fault: string, name: unknown): void {
+    if (typeof name !== "string" || this.sim.nodeSpec(name) === undefined) {
+      throw new ConfigError(`${fault}: unknown node ${JSON.stringify(name)}; known nodes: ${this.sim.userNodes().join(", ")}`);
+    }
+  }
+
+  private checkMs(fault: string, field: string, v: unknown): number {
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${fault}({ ${field} }) must be a finite number of ms >= 0, got ${JSON.stringify(v)}`);
+    return v;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Invariants checked after every event when `checkInvariants` is on (DESIGN.md "Checking it"):
+ * resources never over-committed and GPU shares within [0, 1] on every raylet, stores consistent,
+ * no execution on a dead node or a failed GPU, at most one live instance of each actor.
+ */
+import { assert } from "../core/assert.js";
+import type { Simulation } from "./simulation.js";
+
+export function checkClusterInvariants(sim: Simulation): void {
+  const actorHomes = new Map<string, string>();
+  for (const [name, raylet] of sim.raylets) {
+    const node = sim.world.node(name);
+    assert(node.alive, `raylet ${name} is registered but its node is dead`);
+    raylet.checkInvariants();
+    for (const actorId of raylet.actors.actors.keys()) {
+      const other = actorHomes.get(actorId);
+      assert(other === undefined, `actor ${actorId} is alive on both ${other} and ${name}`);
+      actorHomes.set(actorId, name);
+    }
+  }
+  for (const node of sim.world.nodes.values()) {
+    if (!node.alive) assert(node.executions.size === 0, `node ${node.name} is dead but runs executions`);
+    for (const e of node.executions.values()) {
+      if (e.failed) continue;
+      for (const g of e.request.gpuIds) assert(!node.failedGpus.has(g), `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`);
+    }
+  }
+}

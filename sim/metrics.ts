@@ -1,0 +1,177 @@
+/**
+ * Result tables derived from the trace as it streams (API.md "Results"): one row per task attempt,
+ * throughput over time split by cause, GCS operations, a summary. Rows are built incrementally from
+ * trace events, so nothing here asks core/ for its state.
+ */
+import type { TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
+import type { Recorder } from "./recorder.js";
+
+export type Outcome = "ok" | "error" | "killed" | "pending";
+
+export interface TaskAttemptRow {
+  taskId: string;
+  name: string;
+  kind: TaskKind;
+  attempt: number;
+  cause: TaskCause;
+  node: string;
+  gpuIds: number[];
+  submitMs: number;
+  scheduledMs: number;
+  startMs: number;
+  endMs: number;
+  outcome: Outcome;
+}
+
+export interface ThroughputRow {
+  tMs: number;
+  original: number;
+  retry: number;
+  reconstruction: number;
+  replay: number;
+}
+
+export interface GcsOpRow {
+  op: string;
+  table: string;
+  shard: number;
+  startMs: number;
+  endMs: number;
+}
+
+export interface FaultRow {
+  tMs: number;
+  fault: string;
+  target: string;
+  durationMs: number;
+}
+
+export interface NodeDeathRow {
+  tMs: number;
+  node: string;
+  reason: string;
+}
+
+const KILLED_REASONS = new Set(["worker-crashed", "gpu-failed", "NodeDiedError", "WorkerCrashedError", "ActorDiedError"]);
+
+export class Metrics {
+  private readonly rows: TaskAttemptRow[] = [];
+  private readonly open = new Map<string, TaskAttemptRow>();
+  private readonly gcsRows: GcsOpRow[] = [];
+  private readonly faultRows: FaultRow[] = [];
+  private readonly deaths: NodeDeathRow[] = [];
+
+  constructor(private readonly recorder: Recorder, private readonly nowMs: () => number) {
+    recorder.onEvent((tUs, node, e) => this.onEvent(tUs / 1000, node, e));
+  }
+
+  private onEvent(tMs: number, node: string, e: TraceEvent): void {
+    switch (e.kind) {
+      case "task.submitted": {
+        const row: TaskAttemptRow = { taskId: e.taskId, name: e.name, kind: e.taskKind, attempt: e.attempt, cause: e.cause, node: "", gpuIds: [], submitMs: tMs, scheduledMs: NaN, startMs: NaN, endMs: NaN, outcome: "pending" };
+        this.rows.push(row);
+        this.open.set(`${e.taskId}#${e.attempt}`, row);
+        return;
+      }
+      case "task.scheduled": {
+        const row = this.open.get(`${e.taskId}#${e.attempt}`);
+        if (row !== undefined && Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
+        return;
+      }
+      case "task.started": {
+        const row = this.open.get(`${e.taskId}#${e.attempt}`);
+        if (row === undefined) return;
+        row.startMs = tMs;
+        row.node = node;
+        row.gpuIds = e.gpus === "" ? [] : e.gpus.split(" ").map(Number);
+        if (Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
+        return;
+      }
+      case "task.finished":
+      case "task.failed": {
+        const key = `${e.taskId}#${e.attempt}`;
+        const row = this.open.get(key);
+        if (row === undefined) return;
+        this.open.delete(key);
+        row.endMs = tMs;
+        row.outcome = e.kind === "task.finished" ? "ok" : KILLED_REASONS.has(e.reason) ? "killed" : "error";
+        return;
+      }
+      case "gcs.op":
+        this.gcsRows.push({ op: e.op, table: e.table, shard: e.shard, startMs: e.startUs / 1000, endMs: tMs });
+        return;
+      case "fault":
+        this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 });
+        return;
+      case "node.died":
+        this.deaths.push({ tMs, node: e.nodeName, reason: e.reason });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** One row per execution attempt, in submission order. */
+  taskAttempts(): TaskAttemptRow[] {
+    return this.rows.map((r) => ({ ...r, gpuIds: [...r.gpuIds] }));
+  }
+
+  /** Attempts that finished ok, per bucket of end time, split by cause. */
+  throughput(options: { bucketMs?: number } = {}): ThroughputRow[] {
+    const bucketMs = options.bucketMs ?? 1000;
+    if (!(bucketMs > 0)) throw new RangeError(`throughput({ bucketMs }) must be > 0, got ${bucketMs}`);
+    const endMs = Math.max(this.nowMs(), ...this.rows.map((r) => (Number.isNaN(r.endMs) ? 0 : r.endMs)));
+    const n = Math.max(1, Math.ceil(endMs / bucketMs) || 1);
+    const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0 }));
+    for (const r of this.rows) {
+      if (r.outcome !== "ok") continue;
+      const b = Math.min(n - 1, Math.floor(r.endMs / bucketMs));
+      out[b]![r.cause]++;
+    }
+    return out;
+  }
+
+  gcsOps(): GcsOpRow[] {
+    return [...this.gcsRows];
+  }
+
+  faults(): FaultRow[] {
+    return [...this.faultRows];
+  }
+
+  nodeDeaths(): NodeDeathRow[] {
+    return [...this.deaths];
+  }
+
+  summary(): Record<string, number> {
+    const tasks = new Set<string>();
+    let attempts = 0;
+    let reexecuted = 0;
+    let ok = 0;
+    let failed = 0;
+    let latencySum = 0;
+    let makespan = 0;
+    for (const r of this.rows) {
+      attempts++;
+      tasks.add(r.taskId);
+      if (r.cause !== "original") reexecuted++;
+      if (r.outcome === "ok") {
+        ok++;
+        latencySum += r.endMs - r.submitMs;
+        makespan = Math.max(makespan, r.endMs);
+      } else if (r.outcome !== "pending") failed++;
+    }
+    return {
+      tasks: tasks.size,
+      attempts,
+      reexecuted,
+      attemptsOk: ok,
+      attemptsFailed: failed,
+      meanLatencyMs: ok === 0 ? 0 : latencySum / ok,
+      makespanMs: makespan,
+      nodeDeaths: this.deaths.length,
+      faults: this.faultRows.length,
+      events: this.recorder.size,
+    };
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The Simulation facade (API.md "Starting a simulation"): builds the cluster — a raylet and a
+ * worker library per node, GCS shards and the global scheduler on hosts of their own, the driver
+ * on the first node — runs the driver program in virtual time, and exposes faults and metrics.
+ * Node lifecycles (kill, restart as a fresh incarnation, add) go through here so every process of
+ * a node starts and dies together.
+ */
+import { ConfigError } from "../core/api/errors.js";
+import { CoreWorker } from "../core/api/core-worker.js";
+import { FunctionTable } from "../core/api/function-table.js";
+import { Ray, type NodeInfo } from "../core/api/ray.js";
+import type { TaskContext } from "../core/api/task-context.js";
+import { address, type Address } from "../core/env.js";
+import { GcsShard } from "../core/gcs/shard.js";
+import { DRIVER_TASK_ID } from "../core/ids.js";
+import { Raylet } from "../core/raylet/raylet.js";
+import { GlobalScheduler } from "../core/scheduler/global-scheduler.js";
+import { resolveConfig, resolveNode, type NodeConfig, type ResolvedConfig, type ResolvedNode, type SimulationConfig } from "./config.js";
+import { Faults } from "./faults.js";
+import { Metrics } from "./metrics.js";
+import { World } from "./world.js";
+import { checkClusterInvariants } from "./invariants.js";
+
+const GLOBAL_SCHEDULER_HOST = "__gs";
+
+export class Simulation {
+  readonly config: ResolvedConfig;
+  readonly world: World;
+  readonly metrics: Metrics;
+  readonly faults: Faults;
+  readonly functions = new FunctionTable();
+  readonly raylets = new Map<string, Raylet>();
+  readonly workers = new Map<string, CoreWorker>();
+  readonly gcsShards: GcsShard[] = [];
+  readonly gcsAddresses: Address[];
+  readonly driverNode: string;
+  readonly driver: CoreWorker;
+  readonly globalScheduler: GlobalScheduler;
+  private readonly nodeSpecs = new Map<string, ResolvedNode>();
+  private readonly ray: Ray;
+  private started = false;
+
+  constructor(config: SimulationConfig = {}) {
+    this.config = resolveConfig(config);
+    const c = this.config;
+    this.world = new World({
+      seed: c.seed,
+      network: { latencyUs: c.network.latencyUs, localLatencyUs: c.network.localLatencyUs, bandwidthBytesPerSec: c.network.bandwidthBytesPerSec },
+      storage: { latencyUs: c.storage.latencyUs, bandwidthBytesPerSec: c.storage.bandwidthBytesPerSec },
+      keepEvents: c.keepEvents,
+    });
+    this.metrics = new Metrics(this.world.recorder, () => this.world.kernel.nowUs / 1000);
+    this.gcsAddresses = Array.from({ length: c.gcs.shards }, (_, i) => address("gcs", `__gcs${i}`));
+    this.startGcs();
+    this.world.addNode(GLOBAL_SCHEDULER_HOST);
+    this.globalScheduler = this.world.spawn(GLOBAL_SCHEDULER_HOST, address("gsched", GLOBAL_SCHEDULER_HOST), (env) => new GlobalScheduler(env, {
+      gcsShards: this.gcsAddresses,
+      policy: c.scheduler.policy,
+      bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
+      infeasibleGraceUs: 3 * c.failureDetection.heartbeatUs,
+    }));
+    for (const n of c.nodes) this.startNode(n);
+    this.driverNode = c.nodes[0]!.name;
+    this.driver = this.world.spawn(this.driverNode, address("driver", this.driverNode), (env) => this.newCoreWorker(env, c.nodes[0]!));
+    const driverContext: TaskContext = {
+      isDriver: true,
+      taskId: DRIVER_TASK_ID,
+      attempt: 0,
+      nodeName: this.driverNode,
+      gpuIds: [],
+      worker: this.driver,
+      actorId: undefined,
+      childCount: 0,
+      putCount: 0,
+      dead: false,
+    };
+    this.ray = new Ray({
+      env: this.driver.env,
+      functions: this.functions,
+      defaults: c.defaults,
+      driverContext,
+      nodes: () => this.nodeInfos(),
+    });
+    this.faults = new Faults(this);
+    if (c.checkInvariants) this.world.kernel.afterEvent = () => checkClusterInvariants(this);
+  }
+
+  /**
+   * Runs the driver program until it settles and no work is left (or until `untilMs`); returns its
+   * result. A driver that can never finish rejects with a DeadlockError naming what it awaits.
+   */
+  async run<T>(driver: (ray: Ray) => Promise<T> | T, options: { untilMs?: number } = {}): Promise<T> {
+    if (typeof driver !== "function") throw new ConfigError("run(driver): driver must be a function (ray) => …");
+    if (this.started) throw new ConfigError("run(): a Simulation runs once; create a new Simulation for another run");
+    if (options.untilMs !== undefined && !(options.untilMs >= 0)) throw new ConfigError(`run({ untilMs }) must be a number >= 0, got ${options.untilMs}`);
+    this.started = true;
+    const c = this.config;
+    const detectionUs = c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats;
+    const idleLimitUs = c.idleLimitUs > 0 ? c.idleLimitUs : Math.max(60_000_000, 20 * detectionUs);
+    const program = Promise.resolve().then(() => driver(this.ray));
+    const { value } = await this.world.kernel.run(program, {
+      untilUs: options.untilMs === undefined ? undefined : Math.round(options.untilMs * 1000),
+      idleLimitUs,
+    });
+    return value as T;
+  }
+
+  get nowMs(): number {
+    return this.world.kernel.nowUs / 1000;
+  }
+
+  /** Starts a node's processes (a fresh incarnation if it ran before). */
+  startNode(spec: ResolvedNode): void {
+    const c = this.config;
+    if (spec.name.startsWith("__")) throw new ConfigError(`node name ${spec.name} is reserved (names starting with "__" belong to the GCS and scheduler hosts)`);
+    this.nodeSpecs.set(spec.name, spec);
+    const node = this.world.addNode(spec.name);
+    const worker = this.world.spawn(spec.name, address("worker", spec.name), (env) => this.newCoreWorker(env, spec));
+    this.workers.set(spec.name, worker);
+    const raylet = this.world.spawn(spec.name, address("raylet", spec.name), (env) => new Raylet(env, {
+      nodeName: spec.name,
+      incarnation: node.incarnation,
+      resources: { CPU: spec.cpus, ...spec.resources },
+      gpus: spec.gpus,
+      objectStoreBytes: spec.objectStoreBytes,
+      gcsShards: this.gcsAddresses,
+      globalScheduler: address("gsched", GLOBAL_SCHEDULER_HOST),
+      functions: this.functions,
+      worker,
+      heartbeatIntervalUs: c.failureDetection.heartbeatUs,
+      queueThreshold: c.scheduler.queueThreshold,
+    }));
+    this.raylets.set(spec.name, raylet);
+    this.world.recorder.record(this.world.kernel.nowUs, spec.name, { kind: "node.joined", nodeName: spec.name, incarnation: node.incarnation });
+  }
+
+  /** Adds a node that was not in the configuration. */
+  addNode(config: NodeConfig): void {
+    const spec = resolveNode(config, "addNode(config)");
+    if (this.world.nodes.has(spec.name)) throw new ConfigError(`addNode: a node named ${spec.name} exists already; restart it with killNode(…, { restartAfterMs })`);
+    this.startNode(spec);
+  }
+
+  /** Restarts a dead node under its name: empty store, new processes, next incarnation. */
+  restartNode(name: string): void {
+    const spec = this.nodeSpecs.get(name);
+    if (spec === undefined || this.world.node(name).alive) return;
+    this.startNode(spec);
+  }
+
+  killNode(name: string): void {
+    if (!this.world.node(name).alive) return;
+    this.world.killNode(name);
+    this.raylets.delete(name);
+    this.workers.delete(name);
+  }
+
+  nodeSpec(name: string): ResolvedNode | undefined {
+    return this.nodeSpecs.get(name);
+  }
+
+  userNodes(): string[] {
+    return [...this.nodeSpecs.keys()];
+  }
+
+  nodeInfos(): NodeInfo[] {
+    return [...this.nodeSpecs.values()].map((s) => {
+      const n = this.world.node(s.name);
+      return {
+        name: s.name,
+        id: `${s.name}#${n.incarnation}`,
+        alive: n.alive,
+        resources: { CPU: s.cpus, GPU: s.gpus.length, ...s.resources },
+        incarnation: n.incarnation,
+      };
+    });
+  }
+
+  private newCoreWorker(env: ConstructorParameters<typeof CoreWorker>[0], spec: ResolvedNode): CoreWorker {
+    return new CoreWorker(env, {
+      nodeName: spec.name,
+      gcsShards: this.gcsAddresses,
+      objectStoreBytes: spec.objectStoreBytes,
+      defaultReturnBytes: this.config.defaults.returnBytes,
+    });
+  }
+
+  private startGcs(): void {
+    const c = this.config;
+    this.gcsAddresses.forEach((addr, i) => {
+      const host = `__gcs${i}`;
+      this.world.addNode(host);
+      this.gcsShards.push(this.world.spawn(host, addr, (env) => new GcsShard(env, {
+        shardIndex: i,
+        peers: this.gcsAddresses,
+        heartbeatIntervalUs: c.failureDetection.heartbeatUs,
+        heartbeatTimeoutUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+      })));
+    });
+  }
+}
