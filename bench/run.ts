@@ -1,7 +1,11 @@
 /** `npm run bench`: every benchmark, one JSON line per figure on stdout, progress on stderr. */
 import { benchKernel } from "./kernel.bench.js";
+import { benchThroughput } from "./throughput.bench.js";
 
-const suites: Array<[string, () => Promise<Record<string, unknown>[]> | Record<string, unknown>[]]> = [["kernel", benchKernel]];
+const suites: Array<[string, () => Promise<Record<string, unknown>[]> | Record<string, unknown>[]]> = [
+  ["kernel", benchKernel],
+  ["throughput", benchThroughput],
+];
 const only = process.argv[2];
 for (const [name, run] of suites) {
   if (only !== undefined && only !== name) continue;

@@ -3,7 +3,7 @@
  * throughput over time split by cause, GCS operations, a summary. Rows are built incrementally from
  * trace events, so nothing here asks core/ for its state.
  */
-import type { TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
+import type { RecordedEvent, TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
 import type { Recorder } from "./recorder.js";
 
 export type Outcome = "ok" | "error" | "killed" | "pending";
@@ -109,6 +109,16 @@ export class Metrics {
       default:
         return;
     }
+  }
+
+  /** A hash of the whole trace: equal seeds and programs give equal fingerprints. */
+  fingerprint(): string {
+    return this.recorder.fingerprint();
+  }
+
+  /** The typed trace (kept unless the simulation was made with keepEvents: false). */
+  events(): RecordedEvent[] {
+    return [...this.recorder.events()];
   }
 
   /** One row per execution attempt, in submission order. */
