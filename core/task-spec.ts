@@ -30,6 +30,7 @@ export interface TaskSpec {
   /** The core worker that submitted the task: it retries it and hears of its failures. */
   readonly owner: Address;
   readonly ownerNode: string;
+  readonly ownerIncarnation: number;
   readonly attempt: number;
   readonly cause: TaskCause;
   readonly submitUs: number;

@@ -28,7 +28,7 @@ export interface SimulationConfig {
   network?: { latencyMs?: number; localLatencyMs?: number; bandwidthBytesPerSec?: number };
   gcs?: { shards?: number; replicas?: number; maxLineageBytes?: number; flushBytes?: number; flushMode?: "storage" | "discard" };
   failureDetection?: { heartbeatMs?: number; missedHeartbeats?: number };
-  scheduler?: { policy?: PolicyName; queueThreshold?: number };
+  scheduler?: { policy?: PolicyName; queueThreshold?: number; infeasibleTimeoutMs?: number };
   storage?: { latencyMs?: number; bandwidthBytesPerSec?: number };
   defaults?: { maxRetries?: number; returnBytes?: number };
   /** Check invariants after every event (on in tests; costs time). */
@@ -53,7 +53,7 @@ export interface ResolvedConfig {
   network: { latencyUs: number; localLatencyUs: number; bandwidthBytesPerSec: number };
   gcs: { shards: number; replicas: number; maxLineageBytes: number; flushBytes: number; flushMode: "storage" | "discard" };
   failureDetection: { heartbeatUs: number; missedHeartbeats: number };
-  scheduler: { policy: PolicyName; queueThreshold: number };
+  scheduler: { policy: PolicyName; queueThreshold: number; infeasibleTimeoutUs: number };
   storage: { latencyUs: number; bandwidthBytesPerSec: number };
   defaults: { maxRetries: number; returnBytes: number };
   checkInvariants: boolean;
@@ -72,7 +72,7 @@ export const DEFAULTS = {
   network: { latencyMs: 0.1, localLatencyMs: 0.01, bandwidthBytesPerSec: 3.125e9 },
   gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const },
   failureDetection: { heartbeatMs: 100, missedHeartbeats: 10 },
-  scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8 },
+  scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8, infeasibleTimeoutMs: 10_000 },
   storage: { latencyMs: 1, bandwidthBytesPerSec: 1e9 },
   defaults: { maxRetries: 3, returnBytes: 1_000 },
 };
@@ -140,7 +140,7 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
   const net = keys("network", c.network, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
   const gcs = keys("gcs", c.gcs, ["shards", "replicas", "maxLineageBytes", "flushBytes", "flushMode"]);
   const fd = keys("failureDetection", c.failureDetection, ["heartbeatMs", "missedHeartbeats"]);
-  const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold"]);
+  const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold", "infeasibleTimeoutMs"]);
   const st = keys("storage", c.storage, ["latencyMs", "bandwidthBytesPerSec"]);
   const d = keys("defaults", c.defaults, ["maxRetries", "returnBytes"]);
   const policy = (sch.policy ?? DEFAULTS.scheduler.policy) as PolicyName;
@@ -168,7 +168,11 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
       flushMode,
     },
     failureDetection: { heartbeatUs: Math.max(1, Math.round(heartbeatMs * 1000)), missedHeartbeats: missed },
-    scheduler: { policy, queueThreshold: num("scheduler.queueThreshold", sch.queueThreshold, DEFAULTS.scheduler.queueThreshold, 1, true) },
+    scheduler: {
+      policy,
+      queueThreshold: num("scheduler.queueThreshold", sch.queueThreshold, DEFAULTS.scheduler.queueThreshold, 1, true),
+      infeasibleTimeoutUs: Math.round(num("scheduler.infeasibleTimeoutMs", sch.infeasibleTimeoutMs, DEFAULTS.scheduler.infeasibleTimeoutMs, 0) * 1000),
+    },
     storage: {
       latencyUs: Math.round(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0) * 1000),
       bandwidthBytesPerSec: num("storage.bandwidthBytesPerSec", st.bandwidthBytesPerSec, DEFAULTS.storage.bandwidthBytesPerSec, 1),

@@ -68,6 +68,14 @@ export class Metrics {
   private onEvent(tMs: number, node: string, e: TraceEvent): void {
     switch (e.kind) {
       case "task.submitted": {
+        // An earlier attempt that never reported an end was lost with its node.
+        for (let a = e.attempt - 1; a >= 0; a--) {
+          const stale = this.open.get(`${e.taskId}#${a}`);
+          if (stale === undefined) continue;
+          this.open.delete(`${e.taskId}#${a}`);
+          stale.outcome = "killed";
+          stale.endMs = Number.isNaN(stale.startMs) ? NaN : tMs;
+        }
         const row: TaskAttemptRow = { taskId: e.taskId, name: e.name, kind: e.taskKind, attempt: e.attempt, cause: e.cause, node: "", gpuIds: [], submitMs: tMs, scheduledMs: NaN, startMs: NaN, endMs: NaN, outcome: "pending" };
         this.rows.push(row);
         this.open.set(`${e.taskId}#${e.attempt}`, row);
@@ -102,12 +110,23 @@ export class Metrics {
         return;
       case "fault":
         this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 });
+        if (e.fault === "killNode" || e.fault === "fencedRestart") this.closeRowsOn(e.target, tMs);
         return;
       case "node.died":
         this.deaths.push({ tMs, node: e.nodeName, reason: e.reason });
         return;
       default:
         return;
+    }
+  }
+
+  /** Attempts running on a node that crashed end there, killed. */
+  private closeRowsOn(node: string, tMs: number): void {
+    for (const [key, row] of this.open) {
+      if (row.node !== node) continue;
+      this.open.delete(key);
+      row.endMs = tMs;
+      row.outcome = "killed";
     }
   }
 

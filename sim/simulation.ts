@@ -57,7 +57,7 @@ export class Simulation {
       gcsShards: this.gcsAddresses,
       policy: c.scheduler.policy,
       bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
-      infeasibleGraceUs: 3 * c.failureDetection.heartbeatUs,
+      infeasibleTimeoutUs: Math.max(1, c.scheduler.infeasibleTimeoutUs),
     }));
     for (const n of c.nodes) this.startNode(n);
     this.driverNode = c.nodes[0]!.name;
@@ -129,6 +129,8 @@ export class Simulation {
       worker,
       heartbeatIntervalUs: c.failureDetection.heartbeatUs,
       queueThreshold: c.scheduler.queueThreshold,
+      reconstructionPollUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+      onFenced: () => this.fenced(spec.name, node.incarnation),
     }));
     this.raylets.set(spec.name, raylet);
     this.world.recorder.record(this.world.kernel.nowUs, spec.name, { kind: "node.joined", nodeName: spec.name, incarnation: node.incarnation });
@@ -146,6 +148,20 @@ export class Simulation {
     const spec = this.nodeSpecs.get(name);
     if (spec === undefined || this.world.node(name).alive) return;
     this.startNode(spec);
+  }
+
+  /**
+   * A raylet found its incarnation declared dead (a healed partition): its node exits and rejoins
+   * at once as a fresh incarnation, as a supervisor restarting the raylet would.
+   */
+  private fenced(name: string, incarnation: number): void {
+    this.world.kernel.schedule(0, { handleEvent: () => {
+      const node = this.world.node(name);
+      if (!node.alive || node.incarnation !== incarnation) return;
+      this.world.recorder.record(this.world.kernel.nowUs, name, { kind: "fault", fault: "fencedRestart", target: name, durationUs: 0 });
+      this.killNode(name);
+      this.restartNode(name);
+    } }, 0, undefined, true);
   }
 
   killNode(name: string): void {
@@ -179,6 +195,7 @@ export class Simulation {
   private newCoreWorker(env: ConstructorParameters<typeof CoreWorker>[0], spec: ResolvedNode): CoreWorker {
     return new CoreWorker(env, {
       nodeName: spec.name,
+      incarnation: this.world.node(spec.name).incarnation,
       gcsShards: this.gcsAddresses,
       objectStoreBytes: spec.objectStoreBytes,
       defaultReturnBytes: this.config.defaults.returnBytes,
@@ -195,6 +212,7 @@ export class Simulation {
         peers: this.gcsAddresses,
         heartbeatIntervalUs: c.failureDetection.heartbeatUs,
         heartbeatTimeoutUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+        maxLineageBytes: c.gcs.maxLineageBytes,
       })));
     });
   }

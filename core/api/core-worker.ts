@@ -10,13 +10,13 @@ import { assert } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
 import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
-import type { GcsNotification } from "../gcs/messages.js";
+import type { GcsNotification, ResubmitResult } from "../gcs/messages.js";
 import type { ActorEntry, NodeRow, TaskRow } from "../gcs/tables.js";
-import { hasRetriesLeft, nextAttempt, type TaskArg, type TaskSpec } from "../task-spec.js";
+import { hasRetriesLeft, type TaskArg, type TaskSpec } from "../task-spec.js";
 import type { TaskCause, TaskKind } from "../trace.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
 import { formatResources } from "../resources.js";
-import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectStoreFullError, RayError, TaskUnschedulableError } from "./errors.js";
+import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectLostError, ObjectStoreFullError, RayError, TaskUnschedulableError } from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
 import { isObjectRef } from "./object-ref.js";
 import { isStoredError } from "./stored-error.js";
@@ -24,6 +24,7 @@ import type { TaskContext } from "./task-context.js";
 
 export interface CoreWorkerConfig {
   readonly nodeName: string;
+  readonly incarnation: number;
   readonly gcsShards: readonly Address[];
   /** Capacity of the local object store: a put larger than this fails at once. */
   readonly objectStoreBytes: number;
@@ -78,6 +79,8 @@ export class CoreWorker implements Process {
       }
       case "cw.taskFailed":
         return this.attemptFailed(m.spec, m.error, m.retriable);
+      case "cw.actorOutputLost":
+        return this.actorOutputLost(m.objectId, m.spec);
       case "cw.taskUnschedulable":
         return this.failForGood(m.spec, new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)));
       default:
@@ -176,6 +179,7 @@ export class CoreWorker implements Process {
       parentTaskId: ctx.taskId,
       owner: this.env.self,
       ownerNode: this.config.nodeName,
+      ownerIncarnation: this.config.incarnation,
       attempt: 0,
       cause: "original",
       submitUs: this.env.nowUs(),
@@ -198,17 +202,6 @@ export class CoreWorker implements Process {
     this.env.trace({ kind: "task.submitted", taskId: spec.taskId, name: spec.name, cause, taskKind: spec.kind, attempt: spec.attempt });
   }
 
-  /** Resubmits an owned task as its next attempt (a retry). */
-  resubmit(spec: TaskSpec, cause: TaskCause): void {
-    const next = nextAttempt(spec, cause, this.env.nowUs());
-    if (next.kind === "actor-method") {
-      this.recordSubmission(next);
-      this.sendActorCall(next);
-      return;
-    }
-    this.submit(next);
-  }
-
   private assertAlive(ctx: TaskContext): void {
     if (ctx.dead) throw new RayError(`task ${ctx.taskId} (attempt ${ctx.attempt}) no longer runs: its worker died or the attempt ended`);
   }
@@ -219,8 +212,40 @@ export class CoreWorker implements Process {
     const t = this.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return; // stale: a newer attempt exists
     if (spec.kind === "actor-method" && error instanceof ActorDiedError) return this.actorCallFailed(spec, error);
-    if (retriable && hasRetriesLeft(spec)) return this.resubmit(spec, "retry");
+    if (retriable && hasRetriesLeft(spec)) return this.retry(spec, error);
     this.failForGood(spec, error);
+  }
+
+  /**
+   * Retries an owned task through the GCS, which grants the next attempt only if `spec` is still
+   * the latest one: an owner's retry and a reconstruction elsewhere never both re-run it.
+   */
+  retry(spec: TaskSpec, error: RayError): void {
+    this.gcs.call(
+      { op: "task.resubmit", taskId: spec.taskId, expectedAttempt: spec.attempt, cause: "retry", node: this.config.nodeName, incarnation: this.config.incarnation },
+      (result) => {
+        const r = result as ResubmitResult;
+        const current = this.owned.get(spec.taskId);
+        if (current === undefined || current.spec.attempt !== spec.attempt) return;
+        if (r.kind === "granted") return this.submitGranted(r.spec);
+        // Someone else (a reconstruction) already started a newer attempt: adopt it.
+        if (r.kind === "stale" || r.kind === "in-progress") return void this.owned.set(spec.taskId, { spec: { ...spec, attempt: r.attempt } });
+        this.failForGood(spec, error);
+      },
+    );
+  }
+
+  /** Sends an attempt the GCS has already recorded (a granted retry). */
+  private submitGranted(spec: TaskSpec): void {
+    this.owned.set(spec.taskId, { spec });
+    this.traceSubmitted(spec, spec.cause);
+    if (spec.kind === "actor-method") return this.sendActorCall(spec);
+    this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** Hook for actor fault tolerance: an actor call's output is gone and must be replayed. */
+  protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
+    this.env.send(this.raylet, { type: "raylet.storeError", objectIds: [id], error: new ObjectLostError(id, `it came from actor call ${spec.name} and actor replay is not available`) } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
   }
 
   /** Hook for actor fault tolerance: a call reached a node that no longer hosts its actor. */
@@ -236,18 +261,22 @@ export class CoreWorker implements Process {
   }
 
   /** A node died: every owned task the task table places there is retried or fails. */
-  private nodeDied(node: string): void {
+  private nodeDied(node: string, deadIncarnation: number): void {
     for (const { spec } of [...this.owned.values()]) {
       this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
         const r = row as TaskRow | undefined;
         const current = this.owned.get(spec.taskId);
-        if (current === undefined || current.spec.attempt !== spec.attempt) return;
-        if (r === undefined || r.spec.attempt !== spec.attempt) return;
+        if (current === undefined || current.spec.attempt !== spec.attempt || r === undefined) return;
         if (r.status === "finished" || r.status === "failed") return void this.owned.delete(spec.taskId);
-        if (r.node !== node) return;
-        if (spec.kind === "actor-method") return; // the actor's restart handles its calls
-        if (hasRetriesLeft(spec)) this.resubmit(spec, "retry");
-        else this.failForGood(spec, new NodeDiedError(spec.taskId, spec.name, node, spec.attempt + 1));
+        if (r.spec.attempt < spec.attempt) return;
+        // A reconstruction elsewhere may have started a newer attempt: that is the one to watch.
+        const latest = r.spec;
+        if (latest.attempt > spec.attempt) this.owned.set(spec.taskId, { spec: latest });
+        if (r.node !== node || r.nodeIncarnation > deadIncarnation) return;
+        if (latest.kind === "actor-method") return; // the actor's restart handles its calls
+        const error = new NodeDiedError(latest.taskId, latest.name, node, latest.attempt + 1);
+        if (hasRetriesLeft(latest)) this.retry(latest, error);
+        else this.failForGood(latest, error);
       });
     }
   }
@@ -358,6 +387,6 @@ export class CoreWorker implements Process {
     if (n.table !== "node") return;
     const previous = this.nodeRows.get(n.key);
     this.nodeRows.set(n.key, n.row);
-    if (n.row.state === "dead" && previous?.state !== "dead") this.nodeDied(n.key);
+    if (n.row.state === "dead" && !(previous?.state === "dead" && previous.incarnation === n.row.incarnation)) this.nodeDied(n.key, n.row.incarnation);
   }
 }

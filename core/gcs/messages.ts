@@ -8,9 +8,16 @@ export type GcsTable = "task" | "object" | "node" | "actor" | "function";
 
 export type GcsOp =
   | { readonly op: "task.add"; readonly spec: TaskSpec }
-  | { readonly op: "task.update"; readonly taskId: TaskId; readonly status: TaskStatus; readonly node: string; readonly attempt: number; readonly actorSeq?: number }
+  | { readonly op: "task.update"; readonly taskId: TaskId; readonly status: TaskStatus; readonly node: string; readonly incarnation: number; readonly attempt: number; readonly actorSeq?: number }
+  /**
+   * Atomically grants the next attempt of a task (retry or reconstruction), so concurrent requests
+   * from many nodes cause one re-execution (Ray 2018's task-table lease). `expectedAttempt` >= 0:
+   * only if that is still the latest attempt (an owner's retry); -1: a reconstruction request, which
+   * waits while a live node still holds an attempt in progress.
+   */
+  | { readonly op: "task.resubmit"; readonly taskId: TaskId; readonly expectedAttempt: number; readonly cause: "retry" | "reconstruction"; readonly node: string; readonly incarnation: number }
   | { readonly op: "task.get"; readonly taskId: TaskId }
-  | { readonly op: "object.add"; readonly objectId: ObjectId; readonly node: string; readonly sizeBytes: number; readonly fromPut: boolean }
+  | { readonly op: "object.add"; readonly objectId: ObjectId; readonly node: string; readonly incarnation: number; readonly sizeBytes: number; readonly fromPut: boolean }
   | { readonly op: "object.remove"; readonly objectId: ObjectId; readonly node: string }
   | { readonly op: "object.get"; readonly objectId: ObjectId }
   | { readonly op: "object.subscribe"; readonly objectId: ObjectId }
@@ -35,6 +42,7 @@ export function keyOf(op: GcsOp): string {
     case "task.add":
       return op.spec.taskId;
     case "task.update":
+    case "task.resubmit":
     case "task.get":
       return op.taskId;
     case "object.add":
@@ -62,6 +70,14 @@ export function keyOf(op: GcsOp): string {
 export function isRead(op: GcsOp): boolean {
   return op.op.endsWith(".get") || op.op === "node.list";
 }
+
+/** The answer to task.resubmit. */
+export type ResubmitResult =
+  | { readonly kind: "granted"; readonly spec: TaskSpec }
+  | { readonly kind: "in-progress"; readonly attempt: number }
+  | { readonly kind: "stale"; readonly attempt: number }
+  | { readonly kind: "exhausted"; readonly attempts: number }
+  | { readonly kind: "evicted" };
 
 export type GcsNotification =
   | { readonly table: "object"; readonly key: string; readonly entry: ObjectEntry | undefined }

@@ -8,8 +8,8 @@
  */
 import { assert } from "../assert.js";
 import type { Address } from "../env.js";
-import { specSizeBytes } from "../task-spec.js";
-import type { GcsNotification, GcsOp } from "./messages.js";
+import { hasRetriesLeft, nextAttempt, specSizeBytes } from "../task-spec.js";
+import type { GcsNotification, GcsOp, ResubmitResult } from "./messages.js";
 import type { ActorEntry, FunctionRow, NodeRow, ObjectEntry, TaskRow } from "./tables.js";
 
 export interface ApplyResult {
@@ -35,12 +35,29 @@ export class GcsShardState {
   bytes = 0;
   /** Finished task rows in completion order: the flushing and lineage-cap candidates. */
   readonly finishedOrder: string[] = [];
+  /** The highest incarnation of each node declared dead: its late writes are fenced off. */
+  readonly deadIncarnation = new Map<string, number>();
+  /** Bytes of task rows (the lineage), capped by `maxLineageBytes`. */
+  lineageBytes = 0;
+  lineageEvicted = 0;
+  /** Task ids whose lineage was dropped under the cap (so a request says "evicted", not "unknown"). */
+  readonly evictedTasks = new Set<string>();
 
-  constructor(readonly shardIndex: number) {}
+  constructor(readonly shardIndex: number, readonly maxLineageBytes = Infinity) {}
+
+  isDead(node: string, incarnation: number): boolean {
+    return (this.deadIncarnation.get(node) ?? -1) >= incarnation;
+  }
+
+  /** Records a verdict (also when it comes from a peer shard). */
+  markDead(node: string, incarnation: number): void {
+    if ((this.deadIncarnation.get(node) ?? -1) < incarnation) this.deadIncarnation.set(node, incarnation);
+  }
 
   apply(op: GcsOp, client: Address, nowUs: number): ApplyResult {
     const notifications: Array<[Address, GcsNotification]> = [];
-    const result = this.applyOp(op, client, nowUs, notifications);
+    // Replies leave the shard as copies: a reader must never see a row change under it.
+    const result = copyResult(this.applyOp(op, client, nowUs, notifications));
     return { result, notifications };
   }
 
@@ -54,22 +71,33 @@ export class GcsShardState {
           old.status = "submitted";
           return undefined;
         }
-        this.tasks.set(op.spec.taskId, { spec: op.spec, status: "submitted", node: "", actorSeq: -1 });
-        this.bytes += specSizeBytes(op.spec);
+        this.tasks.set(op.spec.taskId, { spec: op.spec, status: "submitted", node: op.spec.ownerNode, nodeIncarnation: op.spec.ownerIncarnation, actorSeq: -1 });
+        const size = specSizeBytes(op.spec);
+        this.bytes += size;
+        this.lineageBytes += size;
+        this.enforceLineageCap();
         return undefined;
       }
       case "task.update": {
         const row = this.tasks.get(op.taskId);
         if (row === undefined || row.spec.attempt > op.attempt) return undefined; // stale update
+        if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
         row.status = op.status;
         row.node = op.node;
+        row.nodeIncarnation = op.incarnation;
         if (op.actorSeq !== undefined) row.actorSeq = op.actorSeq;
-        if (op.status === "finished") this.finishedOrder.push(op.taskId);
+        if (op.status === "finished") {
+          this.finishedOrder.push(op.taskId);
+          this.enforceLineageCap();
+        }
         return undefined;
       }
+      case "task.resubmit":
+        return this.resubmit(op, nowUs);
       case "task.get":
         return this.tasks.get(op.taskId);
       case "object.add": {
+        if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
         let entry = this.objects.get(op.objectId);
         if (entry === undefined) {
           entry = { objectId: op.objectId, locations: [], sizeBytes: op.sizeBytes, fromPut: op.fromPut };
@@ -137,6 +165,35 @@ export class GcsShardState {
     }
   }
 
+  private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {
+    const row = this.tasks.get(op.taskId);
+    if (row === undefined) return { kind: "evicted" };
+    if (op.expectedAttempt >= 0 && row.spec.attempt !== op.expectedAttempt) return { kind: "stale", attempt: row.spec.attempt };
+    const active = row.status === "submitted" || row.status === "scheduled" || row.status === "running";
+    if (op.expectedAttempt < 0 && active && !this.isDead(row.node, row.nodeIncarnation)) return { kind: "in-progress", attempt: row.spec.attempt };
+    if (!hasRetriesLeft(row.spec)) return { kind: "exhausted", attempts: row.spec.attempt + 1 };
+    row.spec = nextAttempt(row.spec, op.cause, nowUs);
+    row.status = "submitted";
+    row.node = op.node;
+    row.nodeIncarnation = op.incarnation;
+    return { kind: "granted", spec: row.spec };
+  }
+
+  /** Drops the oldest finished task rows while the lineage exceeds its cap. */
+  private enforceLineageCap(): void {
+    while (this.lineageBytes > this.maxLineageBytes && this.finishedOrder.length > 0) {
+      const id = this.finishedOrder.shift()!;
+      const row = this.tasks.get(id);
+      if (row === undefined || row.status !== "finished") continue;
+      const size = specSizeBytes(row.spec);
+      this.tasks.delete(id);
+      this.evictedTasks.add(id);
+      this.bytes -= size;
+      this.lineageBytes -= size;
+      this.lineageEvicted++;
+    }
+  }
+
   private applyHeartbeat(hb: NodeRow["heartbeat"], nowUs: number, out: Array<[Address, GcsNotification]>): undefined {
     const row = this.nodes.get(hb.node);
     if (row !== undefined && hb.incarnation < row.incarnation) return undefined; // a fenced-off incarnation
@@ -157,6 +214,7 @@ export class GcsShardState {
     assert(row !== undefined, `declareNodeDead: unknown node ${node}`);
     assert(row.state === "alive", `declareNodeDead: node ${node} is already dead`);
     row.state = "dead";
+    this.markDead(node, row.incarnation);
     for (const sub of this.nodeSubscribers.keys()) out.push([sub, { table: "node", key: node, row: { ...row } }]);
   }
 
@@ -179,4 +237,12 @@ export class GcsShardState {
     if (subs === undefined) return;
     for (const sub of subs) out.push([sub, { table: "object", key: id, entry: { ...entry, locations: [...entry.locations] } }]);
   }
+}
+
+function copyResult(result: unknown): unknown {
+  if (result === undefined || result === null || typeof result !== "object") return result;
+  if (Array.isArray(result)) return result.map(copyResult);
+  const row = { ...(result as Record<string, unknown>) };
+  if (Array.isArray(row.locations)) row.locations = [...(row.locations as string[])];
+  return row;
 }

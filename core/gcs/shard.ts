@@ -7,6 +7,7 @@
 import { assert } from "../assert.js";
 import type { Address, Env, Message, Process } from "../env.js";
 import { GCS_MESSAGE_BYTES, type GcsNotification, type GcsNotifyMessage, type GcsReplyMessage, type GcsRequestMessage } from "./messages.js";
+import type { NodeRow } from "./tables.js";
 import { GcsShardState } from "./shard-state.js";
 
 export interface GcsShardOptions {
@@ -15,11 +16,14 @@ export interface GcsShardOptions {
   peers: readonly Address[];
   heartbeatIntervalUs: number;
   heartbeatTimeoutUs: number;
+  /** Cap on the bytes of task rows kept (the lineage); oldest finished rows go first. */
+  maxLineageBytes: number;
 }
 
 interface PeerNodeDead extends Message {
   readonly type: "gcs.peerNodeDead";
   readonly node: string;
+  readonly incarnation: number;
 }
 
 export type GcsShardMessage = GcsRequestMessage | PeerNodeDead;
@@ -30,7 +34,7 @@ export class GcsShard implements Process {
 
   constructor(private readonly env: Env, private readonly options: GcsShardOptions) {
     assert(options.heartbeatTimeoutUs > options.heartbeatIntervalUs, "GCS: heartbeat timeout must exceed the interval");
-    this.state = new GcsShardState(options.shardIndex);
+    this.state = new GcsShardState(options.shardIndex, options.maxLineageBytes);
     this.scheduleDetector();
   }
 
@@ -40,6 +44,7 @@ export class GcsShard implements Process {
       case "gcs.request":
         return this.handleRequest(m);
       case "gcs.peerNodeDead":
+        this.state.markDead(m.node, m.incarnation);
         return this.publish(this.collect((out) => this.state.removeLocationsOn(m.node, out)));
       default:
         assert(false, `GCS shard: unexpected message ${(message as Message).type}`);
@@ -52,6 +57,12 @@ export class GcsShard implements Process {
       const row = this.state.nodes.get(m.op.heartbeat.node);
       if (row !== undefined && row.state === "alive" && row.incarnation < m.op.heartbeat.incarnation) {
         this.declareDead(row.node, row.incarnation, "it re-registered as a new incarnation");
+      }
+      if (this.state.isDead(m.op.heartbeat.node, m.op.heartbeat.incarnation)) {
+        // A node declared dead still heartbeats (a healed partition): tell it, so it can exit.
+        const dead: NodeRow = { node: m.op.heartbeat.node, incarnation: m.op.heartbeat.incarnation, state: "dead", lastHeartbeatUs: this.env.nowUs(), heartbeat: m.op.heartbeat };
+        this.env.send(m.client, { type: "gcs.notify", notification: { table: "node", key: dead.node, row: dead } } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES);
+        return;
       }
     }
     const { result, notifications } = this.state.apply(m.op, m.client, this.env.nowUs());
@@ -97,7 +108,7 @@ export class GcsShard implements Process {
     this.publish(this.collect((out) => this.state.declareNodeDead(node, out)));
     this.publish(this.collect((out) => this.state.removeLocationsOn(node, out)));
     for (const peer of this.options.peers) {
-      if (peer !== this.env.self) this.env.send(peer, { type: "gcs.peerNodeDead", node } satisfies PeerNodeDead, GCS_MESSAGE_BYTES);
+      if (peer !== this.env.self) this.env.send(peer, { type: "gcs.peerNodeDead", node, incarnation } satisfies PeerNodeDead, GCS_MESSAGE_BYTES);
     }
   }
 }

@@ -12,8 +12,9 @@ export type TaskStatus = "submitted" | "scheduled" | "running" | "finished" | "f
 export interface TaskRow {
   spec: TaskSpec;
   status: TaskStatus;
-  /** The node it was last scheduled on or ran on. */
+  /** The node (and its incarnation) it was last handed to or ran on. */
   node: string;
+  nodeIncarnation: number;
   /** For actor calls: the position in the actor's execution order (replay order). */
   actorSeq: number;
 }
@@ -42,7 +43,10 @@ export interface ActorEntry {
 export interface Heartbeat {
   readonly node: string;
   readonly incarnation: number;
+  /** Healthy capacity now (a failed GPU is not counted). */
   readonly resourcesTotal: ResourceSet;
+  /** Installed capacity, failed parts included: what the node can provide once repaired. */
+  readonly resourcesInstalled: ResourceSet;
   readonly resourcesAvailable: ResourceSet;
   readonly queueLength: number;
   /** Exponentially averaged task execution time, µs. */

@@ -88,8 +88,6 @@ export class ActorHost {
     for (const id of args) {
       this.objects.need(id, () => {
         if (!this.actors.has(actor.actorId) || !actor.queue.includes(call)) return;
-        this.objects.store.pin(id);
-        call.pinned.push(id);
         call.missing--;
         this.runNext(actor);
       });
@@ -101,6 +99,21 @@ export class ActorHost {
     if (actor.running || actor.queue.length === 0) return;
     const head = actor.queue[0]!;
     if (head.missing > 0) return;
+    const args = refArgs(head.spec);
+    const evicted = args.filter((id) => !this.objects.isLocal(id));
+    if (evicted.length > 0) {
+      // An argument was evicted while the call waited its turn: fetch it again.
+      head.missing = evicted.length;
+      for (const id of evicted) this.objects.need(id, () => {
+        head.missing--;
+        this.runNext(actor);
+      });
+      return;
+    }
+    for (const id of args) {
+      this.objects.store.pin(id);
+      head.pinned.push(id);
+    }
     actor.queue.shift();
     actor.running = true;
     this.runCall(actor, head.spec, head.pinned);

@@ -1,8 +1,10 @@
 /**
  * The local scheduler's queues (Ray paper §4.2.2): tasks waiting for their arguments, then ready
  * tasks grouped by resource shape (FIFO within a shape, so one big request does not block smaller
- * ones behind it and dispatch costs O(shapes), not O(queue)). Arguments are pinned the moment they
- * are local, so an argument cannot be evicted between arrival and dispatch.
+ * ones behind it and dispatch costs O(shapes), not O(queue)). Arguments are pinned when the task
+ * is dispatched, not when they arrive: queued tasks pinning their inputs would fill the store and
+ * leave no room for the outputs of running ones. An argument evicted while its task waited for a
+ * slot is fetched again (the task goes back to waiting).
  */
 import { assert } from "../assert.js";
 import type { ObjectId, TaskId } from "../ids.js";
@@ -64,6 +66,10 @@ export class LocalScheduler {
         queue.shift();
         this.readyCount--;
         task.gone = true;
+        for (const id of task.args) {
+          this.objects.store.pin(id);
+          task.pinned.push(id);
+        }
         this.start(task, allocation);
       }
       if (queue.length === 0) this.readyByShape.delete(shape);
@@ -102,10 +108,8 @@ export class LocalScheduler {
     return task;
   }
 
-  private argArrived(task: QueuedTask, id: ObjectId): void {
+  private argArrived(task: QueuedTask, _id: ObjectId): void {
     if (task.gone) return;
-    this.objects.store.pin(id);
-    task.pinned.push(id);
     task.missing--;
     assert(task.missing >= 0, `task ${task.spec.taskId}: more arguments arrived than it has`);
     if (task.missing > 0) return;

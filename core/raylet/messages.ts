@@ -36,6 +36,8 @@ export type CoreWorkerMessage =
   | { readonly type: "cw.taskDone"; readonly taskId: TaskId; readonly attempt: number }
   /** The task's attempt failed in a way the owner may retry (worker crash, retriable user error). */
   | { readonly type: "cw.taskFailed"; readonly spec: TaskSpec; readonly error: RayError; readonly retriable: boolean }
-  | { readonly type: "cw.taskUnschedulable"; readonly spec: TaskSpec };
+  | { readonly type: "cw.taskUnschedulable"; readonly spec: TaskSpec }
+  /** An actor call's output was lost and its actor must replay it. */
+  | { readonly type: "cw.actorOutputLost"; readonly objectId: ObjectId; readonly spec: TaskSpec };
 
 export const CONTROL_MESSAGE_BYTES = 128;

@@ -37,6 +37,7 @@ export class ObjectManager {
   constructor(
     private readonly env: Env,
     private readonly nodeName: string,
+    private readonly incarnation: number,
     readonly store: ObjectStore,
     private readonly gcs: GcsClient,
     private readonly hooks: ObjectManagerHooks,
@@ -55,6 +56,11 @@ export class ObjectManager {
     if (!this.pulls.has(id)) this.startPull(id);
   }
 
+  /** Is `id` awaited here and not yet local? */
+  isWanted(id: ObjectId): boolean {
+    return this.waiters.has(id) && !this.store.has(id);
+  }
+
   /** Objects still wanted here (for diagnosing a stall). */
   wanted(): ObjectId[] {
     return [...this.waiters.keys()];
@@ -65,7 +71,7 @@ export class ObjectManager {
     const outcome = this.store.put(id, value, sizeBytes);
     if (outcome.evicted.length > 0) this.evicted(outcome.evicted);
     if (!outcome.stored) return false;
-    this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, sizeBytes, fromPut });
+    this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, incarnation: this.incarnation, sizeBytes, fromPut });
     this.finishPull(id);
     const list = this.waiters.get(id);
     if (list !== undefined) {
@@ -85,7 +91,8 @@ export class ObjectManager {
   onEntry(id: ObjectId, entry: ObjectEntry | undefined): void {
     const pull = this.pulls.get(id);
     if (pull === undefined) return;
-    if (entry !== undefined && pull.lastEntry !== undefined && entry.locations.join() !== pull.lastEntry.locations.join()) pull.failed.clear();
+    // A new entry may list a copy made since a pull failed (even on a node of the same name).
+    pull.failed.clear();
     pull.lastEntry = entry;
     this.tryPull(id, pull);
   }
@@ -117,7 +124,8 @@ export class ObjectManager {
     if (pull === undefined) return;
     pull.failed.add(fromNode);
     pull.pullingFrom = "";
-    this.gcs.call({ op: "object.get", objectId }, (entry) => this.onEntry(objectId, entry as ObjectEntry | undefined));
+    // Try another copy; the subscription brings the entry's next change (the stale location's removal).
+    this.tryPull(objectId, pull);
   }
 
   /** A node died: a pull in flight to it will never be answered. */

@@ -17,14 +17,15 @@ import { StoredError } from "../api/stored-error.js";
 import type { CoreWorker } from "../api/core-worker.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification } from "../gcs/messages.js";
-import type { ObjectEntry } from "../gcs/tables.js";
+import type { ObjectEntry, TaskStatus } from "../gcs/tables.js";
 import { fits, type ResourceSet } from "../resources.js";
-import { hasRetriesLeft, nextAttempt, type TaskSpec } from "../task-spec.js";
+import { hasRetriesLeft, type TaskSpec } from "../task-spec.js";
 import { ActorHost, type HostedActor } from "./actor-host.js";
 import { LocalScheduler, type QueuedTask } from "./local-scheduler.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "./messages.js";
 import { ObjectManager } from "./object-manager.js";
 import { ObjectStore } from "./object-store.js";
+import { LineageReconstruction } from "../recovery/reconstruction.js";
 import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
 import { resolveArgs, startAttempt, type AttemptOutcome, type RunningAttempt } from "./task-runner.js";
 import type { ScheduleMessage } from "../scheduler/messages.js";
@@ -42,8 +43,10 @@ export interface RayletConfig {
   readonly heartbeatIntervalUs: number;
   /** Queue length at which the local scheduler starts forwarding to the global scheduler. */
   readonly queueThreshold: number;
-  /** Hook for lost objects (lineage reconstruction); the default fails the waiters. */
-  readonly onObjectLost?: (raylet: Raylet, objectId: ObjectId, entry: ObjectEntry) => void;
+  /** How often a reconstruction request is repeated while another attempt is in progress. */
+  readonly reconstructionPollUs: number;
+  /** This raylet learned the GCS declared its own incarnation dead: it must exit. */
+  readonly onFenced?: (raylet: Raylet) => void;
 }
 
 interface FetchRequest {
@@ -60,6 +63,8 @@ export class Raylet implements Process {
   readonly actors: ActorHost;
   readonly gcs: GcsClient;
   readonly running = new Map<TaskId, RunningAttempt>();
+  readonly reconstruction: LineageReconstruction;
+  fenced = false;
   private readonly fetches = new Map<string, FetchRequest>();
   private meanTaskUs = 0;
   tasksFinished = 0;
@@ -69,11 +74,25 @@ export class Raylet implements Process {
     this.store = new ObjectStore(config.objectStoreBytes);
     this.gcs = new GcsClient(env, config.gcsShards);
     this.gcs.onNotification((n) => this.onNotification(n));
-    this.objects = new ObjectManager(env, config.nodeName, this.store, this.gcs, {
-      onLost: (id, entry) => (config.onObjectLost ?? failWaitersOnLoss)(this, id, entry),
+    this.objects = new ObjectManager(env, config.nodeName, config.incarnation, this.store, this.gcs, {
+      onLost: (id, entry) => this.reconstruction.objectLost(id, entry),
       onEvicted: (ids) => {
         for (const id of ids) env.trace({ kind: "object.evicted", objectId: id, sizeBytes: 0 });
       },
+    });
+    this.reconstruction = new LineageReconstruction({
+      env,
+      gcs: this.gcs,
+      nodeName: config.nodeName,
+      incarnation: config.incarnation,
+      pollUs: config.reconstructionPollUs,
+      stillNeeded: (id) => this.objects.isWanted(id),
+      submit: (spec) => {
+        this.env.trace({ kind: "task.submitted", taskId: spec.taskId, name: spec.name, cause: spec.cause, taskKind: spec.kind, attempt: spec.attempt });
+        this.submitLocal(spec);
+      },
+      fail: (id, error) => this.objects.addLocal(id, new StoredError(error), 0, false),
+      actorOutputLost: (id, spec) => this.actorOutputLost(id, spec),
     });
     this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
     this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.runActorCall(actor, spec, pinned));
@@ -162,7 +181,7 @@ export class Raylet implements Process {
       this.env.send(this.config.globalScheduler, { type: "gs.schedule", spec, fromNode: this.nodeName } satisfies ScheduleMessage, CONTROL_MESSAGE_BYTES);
       return;
     }
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: this.nodeName, attempt: spec.attempt });
+    this.updateTask(spec, "scheduled");
     this.tellOwner(spec.owner, { type: "cw.taskPlaced", taskId: spec.taskId, attempt: spec.attempt, node: this.nodeName });
     this.env.trace({ kind: "task.scheduled", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.scheduler.enqueue(spec);
@@ -224,6 +243,7 @@ export class Raylet implements Process {
         return this.finishFailed(spec, outcome.error);
       }
       case "crashed": {
+        this.updateTask(spec, "lost");
         this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: outcome.how, attempt: spec.attempt });
         const error = new WorkerCrashedError(spec.taskId, spec.name, spec.attempt + 1);
         this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error, retriable: true });
@@ -247,7 +267,7 @@ export class Raylet implements Process {
       this.env.trace({ kind: "object.created", objectId: id, sizeBytes: spec.returnBytes });
     }
     this.tasksFinished++;
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "finished", node: this.nodeName, attempt: spec.attempt });
+    this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
   }
@@ -255,7 +275,7 @@ export class Raylet implements Process {
   /** The task failed for good: its error becomes the value of each of its returns. */
   finishFailed(spec: TaskSpec, error: RayError): void {
     for (const id of spec.returnIds) this.objects.addLocal(id, new StoredError(error), 0, false);
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "failed", node: this.nodeName, attempt: spec.attempt });
+    this.updateTask(spec, "failed");
     this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.kind === "actor-creation") this.publishActorDead(spec, error.message);
@@ -267,7 +287,7 @@ export class Raylet implements Process {
     const actorId = spec.actorId!;
     this.actors.add({ actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [], running: false, executed: 0 });
     this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "alive", node: this.nodeName, restarts: spec.attempt, deathCause: "" } });
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "finished", node: this.nodeName, attempt: spec.attempt });
+    this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
   }
@@ -287,7 +307,7 @@ export class Raylet implements Process {
     const entry = this.config.functions.get(spec.functionId);
     assert(entry.kind === "actor-class", `actor call ${spec.taskId} names a plain function`);
     const actorSeq = actor.executed++;
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "running", node: this.nodeName, attempt: spec.attempt, actorSeq });
+    this.updateTask(spec, "running", actorSeq);
     const release = () => {
       for (const id of pinned) if (this.store.has(id)) this.store.unpin(id);
     };
@@ -370,7 +390,16 @@ export class Raylet implements Process {
 
   private onNotification(n: GcsNotification): void {
     if (n.table === "object") return this.objects.onEntry(n.key as ObjectId, n.entry);
-    if (n.table === "node" && n.row.state === "dead") this.objects.onNodeDead(n.key);
+    if (n.table !== "node" || n.row.state !== "dead") return;
+    if (n.key === this.nodeName && n.row.incarnation === this.config.incarnation) {
+      // Declared dead while alive (a partition healed): our writes are fenced off; exit, so the
+      // node can rejoin as a fresh incarnation.
+      this.fenced = true;
+      this.config.onFenced?.(this);
+      return;
+    }
+    this.objects.onNodeDead(n.key);
+    this.reconstruction.onNodeDead();
   }
 
   private heartbeat(): void {
@@ -380,6 +409,7 @@ export class Raylet implements Process {
         node: this.nodeName,
         incarnation: this.config.incarnation,
         resourcesTotal: { ...this.pool.total },
+        resourcesInstalled: this.pool.installed,
         resourcesAvailable: { ...this.pool.available },
         queueLength: this.scheduler.queueLength,
         meanTaskUs: this.meanTaskUs,
@@ -389,13 +419,17 @@ export class Raylet implements Process {
     this.env.setTimer(this.config.heartbeatIntervalUs, () => this.heartbeat(), "background");
   }
 
+  updateTask(spec: TaskSpec, status: TaskStatus, actorSeq?: number): void {
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status, node: this.nodeName, incarnation: this.config.incarnation, attempt: spec.attempt, actorSeq });
+  }
+
   tellOwner(owner: Address, message: CoreWorkerMessage): void {
     this.env.send(owner, message, CONTROL_MESSAGE_BYTES);
   }
 
-  /** Resubmits a task from here (reconstruction triggered on this node). */
-  resubmit(spec: TaskSpec): void {
-    this.submitLocal(nextAttempt(spec, "reconstruction", this.env.nowUs()));
+  /** A lost actor output: the actor's owner replays it (actor fault tolerance). */
+  protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
+    this.tellOwner(spec.owner, { type: "cw.actorOutputLost", objectId: id, spec });
   }
 
   checkInvariants(): void {
@@ -414,11 +448,3 @@ function retriesUserError(spec: TaskSpec, userError: unknown): boolean {
   const r = spec.retryExceptions;
   return r === true || (Array.isArray(r) && r.some((c) => userError instanceof c));
 }
-
-/** Without reconstruction, an object with no copy left fails whoever waits for it. */
-function failWaitersOnLoss(raylet: Raylet, objectId: ObjectId, entry: ObjectEntry): void {
-  void entry;
-  void raylet;
-  void objectId;
-}
-

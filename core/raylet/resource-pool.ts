@@ -31,11 +31,13 @@ const EPSILON = 1e-9;
 
 export class ResourcePool {
   readonly total: Record<string, number>;
+  readonly installed: ResourceSet;
   readonly available: Record<string, number>;
   private readonly gpus: GpuSlot[];
 
   constructor(total: ResourceSet, gpus: readonly GpuSpec[]) {
     this.total = { ...total, GPU: gpus.length };
+    this.installed = { ...this.total };
     this.available = { ...this.total };
     this.gpus = gpus.map((spec) => ({ spec, freeShare: 1, failed: false }));
   }

@@ -2,8 +2,10 @@
  * The global scheduler (Ray paper §4.2.2): stateless apart from a cache of the node table fed by
  * heartbeats. For a forwarded task it reads its arguments' locations and sizes from the GCS object
  * table, scores the nodes that have the resources with the placement policy, records the placement
- * in the task table, and hands the task to the chosen raylet. A task no known node can ever run
- * waits `infeasibleGraceUs` for one to join, then fails with TaskUnschedulableError.
+ * in the task table, and hands the task to the chosen raylet. A task no live node can run now
+ * waits (for a repair, a restart, a new node) and is placed as soon as a heartbeat shows room;
+ * if after `infeasibleTimeoutUs` no live node could run it even once repaired, it fails with
+ * TaskUnschedulableError.
  */
 import { assert } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
@@ -20,7 +22,7 @@ export interface GlobalSchedulerConfig {
   readonly gcsShards: readonly Address[];
   readonly policy: PolicyName;
   readonly bandwidthBytesPerSec: number;
-  readonly infeasibleGraceUs: number;
+  readonly infeasibleTimeoutUs: number;
 }
 
 interface NodeView {
@@ -80,34 +82,44 @@ export class GlobalScheduler implements Process {
         missingBytes,
       });
     }
-    if (candidates.length === 0) return this.deferInfeasible(spec, entries);
+    if (candidates.length === 0) return this.defer(spec, entries);
     const chosen = candidates[this.policy.pick(candidates, this.env.rng("global-scheduler"))]!;
     this.nodes.get(chosen.node)!.placedSinceHeartbeat++;
     this.tasksPlaced++;
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, attempt: spec.attempt });
+    const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
+    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
     this.env.send(address("raylet", chosen.node), { type: "raylet.assign", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
   }
 
-  private deferInfeasible(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
+  private defer(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
     this.infeasible.push({ spec, entries, sinceUs: this.env.nowUs() });
     if (this.graceTimerSet) return;
     this.graceTimerSet = true;
-    this.env.setTimer(this.config.infeasibleGraceUs, () => this.expireInfeasible());
+    this.env.setTimer(this.config.infeasibleTimeoutUs, () => this.expireInfeasible(), "background");
   }
 
+  /** Fails the tasks that waited their time and that no live node could run even once repaired. */
   private expireInfeasible(): void {
     this.graceTimerSet = false;
     const now = this.env.nowUs();
     const waiting = this.infeasible.splice(0);
     for (const t of waiting) {
-      if (now - t.sinceUs >= this.config.infeasibleGraceUs) {
+      const expired = now - t.sinceUs >= this.config.infeasibleTimeoutUs;
+      if (expired && !this.couldEverRun(t.spec)) {
         this.env.send(t.spec.owner, { type: "cw.taskUnschedulable", spec: t.spec } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
       } else this.infeasible.push(t);
     }
     if (this.infeasible.length > 0) {
       this.graceTimerSet = true;
-      this.env.setTimer(this.config.infeasibleGraceUs, () => this.expireInfeasible());
+      this.env.setTimer(this.config.infeasibleTimeoutUs, () => this.expireInfeasible(), "background");
     }
+  }
+
+  private couldEverRun(spec: TaskSpec): boolean {
+    for (const view of this.nodes.values()) {
+      if (view.row.state === "alive" && fits(view.row.heartbeat.resourcesInstalled, spec.resources)) return true;
+    }
+    return false;
   }
 
   private onNotification(n: GcsNotification): void {
@@ -117,9 +129,9 @@ export class GlobalScheduler implements Process {
   private onNodeRow(row: NodeRow): void {
     const view = this.nodes.get(row.node);
     if (view !== undefined && row.incarnation < view.row.incarnation) return;
-    const joined = view === undefined || view.row.state !== "alive" || view.row.incarnation !== row.incarnation;
     this.nodes.set(row.node, { row, placedSinceHeartbeat: 0 });
-    if (joined && row.state === "alive" && this.infeasible.length > 0) {
+    // A heartbeat may show room (a repaired GPU, a restarted node): place what waits.
+    if (row.state === "alive" && this.infeasible.length > 0 && this.infeasible.some((t) => fits(row.heartbeat.resourcesTotal, t.spec.resources))) {
       const retry = this.infeasible.splice(0);
       for (const t of retry) this.place(t.spec, t.entries);
     }

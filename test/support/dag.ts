@@ -13,21 +13,24 @@ export interface DagTask {
   readonly returnBytes: number;
   /** 1 or 2 returns; the second is value * 2 + 1. */
   readonly numReturns: number;
+  /** Runs on half a GPU. */
+  readonly gpu: boolean;
 }
 
 export interface DagSpec {
   readonly tasks: readonly DagTask[];
 }
 
-export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: number } = {}): fc.Arbitrary<DagSpec> {
+export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: number; gpus?: boolean; maxDurationMs?: number } = {}): fc.Arbitrary<DagSpec> {
   const maxTasks = options.maxTasks ?? 20;
   return fc
     .array(
       fc.record({
         argPicks: fc.array(fc.nat(), { maxLength: 3 }),
-        durationMs: fc.integer({ min: 0, max: 50 }),
+        durationMs: fc.integer({ min: 0, max: options.maxDurationMs ?? 50 }),
         returnBytes: fc.integer({ min: 0, max: options.maxReturnBytes ?? 1_000_000 }),
         numReturns: fc.constantFrom(1, 1, 2),
+        gpu: options.gpus === true ? fc.constantFrom(false, false, true) : fc.constant(false),
       }),
       { minLength: 1, maxLength: maxTasks },
     )
@@ -37,6 +40,7 @@ export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: numb
         durationMs: t.durationMs,
         returnBytes: t.returnBytes,
         numReturns: t.numReturns,
+        gpu: t.gpu,
       })),
     }));
 }
@@ -55,7 +59,13 @@ export function evaluateDirectly(dag: DagSpec): number[] {
 }
 
 /** Submits the whole DAG, then gets every task's first return (and the second where there is one). */
-export async function runDag(ray: Ray, dag: DagSpec, options: { maxRetries?: number } = {}): Promise<number[]> {
+export interface RunDagOptions {
+  maxRetries?: number;
+  /** Called once every task is submitted, with each task's first return. */
+  onSubmitted?: (refs: readonly ObjectRef<number>[]) => void;
+}
+
+export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}): Promise<number[]> {
   const refs: ObjectRef<number>[] = [];
   const seconds: Array<ObjectRef<number> | undefined> = [];
   dag.tasks.forEach((t, i) => {
@@ -64,7 +74,14 @@ export async function runDag(ray: Ray, dag: DagSpec, options: { maxRetries?: num
         const v = taskValue(i, args);
         return t.numReturns === 2 ? [v, v * 2 + 1] : v;
       },
-      { name: `task${i}`, durationMs: t.durationMs, returnBytes: t.returnBytes, numReturns: t.numReturns, maxRetries: options.maxRetries ?? 3 },
+      {
+        name: `task${i}`,
+        durationMs: t.durationMs,
+        returnBytes: t.returnBytes,
+        numReturns: t.numReturns,
+        maxRetries: options.maxRetries ?? 3,
+        resources: t.gpu ? { CPU: 1, GPU: 0.5 } : { CPU: 1 },
+      },
     );
     const out = fn.remote(...t.args.map((a) => refs[a]!)) as unknown;
     if (t.numReturns === 2) {
@@ -76,6 +93,7 @@ export async function runDag(ray: Ray, dag: DagSpec, options: { maxRetries?: num
       seconds.push(undefined);
     }
   });
+  options.onSubmitted?.(refs);
   const values = await ray.get(refs);
   for (let i = 0; i < seconds.length; i++) {
     const s = seconds[i];
@@ -85,5 +103,5 @@ export async function runDag(ray: Ray, dag: DagSpec, options: { maxRetries?: num
 }
 
 export function describeDag(dag: DagSpec): string {
-  return dag.tasks.map((t, i) => `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}`).join("\n");
+  return dag.tasks.map((t, i) => `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}${t.gpu ? " gpu" : ""}`).join("\n");
 }

@@ -1,6 +1,7 @@
 /**
  * fast-check under node:test with replayable failures (STYLE.md §9): RAYSIM_FC_SEED and
- * RAYSIM_FC_PATH feed `fc.assert`; a failure prints the seed, the path and the command that replays it.
+ * RAYSIM_FC_PATH feed `fc.assert`; a failure prints the seed, the path, the shrunk counterexample,
+ * its error, and the command that replays it.
  */
 import fc from "fast-check";
 
@@ -14,12 +15,16 @@ export async function checkProperty<Ts>(property: fc.IAsyncProperty<Ts> | fc.IPr
   const seedEnv = process.env.RAYSIM_FC_SEED;
   const pathEnv = process.env.RAYSIM_FC_PATH;
   const seed = seedEnv !== undefined ? Number(seedEnv) : (Date.now() ^ (Math.random() * 0x100000000)) | 0;
-  const params: fc.Parameters<Ts> = { seed, numRuns: options.numRuns ?? 100, verbose: 1 };
+  const params: fc.Parameters<Ts> = { seed, numRuns: pathEnv !== undefined ? 1 : (options.numRuns ?? 100) };
   if (pathEnv !== undefined) params.path = pathEnv;
   const details = await fc.check(property as fc.IAsyncProperty<Ts>, params);
-  if (details.failed) {
-    const report = fc.defaultReportMessage(details) ?? "property failed";
-    const replay = `RAYSIM_FC_SEED=${details.seed} RAYSIM_FC_PATH=${details.counterexamplePath ?? ""} node --import ./register.mjs --test ${options.file}`;
-    throw new Error(`${report}\n\nreplay: ${replay}`);
-  }
+  if (!details.failed) return;
+  const error = details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}` : String(details.errorInstance);
+  const replay = `RAYSIM_FC_SEED=${details.seed} RAYSIM_FC_PATH=${details.counterexamplePath ?? ""} node --import ./register.mjs --test ${options.file}`;
+  throw new Error(
+    `property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)\n` +
+      `seed: ${details.seed}, path: ${details.counterexamplePath}\n` +
+      `counterexample: ${fc.stringify(details.counterexample)}\n` +
+      `error: ${error}\n\nreplay: ${replay}`,
+  );
 }
