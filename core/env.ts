@@ -52,6 +52,8 @@ export interface ExecutionRequest {
   /** The function or method name: fault filters (`crashWorkers({ task })`) match on it. */
   readonly name: string;
   readonly taskId: string;
+  /** Which attempt of the task (for the "never twice at once" check); 0 when not a task. */
+  readonly attempt?: number;
   readonly gpuIds: readonly number[];
   readonly durationUs: number;
 }

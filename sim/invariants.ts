@@ -18,11 +18,31 @@ export function checkClusterInvariants(sim: Simulation): void {
       actorHomes.set(actorId, name);
     }
   }
+  const attempts = new Set<string>();
   for (const node of sim.world.nodes.values()) {
     if (!node.alive) assert(node.executions.size === 0, `node ${node.name} is dead but runs executions`);
     for (const e of node.executions.values()) {
+      const key = `${e.request.taskId}#${e.request.attempt ?? 0}`;
+      assert(!attempts.has(key), `attempt ${key} runs twice at once`);
+      attempts.add(key);
       if (e.failed) continue;
       for (const g of e.request.gpuIds) assert(!node.failedGpus.has(g), `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`);
+    }
+  }
+  checkObjectTable(sim);
+}
+
+/** After a shard learns a node is dead (and it has not come back), it lists no copy there. */
+function checkObjectTable(sim: Simulation): void {
+  for (const shard of sim.gcsShards) {
+    const state = shard.state;
+    if (state.deadIncarnation.size === 0) continue;
+    for (const [node, deadIncarnation] of state.deadIncarnation) {
+      const row = sim.nodeRow(node);
+      if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
+      for (const entry of state.objects.values()) {
+        assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);
+      }
     }
   }
 }

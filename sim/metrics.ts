@@ -5,6 +5,7 @@
  */
 import type { RecordedEvent, TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
 import type { Recorder } from "./recorder.js";
+import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
 
 export type Outcome = "ok" | "error" | "killed" | "pending";
 
@@ -172,6 +173,11 @@ export class Metrics {
     return [...this.deaths];
   }
 
+  /** One row per injected failure: detection delay, recovery time, re-executed work, waste. */
+  recovery(): RecoveryRow[] {
+    return recoveryRows(this.faultRows, this.deaths, this.rows);
+  }
+
   summary(): Record<string, number> {
     const tasks = new Set<string>();
     let attempts = 0;
@@ -190,6 +196,8 @@ export class Metrics {
         makespan = Math.max(makespan, r.endMs);
       } else if (r.outcome !== "pending") failed++;
     }
+    const recovery = this.recovery();
+    const detections = recovery.filter((r) => !Number.isNaN(r.detectionDelayMs));
     return {
       tasks: tasks.size,
       attempts,
@@ -199,6 +207,9 @@ export class Metrics {
       meanLatencyMs: ok === 0 ? 0 : latencySum / ok,
       makespanMs: makespan,
       nodeDeaths: this.deaths.length,
+      recoveryMs: recovery.reduce((m, r) => Math.max(m, r.recoveryMs), 0),
+      meanDetectionDelayMs: detections.length === 0 ? 0 : detections.reduce((a, r) => a + r.detectionDelayMs, 0) / detections.length,
+      wastedTaskMs: recovery.reduce((a, r) => a + r.wastedTaskMs, 0),
       faults: this.faultRows.length,
       events: this.recorder.size,
     };

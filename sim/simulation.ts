@@ -12,6 +12,7 @@ import { Ray, type NodeInfo } from "../core/api/ray.js";
 import type { TaskContext } from "../core/api/task-context.js";
 import { address, type Address } from "../core/env.js";
 import { GcsShard } from "../core/gcs/shard.js";
+import type { NodeRow } from "../core/gcs/tables.js";
 import { DRIVER_TASK_ID } from "../core/ids.js";
 import { Raylet } from "../core/raylet/raylet.js";
 import { GlobalScheduler } from "../core/scheduler/global-scheduler.js";
@@ -169,6 +170,15 @@ export class Simulation {
     this.world.killNode(name);
     this.raylets.delete(name);
     this.workers.delete(name);
+  }
+
+  /** The GCS's current row for a node (from whichever shard holds it). */
+  nodeRow(name: string): NodeRow | undefined {
+    for (const shard of this.gcsShards) {
+      const row = shard.state.nodes.get(name);
+      if (row !== undefined) return row;
+    }
+    return undefined;
   }
 
   nodeSpec(name: string): ResolvedNode | undefined {

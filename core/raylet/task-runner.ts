@@ -108,7 +108,7 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   };
   o.env.trace({ kind: "task.started", taskId: o.spec.taskId, name: o.spec.name, gpus: gpuIds.join(" "), attempt: o.spec.attempt });
   attempt.executionId = o.env.execute(
-    { name: o.spec.name, taskId: o.spec.taskId, gpuIds, durationUs: Math.round((durationMs * 1000) / speedFactor) },
+    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round((durationMs * 1000) / speedFactor) },
     (outcome) => {
       attempt.executionDone = true;
       if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
