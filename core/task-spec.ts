@@ -38,6 +38,8 @@ export interface TaskSpec {
   readonly method?: string;
   readonly handleId?: string;
   readonly handleSeq?: number;
+  /** For an actor creation: how its actor recovers. */
+  readonly recovery?: "replay" | "restart";
 }
 
 export function refArgs(spec: TaskSpec): ObjectId[] {

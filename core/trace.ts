@@ -19,9 +19,11 @@ export type TraceEvent =
   | { kind: "object.lost"; objectId: string; reason: string }
   | { kind: "object.reconstructed"; objectId: string; taskId: string; attempt: number }
   | { kind: "actor.restarted"; actorId: string; restarts: number }
-  | { kind: "actor.checkpointed"; actorId: string; seq: number; sizeBytes: number }
+  | { kind: "actor.checkpointed"; actorId: string; seq: number; sizeBytes: number; startUs: number }
   | { kind: "actor.replayed"; actorId: string; calls: number }
   | { kind: "gcs.op"; op: string; table: string; shard: number; startUs: number }
+  /** A shard's tracked table memory (GcsShardState.bytes), sampled by its head (Fig 10b). */
+  | { kind: "gcs.memory"; shard: number; bytes: number }
   | { kind: "node.died"; nodeName: string; reason: string; incarnation: number }
   | { kind: "node.joined"; nodeName: string; incarnation: number }
   | { kind: "fault"; fault: string; target: string; durationUs: number }
@@ -50,9 +52,10 @@ export const TRACE_SCHEMA: {
   "object.lost": { s: ["objectId", "reason"], n: [] },
   "object.reconstructed": { s: ["objectId", "taskId"], n: ["attempt"] },
   "actor.restarted": { s: ["actorId"], n: ["restarts"] },
-  "actor.checkpointed": { s: ["actorId"], n: ["seq", "sizeBytes"] },
+  "actor.checkpointed": { s: ["actorId"], n: ["seq", "sizeBytes", "startUs"] },
   "actor.replayed": { s: ["actorId"], n: ["calls"] },
   "gcs.op": { s: ["op", "table"], n: ["shard", "startUs"] },
+  "gcs.memory": { s: [], n: ["shard", "bytes"] },
   "node.died": { s: ["nodeName", "reason"], n: ["incarnation"] },
   "node.joined": { s: ["nodeName"], n: ["incarnation"] },
   fault: { s: ["fault", "target"], n: ["durationUs"] },

@@ -18,6 +18,7 @@ import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } fro
 import { formatResources } from "../resources.js";
 import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectLostError, ObjectStoreFullError, RayError, TaskUnschedulableError } from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
+import { ActorClient } from "./actor-client.js";
 import { isObjectRef } from "./object-ref.js";
 import { isStoredError } from "./stored-error.js";
 import type { TaskContext } from "./task-context.js";
@@ -52,19 +53,19 @@ export class CoreWorker implements Process {
   readonly owned = new Map<TaskId, OwnedTask>();
   private readonly fetches = new Map<number, Fetch>();
   private nextFetchId = 0;
-  private readonly actors = new Map<ActorId, ActorEntry>();
-  private readonly callsAwaitingActor = new Map<ActorId, TaskSpec[]>();
+  readonly actors: ActorClient;
   readonly nodeRows = new Map<string, NodeRow>();
   tasksSubmitted = 0;
 
   constructor(readonly env: Env, readonly config: CoreWorkerConfig) {
     this.raylet = address("raylet", config.nodeName);
+    this.actors = new ActorClient(this);
     this.gcs = new GcsClient(env, config.gcsShards);
     this.gcs.onNotification((n) => this.onNotification(n));
     this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
   }
 
-  onMessage(_from: Address, message: Message): void {
+  onMessage(from: Address, message: Message): void {
     if (this.gcs.handle(message)) return;
     const m = message as CoreWorkerMessage;
     switch (m.type) {
@@ -73,14 +74,16 @@ export class CoreWorker implements Process {
       case "cw.taskPlaced":
         return;
       case "cw.taskDone": {
+        // A newer attempt finishing (an actor's replay of a call) also completes it.
         const t = this.owned.get(m.taskId);
-        if (t !== undefined && t.spec.attempt === m.attempt) this.owned.delete(m.taskId);
+        if (t !== undefined && t.spec.attempt <= m.attempt) this.owned.delete(m.taskId);
         return;
       }
       case "cw.taskFailed":
+        if (m.spec.kind === "actor-method" && m.error instanceof ActorDiedError) return this.actors.callBounced(m.spec, from.slice(from.indexOf("@") + 1));
         return this.attemptFailed(m.spec, m.error, m.retriable);
       case "cw.actorOutputLost":
-        return this.actorOutputLost(m.objectId, m.spec);
+        return this.actors.outputLost(m.objectId, m.spec);
       case "cw.taskUnschedulable":
         return this.failForGood(m.spec, new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)));
       default:
@@ -112,8 +115,8 @@ export class CoreWorker implements Process {
       retryExceptions: false,
     });
     const actorId = actorIdOf(spec.taskId);
-    const withActor: TaskSpec = { ...spec, actorId };
-    this.subscribeActor(actorId);
+    const withActor: TaskSpec = { ...spec, actorId, recovery: o.recovery };
+    this.actors.ownCreation(withActor);
     this.submit(withActor);
     return actorId;
   }
@@ -133,14 +136,29 @@ export class CoreWorker implements Process {
       handleSeq,
     };
     this.recordSubmission(spec);
-    this.sendActorCall(spec);
+    this.actors.send(spec);
     return [...spec.returnIds];
   }
 
   killActor(actorId: ActorId, noRestart: boolean): void {
-    const entry = this.actors.get(actorId);
-    if (entry === undefined || entry.state !== "alive") return;
-    this.env.send(address("raylet", entry.node), { type: "raylet.killActor", actorId, noRestart } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.actors.kill(actorId, noRestart);
+  }
+
+  get rayletAddress(): Address {
+    return this.raylet;
+  }
+
+  /** Owned calls to an actor that are not done, in submission order. */
+  pendingCallsTo(actorId: ActorId): TaskSpec[] {
+    const out: TaskSpec[] = [];
+    for (const { spec } of this.owned.values()) if (spec.actorId === actorId && spec.kind === "actor-method") out.push(spec);
+    return out;
+  }
+
+  /** Submits a new attempt this worker decided on alone (an actor call retried across a restart). */
+  resubmitLocally(spec: TaskSpec): void {
+    this.recordSubmission(spec);
+    this.actors.send(spec);
   }
 
   put(ctx: TaskContext, value: unknown, sizeBytes: number): ObjectId {
@@ -211,7 +229,6 @@ export class CoreWorker implements Process {
   private attemptFailed(spec: TaskSpec, error: RayError, retriable: boolean): void {
     const t = this.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return; // stale: a newer attempt exists
-    if (spec.kind === "actor-method" && error instanceof ActorDiedError) return this.actorCallFailed(spec, error);
     if (retriable && hasRetriesLeft(spec)) return this.retry(spec, error);
     this.failForGood(spec, error);
   }
@@ -236,21 +253,11 @@ export class CoreWorker implements Process {
   }
 
   /** Sends an attempt the GCS has already recorded (a granted retry). */
-  private submitGranted(spec: TaskSpec): void {
+  submitGranted(spec: TaskSpec): void {
     this.owned.set(spec.taskId, { spec });
     this.traceSubmitted(spec, spec.cause);
-    if (spec.kind === "actor-method") return this.sendActorCall(spec);
+    if (spec.kind === "actor-method") return this.actors.send(spec);
     this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-  }
-
-  /** Hook for actor fault tolerance: an actor call's output is gone and must be replayed. */
-  protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
-    this.env.send(this.raylet, { type: "raylet.storeError", objectIds: [id], error: new ObjectLostError(id, `it came from actor call ${spec.name} and actor replay is not available`) } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-  }
-
-  /** Hook for actor fault tolerance: a call reached a node that no longer hosts its actor. */
-  protected actorCallFailed(spec: TaskSpec, error: RayError): void {
-    this.failForGood(spec, error);
   }
 
   /** Stores the error as the value of each return, so gets and dependents raise it. */
@@ -279,42 +286,6 @@ export class CoreWorker implements Process {
         else this.failForGood(latest, error);
       });
     }
-  }
-
-  // ---- actors ----
-
-  private subscribeActor(actorId: ActorId): void {
-    this.gcs.call({ op: "actor.subscribe", actorId }, (entry) => {
-      if (entry !== undefined) this.actorUpdated(entry as ActorEntry);
-    });
-  }
-
-  private sendActorCall(spec: TaskSpec): void {
-    const actorId = spec.actorId!;
-    const entry = this.actors.get(actorId);
-    if (entry === undefined && !this.callsAwaitingActor.has(actorId)) this.subscribeActor(actorId);
-    if (entry?.state === "alive") {
-      this.env.send(address("raylet", entry.node), { type: "raylet.actorCall", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-      return;
-    }
-    if (entry?.state === "dead") return this.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
-    let list = this.callsAwaitingActor.get(actorId);
-    if (list === undefined) this.callsAwaitingActor.set(actorId, (list = []));
-    list.push(spec);
-  }
-
-  protected actorUpdated(entry: ActorEntry): void {
-    const known = this.actors.get(entry.actorId);
-    if (known !== undefined && known.restarts > entry.restarts) return;
-    this.actors.set(entry.actorId, entry);
-    if (entry.state !== "alive" && entry.state !== "dead") return;
-    const waiting = this.callsAwaitingActor.get(entry.actorId) ?? [];
-    this.callsAwaitingActor.delete(entry.actorId);
-    for (const spec of waiting) this.sendActorCall(spec);
-  }
-
-  actorEntry(actorId: ActorId): ActorEntry | undefined {
-    return this.actors.get(actorId);
   }
 
   // ---- get / wait ----
@@ -383,10 +354,13 @@ export class CoreWorker implements Process {
   // ---- notifications ----
 
   private onNotification(n: GcsNotification): void {
-    if (n.table === "actor") return this.actorUpdated(n.entry);
+    if (n.table === "actor") return this.actors.updated(n.entry);
     if (n.table !== "node") return;
     const previous = this.nodeRows.get(n.key);
     this.nodeRows.set(n.key, n.row);
-    if (n.row.state === "dead" && !(previous?.state === "dead" && previous.incarnation === n.row.incarnation)) this.nodeDied(n.key, n.row.incarnation);
+    if (n.row.state === "dead" && !(previous?.state === "dead" && previous.incarnation === n.row.incarnation)) {
+      this.nodeDied(n.key, n.row.incarnation);
+      this.actors.nodeDied(n.key);
+    }
   }
 }

@@ -24,6 +24,12 @@ export interface HostedActor {
   running: boolean;
   /** Calls executed so far: the next call's execution sequence number. */
   executed: number;
+  /** Being restored from its checkpoint and chain: calls that arrive meanwhile are held. */
+  restoring: boolean;
+  readonly held: TaskSpec[];
+  /** Replayed calls still to run; the actor is announced alive when this reaches 0. */
+  replayLeft: number;
+  replayTotal: number;
 }
 
 export class ActorHost {
@@ -43,8 +49,13 @@ export class ActorHost {
   submit(spec: TaskSpec): boolean {
     const actor = this.actors.get(spec.actorId!);
     if (actor === undefined) return false;
+    if (actor.restoring) {
+      actor.held.push(spec);
+      return true;
+    }
     const handle = spec.handleId!;
-    const expected = actor.nextSeq.get(handle) ?? 0;
+    // A new incarnation takes the first call it sees from a handle as where that handle is.
+    const expected = actor.nextSeq.get(handle) ?? spec.handleSeq!;
     const seq = spec.handleSeq!;
     if (seq < expected) return true; // a duplicate of a call already accepted
     if (seq > expected) {
@@ -65,6 +76,19 @@ export class ActorHost {
     return true;
   }
 
+  /**
+   * Queues the replay of the actor's chain (in execution order, ahead of everything), then lets
+   * the calls held during the restore through the usual per-handle ordering.
+   */
+  restored(actor: HostedActor, replay: readonly TaskSpec[]): void {
+    for (const spec of replay) {
+      actor.nextSeq.set(spec.handleId!, Math.max(actor.nextSeq.get(spec.handleId!) ?? 0, spec.handleSeq! + 1));
+      this.accept(actor, spec, false);
+    }
+    actor.restoring = false;
+    for (const spec of actor.held.splice(0)) this.submit(spec);
+  }
+
   /** The running call ended: start the next one whose arguments are local. */
   callEnded(actor: HostedActor): void {
     assert(actor.running, `actor ${actor.actorId}: a call ended but none was running`);
@@ -80,8 +104,8 @@ export class ActorHost {
     return actor;
   }
 
-  private accept(actor: HostedActor, spec: TaskSpec): void {
-    actor.nextSeq.set(spec.handleId!, spec.handleSeq! + 1);
+  private accept(actor: HostedActor, spec: TaskSpec, advance = true): void {
+    if (advance) actor.nextSeq.set(spec.handleId!, spec.handleSeq! + 1);
     const args = refArgs(spec);
     const call = { spec, missing: args.length, pinned: [] as ObjectId[] };
     actor.queue.push(call);

@@ -26,6 +26,7 @@ import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } fro
 import { ObjectManager } from "./object-manager.js";
 import { ObjectStore } from "./object-store.js";
 import { LineageReconstruction } from "../recovery/reconstruction.js";
+import { readRestorePlan, writeCheckpoint } from "../recovery/actor-restore.js";
 import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
 import { resolveArgs, startAttempt, type AttemptOutcome, type RunningAttempt } from "./task-runner.js";
 import type { ScheduleMessage } from "../scheduler/messages.js";
@@ -115,7 +116,7 @@ export class Raylet implements Process {
       case "raylet.actorCall":
         return this.actorCall(m.spec);
       case "raylet.killActor":
-        return this.killActor(m.actorId, "killed by ray.kill");
+        return this.killActor(m.actorId, m.noRestart ? "killed by ray.kill with noRestart" : "killed by ray.kill", m.noRestart);
       case "raylet.fetch":
         return this.fetch(from, m.reqId, m.objectIds);
       case "raylet.cancelFetch": {
@@ -151,7 +152,7 @@ export class Raylet implements Process {
       case "raylet.gpuFailed": {
         this.pool.failGpu(m.index);
         for (const actor of [...this.actors.actors.values()]) {
-          if (actor.allocation.gpus.some((g) => g.index === m.index)) this.killActor(actor.actorId, `its GPU ${m.index} failed`);
+          if (actor.allocation.gpus.some((g) => g.index === m.index)) this.killActor(actor.actorId, `its GPU ${m.index} failed`, false);
         }
         return;
       }
@@ -285,16 +286,48 @@ export class Raylet implements Process {
 
   private actorCreated(spec: TaskSpec, instance: Record<string, unknown>, allocation: Allocation): void {
     const actorId = spec.actorId!;
-    this.actors.add({ actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [], running: false, executed: 0 });
-    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "alive", node: this.nodeName, restarts: spec.attempt, deathCause: "" } });
+    const entry = this.config.functions.get(spec.functionId);
+    assert(entry.kind === "actor-class", `actor creation ${spec.taskId} names a plain function`);
+    const replay = spec.attempt > 0 && entry.options.recovery === "replay";
+    const actor: HostedActor = {
+      actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [],
+      running: false, executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0,
+    };
+    this.actors.add(actor);
     this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+    if (spec.attempt > 0) this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
+    if (!replay) return this.publishActor(actor, "alive", "");
+    readRestorePlan(this, actorId, instance, (checkpointSeq, calls) => {
+      if (this.actors.actors.get(actorId) !== actor) return; // died while restoring
+      actor.executed = checkpointSeq;
+      actor.replayLeft = calls.length;
+      actor.replayTotal = calls.length;
+      // Each replay is a new attempt of the call, numbered past any earlier one.
+      const replay = calls.map((c) => ({ ...c, attempt: c.attempt + spec.attempt, cause: "replay" as const, submitUs: this.env.nowUs() }));
+      for (const r of replay) this.env.trace({ kind: "task.submitted", taskId: r.taskId, name: r.name, cause: "replay", taskKind: r.kind, attempt: r.attempt });
+      this.actors.restored(actor, replay);
+      if (calls.length === 0) this.replayDone(actor, 0);
+    });
+  }
+
+  private replayDone(actor: HostedActor, calls: number): void {
+    this.env.trace({ kind: "actor.replayed", actorId: actor.actorId, calls });
+    this.publishActor(actor, "alive", "");
+  }
+
+  private publishActor(actor: HostedActor, state: "alive" | "lost" | "dead", cause: string): void {
+    const spec = actor.creation;
+    this.gcs.call({
+      op: "actor.put",
+      entry: { actorId: actor.actorId, creationTaskId: spec.taskId, state, node: this.nodeName, restarts: spec.attempt, deathCause: cause, recovery: spec.recovery },
+    });
   }
 
   private publishActorDead(spec: TaskSpec, cause: string): void {
     const actorId = spec.actorId!;
-    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "dead", node: this.nodeName, restarts: spec.attempt, deathCause: cause } });
+    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "dead", node: this.nodeName, restarts: spec.attempt, deathCause: cause, recovery: spec.recovery } });
   }
 
   private actorCall(spec: TaskSpec): void {
@@ -308,6 +341,7 @@ export class Raylet implements Process {
     assert(entry.kind === "actor-class", `actor call ${spec.taskId} names a plain function`);
     const actorSeq = actor.executed++;
     this.updateTask(spec, "running", actorSeq);
+    this.gcs.call({ op: "actor.logCall", actorId: actor.actorId, seq: actorSeq, taskId: spec.taskId });
     const release = () => {
       for (const id of pinned) if (this.store.has(id)) this.store.unpin(id);
     };
@@ -316,7 +350,7 @@ export class Raylet implements Process {
       release();
       this.env.trace({ kind: "task.started", taskId: spec.taskId, name: spec.name, gpus: "", attempt: spec.attempt });
       this.finishFailed(spec, resolved.error);
-      this.actors.callEnded(actor);
+      this.actorCallEnded(actor, spec);
       return;
     }
     const method = spec.method!;
@@ -339,20 +373,41 @@ export class Raylet implements Process {
         release();
         if (outcome.kind === "crashed") return this.actorWorkerDied(actor, a, outcome.how);
         this.reportOutcome(spec, outcome);
-        if (this.actors.actors.get(actor.actorId) === actor) this.actors.callEnded(actor);
+        this.actorCallEnded(actor, spec);
       },
     });
     this.running.set(spec.taskId, attempt);
   }
 
-  /** The actor's worker (or GPU) died: the actor dies with it on this node. */
-  private actorWorkerDied(actor: HostedActor, attempt: RunningAttempt, how: string): void {
-    this.env.trace({ kind: "task.failed", taskId: attempt.spec.taskId, name: attempt.spec.name, reason: how, attempt: attempt.spec.attempt });
-    this.killActor(actor.actorId, `its worker died (${how})`, attempt.spec);
+  /** After a call: maybe checkpoint (the actor waits for the write), then the next call. */
+  private actorCallEnded(actor: HostedActor, spec: TaskSpec): void {
+    if (this.actors.actors.get(actor.actorId) !== actor) return;
+    const next = () => {
+      if (this.actors.actors.get(actor.actorId) !== actor) return;
+      if (spec.cause === "replay" && --actor.replayLeft === 0) this.replayDone(actor, actor.replayTotal);
+      this.actors.callEnded(actor);
+    };
+    const entry = this.config.functions.get(actor.creation.functionId);
+    const interval = entry.kind === "actor-class" ? entry.options.checkpointInterval : 0;
+    if (interval > 0 && actor.executed % interval === 0 && entry.kind === "actor-class") {
+      writeCheckpoint(this, actor.actorId, actor.instance, actor.executed, entry.options.checkpointBytes, next);
+      return;
+    }
+    next();
   }
 
-  /** Removes an actor from this node, failing its queued calls back to their owners. */
-  killActor(actorId: ActorId, cause: string, interrupted?: TaskSpec): void {
+  /** The actor's worker (or GPU) died: the instance is lost with it; its owner may restart it. */
+  private actorWorkerDied(actor: HostedActor, attempt: RunningAttempt, how: string): void {
+    this.env.trace({ kind: "task.failed", taskId: attempt.spec.taskId, name: attempt.spec.name, reason: how, attempt: attempt.spec.attempt });
+    this.killActor(actor.actorId, `its worker died (${how})`, false);
+  }
+
+  /**
+   * Removes an actor from this node. `final` (ray.kill with noRestart) makes it dead for good;
+   * otherwise it is "lost" and its owner decides on a restart. Pending calls stay with their
+   * callers, who resend or fail them when they hear the outcome.
+   */
+  killActor(actorId: ActorId, cause: string, final: boolean): void {
     const actor = this.actors.remove(actorId);
     if (actor === undefined) return;
     for (const [taskId, a] of this.running) {
@@ -362,11 +417,7 @@ export class Raylet implements Process {
       this.running.delete(taskId);
     }
     this.pool.release(actor.allocation);
-    const error = new ActorDiedError(actorId, cause);
-    const failed = interrupted === undefined ? [] : [interrupted];
-    for (const call of actor.queue) failed.push(call.spec);
-    for (const spec of failed) this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error, retriable: true });
-    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: actor.creation.taskId, state: "dead", node: this.nodeName, restarts: actor.creation.attempt, deathCause: cause } });
+    this.publishActor(actor, final ? "dead" : "lost", cause);
     this.scheduler.dispatch();
   }
 

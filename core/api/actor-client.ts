@@ -1,0 +1,185 @@
+/**
+ * The actor side of a core worker: routes method calls to the node hosting the actor (learned
+ * from the GCS actor table), and owns the actors it created. Actor fault tolerance lives here:
+ *
+ * - An actor whose instance is lost (its node, worker or GPU died, or `kill` without noRestart)
+ *   is restarted by its owner while `maxRestarts` allows: the GCS grants the next attempt of its
+ *   creation task, so a restart happens once however many parties notice. Past the budget the
+ *   actor is dead and every pending and later call fails with ActorDiedError.
+ * - Calls not yet done when the instance died are resent to the new instance. In "replay" mode
+ *   the new instance has already re-executed, from its last checkpoint, every call it had run
+ *   (the stateful-edge chain in the GCS), so a resent call it already replayed is a duplicate it
+ *   drops. In "restart" mode state is lost: a pending call is retried only while `maxTaskRetries`
+ *   allows, else it fails with ActorUnavailableError; no completed call is re-run.
+ */
+import { address } from "../env.js";
+import type { ActorId, ObjectId } from "../ids.js";
+import type { ActorEntry, TaskRow } from "../gcs/tables.js";
+import type { ActorLog, ResubmitResult } from "../gcs/messages.js";
+import { hasRetriesLeft, nextAttempt, type TaskSpec } from "../task-spec.js";
+import { CONTROL_MESSAGE_BYTES, type RayletMessage } from "../raylet/messages.js";
+import { ActorDiedError, ActorUnavailableError, ObjectLostError, type RayError } from "./errors.js";
+import type { CoreWorker } from "./core-worker.js";
+
+export class ActorClient {
+  private readonly entries = new Map<ActorId, ActorEntry>();
+  private readonly awaiting = new Map<ActorId, TaskSpec[]>();
+  /** Actors this worker created (it restarts them): the latest attempt of each creation task. */
+  private readonly created = new Map<ActorId, TaskSpec>();
+  private readonly subscribed = new Set<ActorId>();
+  restartsRequested = 0;
+
+  constructor(private readonly cw: CoreWorker) {}
+
+  entry(actorId: ActorId): ActorEntry | undefined {
+    return this.entries.get(actorId);
+  }
+
+  /** Records a creation this worker submitted: it owns the actor. */
+  ownCreation(spec: TaskSpec): void {
+    this.created.set(spec.actorId!, spec);
+    this.subscribe(spec.actorId!);
+  }
+
+  /** Sends a call to the actor's node, or holds it until the actor is alive. */
+  send(spec: TaskSpec): void {
+    const actorId = spec.actorId!;
+    this.subscribe(actorId);
+    const entry = this.entries.get(actorId);
+    if (entry?.state === "alive") {
+      this.cw.env.send(address("raylet", entry.node), { type: "raylet.actorCall", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+      return;
+    }
+    if (entry?.state === "dead") return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
+    this.hold(spec);
+  }
+
+  kill(actorId: ActorId, noRestart: boolean): void {
+    const entry = this.entries.get(actorId);
+    if (entry === undefined || entry.state !== "alive") return;
+    this.cw.env.send(address("raylet", entry.node), { type: "raylet.killActor", actorId, noRestart } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** A call reached a node that no longer hosts its actor: resend it where it is, or hold it. */
+  callBounced(spec: TaskSpec, bouncedFrom: string): void {
+    const actorId = spec.actorId!;
+    const t = this.cw.owned.get(spec.taskId);
+    if (t === undefined || t.spec.attempt !== spec.attempt) return;
+    const entry = this.entries.get(actorId);
+    if (entry?.state === "dead") return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
+    if (entry?.state === "alive" && entry.node !== bouncedFrom) return this.send(spec);
+    this.hold(spec);
+  }
+
+  /**
+   * An actor output was lost. In "replay" mode a fresh instance regenerates it if the call comes
+   * after the actor's last checkpoint: ask for one (unless a restart is already under way). A call
+   * the checkpoint covers, or any call in "restart" mode, cannot be re-run: the object is lost.
+   */
+  outputLost(id: ObjectId, spec: TaskSpec): void {
+    const actorId = spec.actorId!;
+    const entry = this.entries.get(actorId);
+    const lost = (why: string) => {
+      const error = new ObjectLostError(id, `it came from actor call ${spec.name}, which ${why}`);
+      this.cw.env.send(this.cw.rayletAddress, { type: "raylet.storeError", objectIds: [id], error } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    };
+    if (entry === undefined || entry.recovery === "restart") return lost("is not re-run by an actor in recovery mode \"restart\"");
+    if (entry.state === "dead") return lost(`cannot be replayed: the actor is dead (${entry.deathCause})`);
+    if (entry.state !== "alive") return; // a restart is under way; its replay will bring it back
+    this.cw.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
+      const actorSeq = (row as TaskRow | undefined)?.actorSeq ?? -1;
+      this.cw.gcs.call({ op: "actor.getLog", actorId }, (log) => {
+        if (actorSeq < (log as ActorLog).checkpointSeq) return lost("a checkpoint covers, so replay does not re-run it");
+        const now = this.entries.get(actorId);
+        if (now?.state !== "alive") return;
+        this.cw.env.send(address("raylet", now.node), { type: "raylet.killActor", actorId, noRestart: false } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+      });
+    });
+  }
+
+  /** The node hosting some of my actors died: restart them. */
+  nodeDied(node: string): void {
+    for (const [actorId, entry] of this.entries) {
+      if (entry.node === node && entry.state === "alive" && this.created.has(actorId)) this.restart(actorId, `its node ${node} died`);
+    }
+  }
+
+  updated(entry: ActorEntry): void {
+    const known = this.entries.get(entry.actorId);
+    if (known !== undefined && (known.restarts > entry.restarts || (known.restarts === entry.restarts && rank(known.state) > rank(entry.state)))) return;
+    this.entries.set(entry.actorId, entry);
+    if (entry.state === "lost" && this.created.has(entry.actorId)) return this.restart(entry.actorId, entry.deathCause);
+    if (entry.state === "dead") return this.failAll(entry);
+    if (entry.state !== "alive") return;
+    const restarted = known !== undefined && entry.restarts > 0 && (known.restarts < entry.restarts || known.state !== "alive");
+    if (restarted) this.resendPending(entry);
+    const waiting = this.awaiting.get(entry.actorId) ?? [];
+    this.awaiting.delete(entry.actorId);
+    for (const spec of waiting) this.send(spec);
+  }
+
+  private hold(spec: TaskSpec): void {
+    let list = this.awaiting.get(spec.actorId!);
+    if (list === undefined) this.awaiting.set(spec.actorId!, (list = []));
+    if (!list.some((s) => s.taskId === spec.taskId && s.attempt === spec.attempt)) list.push(spec);
+  }
+
+  private subscribe(actorId: ActorId): void {
+    if (this.subscribed.has(actorId)) return;
+    this.subscribed.add(actorId);
+    this.cw.gcs.call({ op: "actor.subscribe", actorId }, (entry) => {
+      if (entry !== undefined) this.updated(entry as ActorEntry);
+    });
+  }
+
+  private restart(actorId: ActorId, cause: string): void {
+    const creation = this.created.get(actorId)!;
+    const cfg = this.cw.config;
+    this.restartsRequested++;
+    this.cw.gcs.call(
+      { op: "task.resubmit", taskId: creation.taskId, expectedAttempt: creation.attempt, cause: "retry", node: cfg.nodeName, incarnation: cfg.incarnation },
+      (result) => {
+        const r = result as ResubmitResult;
+        const base = this.entries.get(actorId);
+        if (r.kind === "granted") {
+          this.created.set(actorId, r.spec);
+          const restarting: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "restarting", node: "", restarts: r.spec.attempt, deathCause: cause, recovery: base?.recovery };
+          this.cw.gcs.call({ op: "actor.put", entry: restarting });
+          this.cw.submitGranted(r.spec);
+          return;
+        }
+        if (r.kind === "exhausted" || r.kind === "evicted") {
+          const dead: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "dead", node: "", restarts: creation.attempt, deathCause: `${cause}, and its maxRestarts budget is used up`, recovery: base?.recovery };
+          this.cw.gcs.call({ op: "actor.put", entry: dead });
+        }
+      },
+    );
+  }
+
+  /** After a restart: calls of mine the old instance did not finish go to the new one. */
+  private resendPending(entry: ActorEntry): void {
+    for (const spec of this.cw.pendingCallsTo(entry.actorId)) {
+      if (entry.recovery !== "restart") {
+        this.send(spec);
+        continue;
+      }
+      if (!hasRetriesLeft(spec)) {
+        this.cw.failForGood(spec, new ActorUnavailableError(entry.actorId, `it restarted (${entry.deathCause}) while call ${spec.name} was pending and maxTaskRetries is used up`));
+        continue;
+      }
+      this.cw.resubmitLocally(nextAttempt(spec, "retry", this.cw.env.nowUs()));
+    }
+  }
+
+  private failAll(entry: ActorEntry): void {
+    const error: RayError = new ActorDiedError(entry.actorId, entry.deathCause);
+    for (const spec of this.cw.pendingCallsTo(entry.actorId)) this.cw.failForGood(spec, error);
+    for (const spec of this.awaiting.get(entry.actorId) ?? []) this.cw.failForGood(spec, error);
+    this.awaiting.delete(entry.actorId);
+  }
+}
+
+/** Within one incarnation, states only move forward. */
+function rank(state: ActorEntry["state"]): number {
+  return { pending: 0, restarting: 1, alive: 2, lost: 3, dead: 4 }[state];
+}
