@@ -22,6 +22,8 @@ import { SlotArrayWheelQueue } from "./queues/wheel-slot-arrays.js";
 import { EventQueueC2 } from "./_tmp/eq-c2.js";
 import { EventQueueC3 } from "./_tmp/eq-c3.js";
 import { EventQueueC5 } from "./_tmp/eq-c5.js";
+import { EventQueueNoDirectFar } from "./_tmp/eq-nofar.js";
+import { OldKernel } from "./_tmp/kernel-old.js";
 
 const VARIANTS: Record<string, () => unknown> = {
   binary: () => new BinaryHeapQueue(4096),
@@ -37,6 +39,10 @@ const VARIANTS: Record<string, () => unknown> = {
   c2w17: () => new EventQueueC2(4096, 17),
   c3w17: () => new EventQueueC3(4096, 17),
   c5w17: () => new EventQueueC5(4096, 17),
+  nofar12: () => new EventQueueNoDirectFar(4096, 12),
+  nofar17: () => new EventQueueNoDirectFar(4096, 17),
+  "oldkernel-binary": () => new BinaryHeapQueue(4096),
+  "oldkernel-wheel17": () => new EventQueue(4096, 17),
 };
 
 interface Workload {
@@ -54,7 +60,7 @@ const WORKLOADS: Record<string, Workload> = {
 };
 
 function kernelWith(variant: string): Kernel {
-  const kernel = new Kernel();
+  const kernel = variant.startsWith("oldkernel") ? (new OldKernel() as unknown as Kernel) : new Kernel();
   (kernel as unknown as { queue: unknown }).queue = VARIANTS[variant]!();
   return kernel;
 }

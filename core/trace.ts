@@ -20,7 +20,7 @@ export type TraceEvent =
   | { kind: "object.reconstructed"; objectId: string; taskId: string; attempt: number }
   | { kind: "actor.restarted"; actorId: string; restarts: number }
   | { kind: "actor.checkpointed"; actorId: string; seq: number; sizeBytes: number; startUs: number }
-  | { kind: "actor.replayed"; actorId: string; calls: number }
+  | { kind: "actor.replayed"; actorId: string; calls: number; checkpointSeq: number; checkpointLoadUs: number }
   | { kind: "gcs.op"; op: string; table: string; shard: number; startUs: number }
   /** A shard's tracked table memory (GcsShardState.bytes), sampled by its head (Fig 10b). */
   | { kind: "gcs.memory"; shard: number; bytes: number }
@@ -53,7 +53,7 @@ export const TRACE_SCHEMA: {
   "object.reconstructed": { s: ["objectId", "taskId"], n: ["attempt"] },
   "actor.restarted": { s: ["actorId"], n: ["restarts"] },
   "actor.checkpointed": { s: ["actorId"], n: ["seq", "sizeBytes", "startUs"] },
-  "actor.replayed": { s: ["actorId"], n: ["calls"] },
+  "actor.replayed": { s: ["actorId"], n: ["calls", "checkpointSeq", "checkpointLoadUs"] },
   "gcs.op": { s: ["op", "table"], n: ["shard", "startUs"] },
   "gcs.memory": { s: [], n: ["shard", "bytes"] },
   "node.died": { s: ["nodeName", "reason"], n: ["incarnation"] },

@@ -22,11 +22,30 @@ export interface NodeConfig {
   gpus?: GpuConfig[];
 }
 
+/** The GCS: sharding, chain replication (replicas > 1) and flushing. */
+export interface GcsConfig {
+  shards?: number;
+  /** Replicas per shard (a chain); 1 = a single server per shard. */
+  replicas?: number;
+  maxLineageBytes?: number;
+  /** Memory cap per shard: past it, finished task rows and idle object rows go to storage. */
+  flushBytes?: number;
+  /** "storage": flushed task rows can be read back; "discard": they are gone, like evicted lineage. */
+  flushMode?: "storage" | "discard";
+  /** Chain master's ping interval; a replica silent for `missedPings` of them is replaced. */
+  pingMs?: number;
+  missedPings?: number;
+  /** How long a client waits for a chained shard's reply before asking again. */
+  requestTimeoutMs?: number;
+  /** How often each shard's memory is sampled into the trace ("gcs.memory"). */
+  memorySampleMs?: number;
+}
+
 export interface SimulationConfig {
   seed?: number | string;
   nodes?: NodeConfig[];
   network?: { latencyMs?: number; localLatencyMs?: number; bandwidthBytesPerSec?: number };
-  gcs?: { shards?: number; replicas?: number; maxLineageBytes?: number; flushBytes?: number; flushMode?: "storage" | "discard" };
+  gcs?: GcsConfig;
   failureDetection?: { heartbeatMs?: number; missedHeartbeats?: number };
   scheduler?: { policy?: PolicyName; queueThreshold?: number; infeasibleTimeoutMs?: number };
   storage?: { latencyMs?: number; bandwidthBytesPerSec?: number };
@@ -51,7 +70,17 @@ export interface ResolvedConfig {
   seed: number | string;
   nodes: ResolvedNode[];
   network: { latencyUs: number; localLatencyUs: number; bandwidthBytesPerSec: number };
-  gcs: { shards: number; replicas: number; maxLineageBytes: number; flushBytes: number; flushMode: "storage" | "discard" };
+  gcs: {
+    shards: number;
+    replicas: number;
+    maxLineageBytes: number;
+    flushBytes: number;
+    flushMode: "storage" | "discard";
+    pingUs: number;
+    missedPings: number;
+    requestTimeoutUs: number;
+    memorySampleUs: number;
+  };
   failureDetection: { heartbeatUs: number; missedHeartbeats: number };
   scheduler: { policy: PolicyName; queueThreshold: number; infeasibleTimeoutUs: number };
   storage: { latencyUs: number; bandwidthBytesPerSec: number };
@@ -70,7 +99,9 @@ export const DEFAULTS = {
   node: { cpus: 4, objectStoreBytes: 2 * GB },
   gpu: { model: "V100", memoryBytes: 16 * GB, speedFactor: 1 },
   network: { latencyMs: 0.1, localLatencyMs: 0.01, bandwidthBytesPerSec: 3.125e9 },
-  gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const },
+  // Chain failover: a replica is suspected after 3 missed 2 ms pings and removed once its lease has
+  // run out, ~12 ms after a crash; the paper's Fig 10a stall stays under 30 ms.
+  gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const, pingMs: 2, missedPings: 3, requestTimeoutMs: 20, memorySampleMs: 100 },
   failureDetection: { heartbeatMs: 100, missedHeartbeats: 10 },
   scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8, infeasibleTimeoutMs: 10_000 },
   storage: { latencyMs: 1, bandwidthBytesPerSec: 1e9 },
@@ -86,6 +117,11 @@ function num(field: string, v: unknown, fallback: number, min: number, integer =
   const ok = typeof v === "number" && !Number.isNaN(v) && (allowInfinity || Number.isFinite(v)) && v >= min && (!integer || Number.isInteger(v) || v === Infinity);
   if (!ok) fail(field, `${integer ? "an integer" : "a number"} >= ${min}`, v);
   return v as number;
+}
+
+function positive(field: string, v: number, raw: unknown): number {
+  if (!(v > 0)) fail(field, "a number > 0", raw);
+  return v;
 }
 
 function keys(field: string, o: unknown, allowed: readonly string[]): Record<string, unknown> {
@@ -138,7 +174,7 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     seen.add(n.name);
   });
   const net = keys("network", c.network, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
-  const gcs = keys("gcs", c.gcs, ["shards", "replicas", "maxLineageBytes", "flushBytes", "flushMode"]);
+  const gcs = keys("gcs", c.gcs, ["shards", "replicas", "maxLineageBytes", "flushBytes", "flushMode", "pingMs", "missedPings", "requestTimeoutMs", "memorySampleMs"]);
   const fd = keys("failureDetection", c.failureDetection, ["heartbeatMs", "missedHeartbeats"]);
   const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold", "infeasibleTimeoutMs"]);
   const st = keys("storage", c.storage, ["latencyMs", "bandwidthBytesPerSec"]);
@@ -164,8 +200,12 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
       shards: num("gcs.shards", gcs.shards, DEFAULTS.gcs.shards, 1, true),
       replicas: num("gcs.replicas", gcs.replicas, DEFAULTS.gcs.replicas, 1, true),
       maxLineageBytes: num("gcs.maxLineageBytes", gcs.maxLineageBytes, DEFAULTS.gcs.maxLineageBytes, 0, false, true),
-      flushBytes: num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true),
+      flushBytes: positive("gcs.flushBytes", num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true), gcs.flushBytes),
       flushMode,
+      pingUs: Math.max(1, Math.round(positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs) * 1000)),
+      missedPings: num("gcs.missedPings", gcs.missedPings, DEFAULTS.gcs.missedPings, 1, true),
+      requestTimeoutUs: Math.max(1, Math.round(positive("gcs.requestTimeoutMs", num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0), gcs.requestTimeoutMs) * 1000)),
+      memorySampleUs: Math.max(1, Math.round(positive("gcs.memorySampleMs", num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0), gcs.memorySampleMs) * 1000)),
     },
     failureDetection: { heartbeatUs: Math.max(1, Math.round(heartbeatMs * 1000)), missedHeartbeats: missed },
     scheduler: {

@@ -1,31 +1,40 @@
 /**
- * The pending-event queue, ordered by (timeUs, seq): a timing wheel of per-microsecond FIFO buckets
- * over the window [base, base + W) (base = the last popped time), a two-level bitmap to skip empty
- * buckets, a binary heap for integer events at or beyond base + W ("far"), and a second binary
- * heap for anything the wheel cannot hold in order ("side": non-integer times, times before base,
- * or a seq not greater than every seq pushed before). Hand-written because it is the hottest loop of
- * the simulator; `npm run bench` measures it through the Kernel against a heap of objects and
- * `bench/queue-variants.ts` against the alternatives that were tried.
+ * The pending-event queue, ordered by (timeUs, seq). Hand-written because it is the hottest loop of
+ * the simulator; `npm run bench` measures it through the Kernel against a heap of objects, and
+ * `node --import ./register.mjs bench/queue-variants.ts [--cpu]` against the alternatives tried.
  *
- * Why a wheel (bench/queue-variants.ts, hold model through the Kernel, 2-core AMD EPYC, Node 20;
- * figures in events/s at 10^3 / 10^5 / 10^6 pending): the former binary heap of parallel typed arrays
- * 2.5M / 0.9M / 0.57M, a 4-ary heap and a 4-ary index heap (only keys move) both below 2x that (the
- * heap's cache misses in sift-down dominate at 10^5+), this wheel more than 5x at 10^5 (see the
- * closing report of the change and the bench output). Times are integer microseconds with many ties
- * and the Kernel never schedules before its current time, so a bucket per microsecond is already
- * sorted: push and pop are O(1) and touch ~1000 hot bucket tails instead of log2(n) random lines.
+ * Structure: a timing wheel of per-microsecond FIFO buckets over the window [base, base + W), base
+ * being the last popped time, W = 2^17 µs (131 ms); a three-level bitmap to find the next non-empty
+ * bucket; a binary heap ("far") for integer times at or beyond base + W; a second binary heap
+ * ("side") for whatever the wheel cannot hold in order: non-integer times, times before base, or a
+ * seq not above every seq pushed so far. The Kernel (integer µs, never before its current time, seq
+ * growing with every push) only ever uses the wheel and the far heap.
  *
- * Ordering argument. (1) Every wheel/far push has a seq greater than all earlier pushes (checked:
+ * Why (events/s through the real Kernel, process CPU time, best of 2 x 3 runs on this 2-core AMD
+ * EPYC under Node 20; hold model at 10^3 / 10^5 / 10^6 pending; see queue-variants.ts):
+ *   binary heap of parallel typed arrays (the former queue)   4.2M /  1.5M /  0.7M
+ *   4-ary heap, all fields moving                              4.6M /  1.6M /  1.0M
+ *   4-ary index heap, only (time, seq, index) moving           4.1M /  1.7M /  0.8M
+ *   wheel, one growable array pair per bucket                  9.1M /  3.7M /  3.6M
+ *   wheel, chunked buckets (this file)                        11.4M / 14.0M / 11.6M
+ * The heaps are bound by cache misses in sift-down (log2 n random lines per pop at 10^5+). Times are
+ * integers with many ties and pushes are monotone, so a bucket per microsecond is already sorted:
+ * push and pop are O(1) and touch the ~1000 bucket tails of the hold window, which stay in cache.
+ *
+ * Ordering argument. (1) Every wheel or far push has a seq above all earlier ones (checked:
  * `seq > lastSeq`, else it goes to the side heap), so appending keeps each bucket sorted by seq.
- * (2) Far events all have time >= base + W > every wheel time; when base advances (only in pop), far
- * events that now fall inside the window are moved into their buckets at once, before the caller
- * can push anything there, so they precede later-pushed events of the same time. (3) The side heap
- * may tie with anything, so the head is the (time, seq) minimum of the wheel's head and the side
- * heap's top, compared in full. Hence pop order is exactly the sorted (time, seq) order for ANY
- * push sequence; the Kernel's monotone pushes just never take the slow paths.
+ * (2) Far times are all >= base + W > every wheel time; base only moves in pop, and then every far
+ * event now inside the window moves into its bucket at once, in (time, seq) order, before the caller
+ * can push anything there: it precedes every later-pushed event of its time. (3) The side heap may
+ * tie with anything, so the head is the (time, seq) minimum of the wheel's head and the side heap's
+ * top, compared in full, and a cached wheel head is dropped after a pop while the side heap is
+ * non-empty. Hence pops come out in exactly sorted (time, seq) order for ANY push sequence
+ * (test/sim/event-queue.test.ts checks both the monotone and the arbitrary case against a sort).
  *
- * Memory: buckets are per-slot growable arrays that keep their capacity; growth and the heaps'
- * doubling are the only allocations (amortised, never per event).
+ * Memory: bucket storage is chunks of 16 events in shared typed arrays, recycled through a free
+ * stack; chunks, the heaps and nothing else grow (by doubling), so no push or pop allocates. A
+ * non-empty bucket holds at least one chunk (512 B), so events alone in their microsecond cost up
+ * to 16x their 32 B (e.g. 10^5 timers at distinct times within 131 ms: ~51 MB).
  */
 
 export interface EventHandler {
@@ -49,7 +58,11 @@ const SRC_WHEEL = 0;
 const SRC_FAR = 1;
 const SRC_SIDE = 2;
 
-/** Events per bucket chunk. */
+/**
+ * Events per bucket chunk. Measured (queue-variants --cpu, hold 10^3 / 10^5 / 10^6 through the
+ * Kernel): 4 events 10.1M / 9.2M / 7.2M, 8: 11.7M / 10.4M / 9.1M, 16: 11.7M / 12.8M / 11.4M,
+ * 32: 11.7M / 13.8M / 11.1M. 16 is as fast as 32 with half the worst-case memory per bucket.
+ */
 const CHUNK_BITS = 4;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
@@ -82,9 +95,9 @@ export class EventQueue {
   /** The wheel covers [base, base + wheelSize); base only grows (it is set to popped times). */
   private base = 0;
   /**
-   * base's slot (base mod wheelSize). Slots are computed as baseSlot + (time - base): `time & mask`
-   * on times beyond 2^31 µs (36 virtual minutes) took V8's slow double-to-int32 path and cost the
-   * sparse bench ~30% (measured 4.8M -> 6.6M events/s once base passed 2^31).
+   * base's slot (base mod wheelSize). Slots are computed as baseSlot + (time - base), a small int:
+   * `time & mask` on times beyond 2^31 µs (36 virtual minutes) takes V8's double-to-int32 path
+   * (sparse bench, whose times pass 2^31, 2^17 wheel: 6.6M -> 8.0M events/s, wall, one run each).
    */
   private baseSlot = 0;
   /** Every wheel/far push so far had a seq <= lastSeq. */
@@ -100,11 +113,14 @@ export class EventQueue {
 
   /**
    * @param initialCapacity initial capacity of the far and side heaps (they double as needed).
-   * @param wheelBits log2 of the wheel's span in microseconds (>= 10).
+   * @param wheelBits log2 of the wheel's span in µs, in [10, 20]. Measured (queue-variants --cpu,
+   *   heartbeats every 100 ms, 16 / 1000 timers): 2^12 7.9M / 3.5M, 2^14 5.9M / 3.2M, 2^16 6.9M /
+   *   3.4M, 2^17 11.3M / 5.9M, 2^18 8.2M / 5.9M events/s, hold model unaffected. 2^17 µs = 131 ms
+   *   holds 100 ms timers in the wheel; a new queue then costs ~0.3 ms (two 512 KB slot arrays).
    */
-  constructor(initialCapacity = 1024, wheelBits = 12) {
+  constructor(initialCapacity = 1024, wheelBits = 17) {
     if (!(initialCapacity >= 1)) fail("EventQueue: capacity must be >= 1");
-    if (!(wheelBits >= 10 && wheelBits <= 24)) fail("EventQueue: wheelBits must be in [10, 24]");
+    if (!(wheelBits >= 10 && wheelBits <= 20)) fail("EventQueue: wheelBits must be in [10, 20]");
     const size = 1 << wheelBits;
     this.wheelSize = size;
     this.mask = size - 1;
@@ -158,8 +174,9 @@ export class EventQueue {
       }
       return;
     }
-    // Doubles passed to a call V8 does not inline are boxed (one heap number each) once times pass
-    // 2^31 µs; through fields they are not (sparse bench: 183 -> 12 scavenges per run).
+    // Doubles passed to a call V8 does not inline are boxed (a heap number each) once times pass
+    // 2^31 µs; through fields they are not. Bare-queue heartbeat loop: 183 -> 98 scavenges per run
+    // (through the Kernel V8 inlines pushSlow and either way stays at 19, as the binary heap did).
     this.argTimeUs = timeUs;
     this.argSeq = seq;
     this.pushSlow(handler, tag, data);
@@ -185,8 +202,9 @@ export class EventQueue {
 
   /** Removes the earliest event; read it first with the `popped*` fields. */
   pop(): void {
-    // Kept small enough for TurboFan to inline into the Kernel's loop (bytecode budget): the
-    // common case is another event of the current microsecond's bucket; the rest is in prepareHead.
+    // Kept small enough for TurboFan to inline into the Kernel's loop: the common case is another
+    // event of the current microsecond's bucket; the rest is in prepareHead. Moving it out took the
+    // Kernel at 10^5 pending from 6.7M to 13.4M events/s (wall, one run each).
     if (this.headTime !== this.base || this.headSrc !== SRC_WHEEL) {
       if (this.prepareHead()) return;
     }
@@ -243,7 +261,8 @@ export class EventQueue {
     const timeUs = this.headTime;
     if (this.headSrc === SRC_FAR) {
       // The wheel is empty: pop the far heap's top directly (no round trip through a bucket), then
-      // advance the window to its time and pull in what now falls inside it.
+      // advance the window to its time and pull in what now falls inside it. Heartbeats beyond the
+      // window (16 timers, 2^12 wheel, --cpu): 6.7M -> 7.9M events/s.
       const far = this.far;
       far.pop();
       this.count--;

@@ -14,6 +14,10 @@
  * - dropMessages: each matching message is dropped with a probability (seeded stream).
  * - evict: every copy of an object is dropped from memory (as an eviction would).
  * - random: per-node exponential failures with repair, drawn from the seed, sparing the driver's node.
+ * - killGcsReplica: the host of the replica at a position of a shard's chain crashes (its state is
+ *   gone); the master removes it and a fresh replica joins after `replaceAfterMs` (default 0, as
+ *   in the paper's Fig 10a). Recoverable while another member lives; with one replica per shard,
+ *   or the last member killed, the shard's operations wait for good (the run ends in a deadlock).
  */
 import { ConfigError } from "../core/api/errors.js";
 import type { ObjectRef } from "../core/api/object-ref.js";
@@ -138,6 +142,25 @@ export class Faults {
           if (i >= 0) this.sim.world.linkFilters.splice(i, 1);
         });
       }
+    });
+  }
+
+  /**
+   * Kills replica `replica` of shard `shard`'s chain as it stands when the fault fires (0 = the
+   * head, the last = the tail; with `gcs.replicas: 1`, the shard's single server). Nothing happens
+   * if the chain is shorter by then.
+   */
+  killGcsReplica(target: { shard: number; replica: number }, options: At & { replaceAfterMs?: number; replace?: boolean } = {}): void {
+    const shards = this.sim.config.gcs.shards;
+    const { shard, replica } = target ?? ({} as { shard: number; replica: number });
+    if (!Number.isInteger(shard) || shard < 0 || shard >= shards) throw new ConfigError(`killGcsReplica({ shard }) must be an integer in [0, ${shards - 1}], got ${JSON.stringify(shard)}`);
+    if (!Number.isInteger(replica) || replica < 0) throw new ConfigError(`killGcsReplica({ replica }) must be an integer >= 0 (its position in the chain, 0 = head), got ${JSON.stringify(replica)}`);
+    const replaceAfterMs = this.checkMs("killGcsReplica", "replaceAfterMs", options.replaceAfterMs ?? 0);
+    const replace = (options.replace ?? true) && this.sim.gcs.replicated;
+    this.at("killGcsReplica", options.atMs, () => {
+      const host = this.sim.gcs.killReplica(shard, replica);
+      this.trace("killGcsReplica", host ?? `gcs${shard}:r${replica}(none)`, replace ? replaceAfterMs : 0);
+      if (host !== undefined && replace) this.after(replaceAfterMs, () => this.sim.gcs.spawnReplica(shard));
     });
   }
 

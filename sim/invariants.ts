@@ -4,6 +4,7 @@
  * no execution on a dead node or a failed GPU, at most one live instance of each actor.
  */
 import { assert } from "../core/assert.js";
+import type { GcsShardState } from "../core/gcs/shard-state.js";
 import type { Simulation } from "./simulation.js";
 
 export function checkClusterInvariants(sim: Simulation): void {
@@ -29,20 +30,37 @@ export function checkClusterInvariants(sim: Simulation): void {
       for (const g of e.request.gpuIds) assert(!node.failedGpus.has(g), `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`);
     }
   }
-  checkObjectTable(sim);
+  checkGcs(sim);
+}
+
+/**
+ * The GCS part. On every live replica holding state: after it learns a node is dead (and the node
+ * has not come back), it lists no copy there. Along each chain: a replica has applied at least
+ * every write its successor has (chain replication's prefix property), so the tail's
+ * acknowledgements are never ahead of any member.
+ */
+function checkGcs(sim: Simulation): void {
+  for (let shard = 0; shard < sim.config.gcs.shards; shard++) {
+    const members = sim.gcs.members(shard);
+    for (let i = 0; i + 1 < members.length; i++) {
+      const pred = sim.gcs.replicaAt(members[i]!);
+      const succ = sim.gcs.replicaAt(members[i + 1]!);
+      if (pred === undefined || succ === undefined || !sim.world.isAlive(members[i]!) || !sim.world.isAlive(members[i + 1]!)) continue;
+      if (!pred.installed || !succ.installed) continue;
+      assert(pred.appliedSeq >= succ.appliedSeq, `GCS shard ${shard}: ${members[i]} applied ${pred.appliedSeq} < its successor's ${succ.appliedSeq}`);
+    }
+    for (const replica of sim.gcs.liveReplicas(shard)) if (replica.installed) checkObjectTable(sim, replica.state);
+  }
 }
 
 /** After a shard learns a node is dead (and it has not come back), it lists no copy there. */
-function checkObjectTable(sim: Simulation): void {
-  for (const shard of sim.gcsShards) {
-    const state = shard.state;
-    if (state.deadIncarnation.size === 0) continue;
-    for (const [node, deadIncarnation] of state.deadIncarnation) {
-      const row = sim.nodeRow(node);
-      if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
-      for (const entry of state.objects.values()) {
-        assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);
-      }
+function checkObjectTable(sim: Simulation, state: GcsShardState): void {
+  if (state.deadIncarnation.size === 0) return;
+  for (const [node, deadIncarnation] of state.deadIncarnation) {
+    const row = sim.nodeRow(node);
+    if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
+    for (const entry of state.objects.values()) {
+      assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);
     }
   }
 }

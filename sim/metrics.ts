@@ -6,6 +6,7 @@
 import type { RecordedEvent, TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
 import type { Recorder } from "./recorder.js";
 import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
+import { ActorMetrics, type ActorRecoveryRow, type CheckpointRow } from "./actor-metrics.js";
 
 export type Outcome = "ok" | "error" | "killed" | "pending";
 
@@ -30,6 +31,8 @@ export interface ThroughputRow {
   retry: number;
   reconstruction: number;
   replay: number;
+  /** Checkpoints completed in the bucket (actor checkpoint "tasks", Fig 11b). */
+  checkpoint: number;
 }
 
 export interface GcsOpRow {
@@ -38,6 +41,13 @@ export interface GcsOpRow {
   shard: number;
   startMs: number;
   endMs: number;
+}
+
+/** A sample of one GCS shard's tracked table memory. */
+export interface GcsMemoryRow {
+  tMs: number;
+  shard: number;
+  bytes: number;
 }
 
 export interface FaultRow {
@@ -59,14 +69,17 @@ export class Metrics {
   private readonly rows: TaskAttemptRow[] = [];
   private readonly open = new Map<string, TaskAttemptRow>();
   private readonly gcsRows: GcsOpRow[] = [];
+  private readonly gcsMemoryRows: GcsMemoryRow[] = [];
   private readonly faultRows: FaultRow[] = [];
   private readonly deaths: NodeDeathRow[] = [];
+  private readonly actorMetrics = new ActorMetrics();
 
   constructor(private readonly recorder: Recorder, private readonly nowMs: () => number) {
     recorder.onEvent((tUs, node, e) => this.onEvent(tUs / 1000, node, e));
   }
 
   private onEvent(tMs: number, node: string, e: TraceEvent): void {
+    this.actorMetrics.onEvent(tMs, e);
     switch (e.kind) {
       case "task.submitted": {
         // An earlier attempt that never reported an end was lost with its node.
@@ -108,6 +121,9 @@ export class Metrics {
       }
       case "gcs.op":
         this.gcsRows.push({ op: e.op, table: e.table, shard: e.shard, startMs: e.startUs / 1000, endMs: tMs });
+        return;
+      case "gcs.memory":
+        this.gcsMemoryRows.push({ tMs, shard: e.shard, bytes: e.bytes });
         return;
       case "fault":
         this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 });
@@ -152,17 +168,23 @@ export class Metrics {
     if (!(bucketMs > 0)) throw new RangeError(`throughput({ bucketMs }) must be > 0, got ${bucketMs}`);
     const endMs = Math.max(this.nowMs(), ...this.rows.map((r) => (Number.isNaN(r.endMs) ? 0 : r.endMs)));
     const n = Math.max(1, Math.ceil(endMs / bucketMs) || 1);
-    const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0 }));
+    const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0, checkpoint: 0 }));
     for (const r of this.rows) {
       if (r.outcome !== "ok") continue;
       const b = Math.min(n - 1, Math.floor(r.endMs / bucketMs));
       out[b]![r.cause]++;
     }
+    for (const c of this.actorMetrics.checkpoints) out[Math.min(n - 1, Math.floor(c.endMs / bucketMs))]!.checkpoint++;
     return out;
   }
 
   gcsOps(): GcsOpRow[] {
     return [...this.gcsRows];
+  }
+
+  /** GCS memory over time: each shard's head samples its tables' bytes (Fig 10b). */
+  gcsMemory(): GcsMemoryRow[] {
+    return this.gcsMemoryRows.map((r) => ({ ...r }));
   }
 
   faults(): FaultRow[] {
@@ -171,6 +193,16 @@ export class Metrics {
 
   nodeDeaths(): NodeDeathRow[] {
     return [...this.deaths];
+  }
+
+  /** One row per actor restart: restart time, checkpoint load, calls replayed, back to serving. */
+  actorRecovery(): ActorRecoveryRow[] {
+    return this.actorMetrics.recoveries.map((r) => ({ ...r }));
+  }
+
+  /** One row per actor checkpoint written. */
+  checkpoints(): CheckpointRow[] {
+    return this.actorMetrics.checkpoints.map((c) => ({ ...c }));
   }
 
   /** One row per injected failure: detection delay, recovery time, re-executed work, waste. */
@@ -210,6 +242,9 @@ export class Metrics {
       recoveryMs: recovery.reduce((m, r) => Math.max(m, r.recoveryMs), 0),
       meanDetectionDelayMs: detections.length === 0 ? 0 : detections.reduce((a, r) => a + r.detectionDelayMs, 0) / detections.length,
       wastedTaskMs: recovery.reduce((a, r) => a + r.wastedTaskMs, 0),
+      actorRestarts: this.actorMetrics.recoveries.length,
+      callsReplayed: this.actorMetrics.recoveries.reduce((a, r) => a + r.callsReplayed, 0),
+      checkpointOverheadMs: this.actorMetrics.checkpointOverheadMs(),
       faults: this.faultRows.length,
       events: this.recorder.size,
     };

@@ -11,7 +11,6 @@ import { FunctionTable } from "../core/api/function-table.js";
 import { Ray, type NodeInfo } from "../core/api/ray.js";
 import type { TaskContext } from "../core/api/task-context.js";
 import { address, type Address } from "../core/env.js";
-import { GcsShard } from "../core/gcs/shard.js";
 import type { NodeRow } from "../core/gcs/tables.js";
 import { DRIVER_TASK_ID } from "../core/ids.js";
 import { Raylet } from "../core/raylet/raylet.js";
@@ -21,6 +20,7 @@ import { Faults } from "./faults.js";
 import { Metrics } from "./metrics.js";
 import { World } from "./world.js";
 import { checkClusterInvariants } from "./invariants.js";
+import { GcsService } from "./gcs-service.js";
 
 const GLOBAL_SCHEDULER_HOST = "__gs";
 
@@ -32,7 +32,9 @@ export class Simulation {
   readonly functions = new FunctionTable();
   readonly raylets = new Map<string, Raylet>();
   readonly workers = new Map<string, CoreWorker>();
-  readonly gcsShards: GcsShard[] = [];
+  /** The GCS: single servers or chains per shard, and the chain master (sim/gcs-service.ts). */
+  readonly gcs: GcsService;
+  /** What GCS clients are given: the servers' or the chained shards' service addresses. */
   readonly gcsAddresses: Address[];
   readonly driverNode: string;
   readonly driver: CoreWorker;
@@ -51,8 +53,8 @@ export class Simulation {
       keepEvents: c.keepEvents,
     });
     this.metrics = new Metrics(this.world.recorder, () => this.world.kernel.nowUs / 1000);
-    this.gcsAddresses = Array.from({ length: c.gcs.shards }, (_, i) => address("gcs", `__gcs${i}`));
-    this.startGcs();
+    this.gcs = this.startGcs();
+    this.gcsAddresses = this.gcs.addresses;
     this.world.addNode(GLOBAL_SCHEDULER_HOST);
     this.globalScheduler = this.world.spawn(GLOBAL_SCHEDULER_HOST, address("gsched", GLOBAL_SCHEDULER_HOST), (env) => new GlobalScheduler(env, {
       gcsShards: this.gcsAddresses,
@@ -174,8 +176,8 @@ export class Simulation {
 
   /** The GCS's current row for a node (from whichever shard holds it). */
   nodeRow(name: string): NodeRow | undefined {
-    for (const shard of this.gcsShards) {
-      const row = shard.state.nodes.get(name);
+    for (const state of this.gcs.states()) {
+      const row = state?.nodes.get(name);
       if (row !== undefined) return row;
     }
     return undefined;
@@ -212,18 +214,20 @@ export class Simulation {
     });
   }
 
-  private startGcs(): void {
+  private startGcs(): GcsService {
     const c = this.config;
-    this.gcsAddresses.forEach((addr, i) => {
-      const host = `__gcs${i}`;
-      this.world.addNode(host);
-      this.gcsShards.push(this.world.spawn(host, addr, (env) => new GcsShard(env, {
-        shardIndex: i,
-        peers: this.gcsAddresses,
-        heartbeatIntervalUs: c.failureDetection.heartbeatUs,
-        heartbeatTimeoutUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
-        maxLineageBytes: c.gcs.maxLineageBytes,
-      })));
+    return new GcsService(this.world, {
+      shards: c.gcs.shards,
+      replicas: c.gcs.replicas,
+      heartbeatIntervalUs: c.failureDetection.heartbeatUs,
+      heartbeatTimeoutUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+      maxLineageBytes: c.gcs.maxLineageBytes,
+      flushBytes: c.gcs.flushBytes,
+      flushMode: c.gcs.flushMode,
+      memorySampleUs: c.gcs.memorySampleUs,
+      pingIntervalUs: c.gcs.pingUs,
+      missedPings: c.gcs.missedPings,
+      requestTimeoutUs: c.gcs.requestTimeoutUs,
     });
   }
 }

@@ -71,8 +71,6 @@ export class CoreWorker implements Process {
     switch (m.type) {
       case "cw.fetched":
         return this.fetched(m.reqId, m.objectId, m.value);
-      case "cw.taskPlaced":
-        return;
       case "cw.taskDone": {
         // A newer attempt finishing (an actor's replay of a call) also completes it.
         const t = this.owned.get(m.taskId);

@@ -1,22 +1,43 @@
 /**
  * The GCS client every component uses: routes each op to its shard by key, matches replies to
- * callbacks, and dispatches pub/sub notifications to listeners. (Timeouts and retries against
- * replica failover come with chain replication.)
+ * callbacks, and dispatches pub/sub notifications to listeners.
+ *
+ * Two transports, chosen by the shard addresses it is given. Plain addresses: one server per shard
+ * (`gcs.replicas: 1`), reached directly; a write without a callback is fire-and-forget, as Ray's
+ * were. Service addresses (`<master>#<shard>`, see chain-messages.ts): chain-replicated shards,
+ * reached through chain-client.ts, which tracks every request until the tail acknowledges it and
+ * retries across failovers.
+ *
+ * Each op that gets a reply is traced with its client-observed start ("gcs.op"); the fire-and-forget
+ * writes of a single server have no observed end and are not.
  */
 import { assert } from "../assert.js";
 import type { Address, Env, Message } from "../env.js";
 import { hashId } from "../ids.js";
-import { GCS_MESSAGE_BYTES, keyOf, type GcsNotification, type GcsOp, type GcsReplyMessage, type GcsRequestMessage, type GcsNotifyMessage } from "./messages.js";
+import { ChainRouter } from "./chain-client.js";
+import { chainMasterOf, isChainMessage, isInternal, type ChainOp } from "./chain-messages.js";
+import { GCS_MESSAGE_BYTES, keyOf, tableOf, type GcsNotification, type GcsOp, type GcsReplyMessage, type GcsNotifyMessage } from "./messages.js";
 
 export type NotificationListener = (notification: GcsNotification) => void;
 
+interface DirectPending {
+  readonly op: ChainOp;
+  readonly shard: number;
+  readonly startUs: number;
+  readonly onReply: (result: unknown) => void;
+}
+
 export class GcsClient {
   private nextReqId = 0;
-  private readonly pending = new Map<number, (result: unknown) => void>();
+  private readonly pending = new Map<number, DirectPending>();
   private listener: NotificationListener | undefined;
+  /** Set when the shards are chain-replicated. */
+  readonly chain: ChainRouter | undefined;
 
   constructor(private readonly env: Env, private readonly shards: readonly Address[]) {
     assert(shards.length > 0, "GcsClient: no shards");
+    const master = chainMasterOf(shards);
+    this.chain = master === undefined ? undefined : new ChainRouter(env, master, shards.length);
   }
 
   get shardCount(): number {
@@ -29,42 +50,50 @@ export class GcsClient {
 
   /** Sends an op; `onReply` (if given) gets the result. Without it the write is fire-and-forget. */
   call(op: GcsOp, onReply?: (result: unknown) => void): void {
-    this.sendTo(this.shardOf(keyOf(op)), op, onReply);
+    this.callShard(this.shardOf(keyOf(op)), op, onReply);
   }
 
   /** Sends an op to every shard (node subscriptions, which every shard serves). */
   broadcast(op: GcsOp, onReply?: (result: unknown) => void): void {
-    for (let s = 0; s < this.shards.length; s++) this.sendTo(s, op, onReply);
+    for (let s = 0; s < this.shards.length; s++) this.callShard(s, op, onReply);
+  }
+
+  /** Sends an op to one shard, whatever its key (the GCS's own messages between shards). */
+  callShard(shard: number, op: ChainOp, onReply?: (result: unknown) => void): void {
+    assert(shard >= 0 && shard < this.shards.length, `GcsClient: no shard ${shard}`);
+    if (this.chain !== undefined) return this.chain.call(shard, op, onReply);
+    let reqId = -1;
+    if (onReply !== undefined) {
+      reqId = this.nextReqId++;
+      this.pending.set(reqId, { op, shard, startUs: this.env.nowUs(), onReply });
+    }
+    this.env.send(this.shards[shard]!, { type: "gcs.request", reqId, op, client: this.env.self }, GCS_MESSAGE_BYTES, op.op === "node.heartbeat" ? "background" : "work");
   }
 
   onNotification(listener: NotificationListener): void {
     this.listener = listener;
   }
 
-  /** Handles a GCS reply or notification; returns false for any other message. */
+  /** Handles a GCS reply, notification or chain message; returns false for any other message. */
   handle(message: Message): boolean {
     if (message.type === "gcs.reply") {
       const m = message as GcsReplyMessage;
-      const callback = this.pending.get(m.reqId);
-      if (callback === undefined) return true; // a duplicate reply after a retry
+      if (this.chain !== undefined) {
+        this.chain.onReply(m.reqId, m.result);
+        return true;
+      }
+      const p = this.pending.get(m.reqId);
+      if (p === undefined) return true; // a duplicate reply
       this.pending.delete(m.reqId);
-      callback(m.result);
+      if (!isInternal(p.op)) this.env.trace({ kind: "gcs.op", op: p.op.op, table: tableOf(p.op), shard: p.shard, startUs: p.startUs });
+      p.onReply(m.result);
       return true;
     }
     if (message.type === "gcs.notify") {
       this.listener?.((message as GcsNotifyMessage).notification);
       return true;
     }
+    if (this.chain !== undefined && isChainMessage(message)) return this.chain.onChainMessage(message);
     return false;
-  }
-
-  private sendTo(shard: number, op: GcsOp, onReply?: (result: unknown) => void): void {
-    let reqId = -1;
-    if (onReply !== undefined) {
-      reqId = this.nextReqId++;
-      this.pending.set(reqId, onReply);
-    }
-    const request: GcsRequestMessage = { type: "gcs.request", reqId, op, client: this.env.self };
-    this.env.send(this.shards[shard]!, request, GCS_MESSAGE_BYTES, op.op === "node.heartbeat" ? "background" : "work");
   }
 }

@@ -28,6 +28,12 @@ export type GcsOp =
   | { readonly op: "actor.put"; readonly entry: ActorEntry }
   | { readonly op: "actor.get"; readonly actorId: ActorId }
   | { readonly op: "actor.subscribe"; readonly actorId: ActorId }
+  /** The actor's stateful-edge chain: call `seq` of the actor was task `taskId`. */
+  | { readonly op: "actor.logCall"; readonly actorId: ActorId; readonly seq: number; readonly taskId: TaskId }
+  /** A checkpoint covering the actor's calls before `seq` is in durable storage. */
+  | { readonly op: "actor.checkpoint"; readonly actorId: ActorId; readonly seq: number }
+  /** The calls to replay: those after the last checkpoint, in execution order. */
+  | { readonly op: "actor.getLog"; readonly actorId: ActorId }
   | { readonly op: "function.register"; readonly functionId: string; readonly name: string };
 
 export type GcsOpName = GcsOp["op"];
@@ -60,6 +66,9 @@ export function keyOf(op: GcsOp): string {
       return op.entry.actorId;
     case "actor.get":
     case "actor.subscribe":
+    case "actor.logCall":
+    case "actor.checkpoint":
+    case "actor.getLog":
       return op.actorId;
     case "function.register":
       return op.functionId;
@@ -68,7 +77,13 @@ export function keyOf(op: GcsOp): string {
 
 /** Ops that only read: served by a chain's tail. */
 export function isRead(op: GcsOp): boolean {
-  return op.op.endsWith(".get") || op.op === "node.list";
+  return op.op.endsWith(".get") || op.op === "node.list" || op.op === "actor.getLog";
+}
+
+/** The answer to actor.getLog: task ids of calls `checkpointSeq`, `checkpointSeq + 1`, … */
+export interface ActorLog {
+  readonly checkpointSeq: number;
+  readonly calls: readonly TaskId[];
 }
 
 /** The answer to task.resubmit. */
@@ -90,6 +105,8 @@ export interface GcsRequestMessage {
   readonly reqId: number;
   readonly op: GcsOp;
   readonly client: Address;
+  /** Chain replication: the client's lowest request id still waiting (request-dedupe.ts). */
+  readonly lowWater?: number;
 }
 
 export interface GcsReplyMessage {

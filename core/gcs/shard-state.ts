@@ -1,15 +1,19 @@
 /**
  * One GCS shard's state machine: its slice of every table plus pub/sub subscriptions, and a pure
  * `apply(op)` that returns the reply and the notifications to publish. Replication (chain) and
- * persistence (flushing) wrap this; they never reach into the maps directly, so every replica that
- * applies the same ops in the same order holds the same state.
+ * persistence (flushing, shard-flush.ts) wrap this; every change is a deterministic function of the
+ * op and the state, so every replica that applies the same ops in the same order holds the same
+ * state.
  *
  * Memory is accounted in bytes per row (an estimate of Redis's footprint) so flushing can cap it.
+ * The indexes of flushed and evicted ids are not counted: they stand for keys kept in storage.
  */
 import { assert } from "../assert.js";
 import type { Address } from "../env.js";
 import { hasRetriesLeft, nextAttempt, specSizeBytes } from "../task-spec.js";
-import type { GcsNotification, GcsOp, ResubmitResult } from "./messages.js";
+import { IdQueue } from "./id-queue.js";
+import type { ActorLog, GcsNotification, GcsOp, ResubmitResult } from "./messages.js";
+import type { TaskId } from "../ids.js";
 import type { ActorEntry, FunctionRow, NodeRow, ObjectEntry, TaskRow } from "./tables.js";
 
 export interface ApplyResult {
@@ -17,8 +21,8 @@ export interface ApplyResult {
   notifications: Array<[Address, GcsNotification]>;
 }
 
-const OBJECT_ROW_BYTES = 96;
-const LOCATION_BYTES = 24;
+export const OBJECT_ROW_BYTES = 96;
+export const LOCATION_BYTES = 24;
 const NODE_ROW_BYTES = 256;
 const ACTOR_ROW_BYTES = 128;
 
@@ -30,11 +34,25 @@ export class GcsShardState {
   readonly functions = new Map<string, FunctionRow>();
   readonly objectSubscribers = new Map<string, Set<Address>>();
   readonly actorSubscribers = new Map<string, Set<Address>>();
+  /** Per actor: the task id of each executed call, by execution sequence; and the checkpoint. */
+  readonly actorLogs = new Map<string, { calls: TaskId[]; checkpointSeq: number }>();
   readonly nodeSubscribers = new Map<Address, boolean>();
   /** Estimated bytes held by the tables. */
   bytes = 0;
   /** Finished task rows in completion order: the flushing and lineage-cap candidates. */
-  readonly finishedOrder: string[] = [];
+  readonly finishedOrder = new IdQueue();
+  /** Object rows in creation order (kept only when flushing may drop them). */
+  readonly objectOrder = new IdQueue();
+  /** Task rows flushed to durable storage: id → the storage key of their batch. */
+  readonly flushedTasks = new Map<string, string>();
+  /** Object rows flushed to durable storage, with the death count when they left memory. */
+  readonly flushedObjects = new Map<string, { readonly storageKey: string; readonly deathCount: number }>();
+  /**
+   * Node deaths seen so far, and the count at each node's latest death: a flushed object row that
+   * comes back drops the locations on nodes that died while it was in storage.
+   */
+  deathCount = 0;
+  readonly deathCountOf = new Map<string, number>();
   /** The highest incarnation of each node declared dead: its late writes are fenced off. */
   readonly deadIncarnation = new Map<string, number>();
   /** Bytes of task rows (the lineage), capped by `maxLineageBytes`. */
@@ -43,7 +61,8 @@ export class GcsShardState {
   /** Task ids whose lineage was dropped under the cap (so a request says "evicted", not "unknown"). */
   readonly evictedTasks = new Set<string>();
 
-  constructor(readonly shardIndex: number, readonly maxLineageBytes = Infinity) {}
+  /** `trackObjectOrder`: keep `objectOrder`, which only flushing needs (it costs a push per object). */
+  constructor(readonly shardIndex: number, readonly maxLineageBytes = Infinity, readonly trackObjectOrder = false) {}
 
   isDead(node: string, incarnation: number): boolean {
     return (this.deadIncarnation.get(node) ?? -1) >= incarnation;
@@ -103,6 +122,7 @@ export class GcsShardState {
           entry = { objectId: op.objectId, locations: [], sizeBytes: op.sizeBytes, fromPut: op.fromPut };
           this.objects.set(op.objectId, entry);
           this.bytes += OBJECT_ROW_BYTES;
+          if (this.trackObjectOrder) this.objectOrder.push(op.objectId);
         }
         if (!entry.locations.includes(op.node)) {
           entry.locations.push(op.node);
@@ -153,6 +173,22 @@ export class GcsShardState {
       }
       case "actor.get":
         return this.actors.get(op.actorId);
+      case "actor.logCall": {
+        const log = this.actorLog(op.actorId);
+        // A replayed call logs the seq it had; a fresh one appends.
+        if (op.seq >= log.calls.length) this.bytes += 24;
+        log.calls[op.seq] = op.taskId;
+        return undefined;
+      }
+      case "actor.checkpoint": {
+        const log = this.actorLog(op.actorId);
+        log.checkpointSeq = Math.max(log.checkpointSeq, op.seq);
+        return undefined;
+      }
+      case "actor.getLog": {
+        const log = this.actorLog(op.actorId);
+        return { checkpointSeq: log.checkpointSeq, calls: log.calls.slice(log.checkpointSeq) } satisfies ActorLog;
+      }
       case "actor.subscribe": {
         let subs = this.actorSubscribers.get(op.actorId);
         if (subs === undefined) this.actorSubscribers.set(op.actorId, (subs = new Set()));
@@ -165,13 +201,20 @@ export class GcsShardState {
     }
   }
 
+  private actorLog(actorId: string): { calls: TaskId[]; checkpointSeq: number } {
+    let log = this.actorLogs.get(actorId);
+    if (log === undefined) this.actorLogs.set(actorId, (log = { calls: [], checkpointSeq: 0 }));
+    return log;
+  }
+
   private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {
     const row = this.tasks.get(op.taskId);
     if (row === undefined) return { kind: "evicted" };
     if (op.expectedAttempt >= 0 && row.spec.attempt !== op.expectedAttempt) return { kind: "stale", attempt: row.spec.attempt };
     const active = row.status === "submitted" || row.status === "scheduled" || row.status === "running";
     if (op.expectedAttempt < 0 && active && !this.isDead(row.node, row.nodeIncarnation)) return { kind: "in-progress", attempt: row.spec.attempt };
-    if (!hasRetriesLeft(row.spec)) return { kind: "exhausted", attempts: row.spec.attempt + 1 };
+    // An actor call's output is rebuilt by replaying its actor, which maxRestarts bounds, not this.
+    if (row.spec.kind !== "actor-method" && !hasRetriesLeft(row.spec)) return { kind: "exhausted", attempts: row.spec.attempt + 1 };
     row.spec = nextAttempt(row.spec, op.cause, nowUs);
     row.status = "submitted";
     row.node = op.node;
@@ -180,8 +223,8 @@ export class GcsShardState {
   }
 
   /** Drops the oldest finished task rows while the lineage exceeds its cap. */
-  private enforceLineageCap(): void {
-    while (this.lineageBytes > this.maxLineageBytes && this.finishedOrder.length > 0) {
+  enforceLineageCap(): void {
+    while (this.lineageBytes > this.maxLineageBytes && this.finishedOrder.size > 0) {
       const id = this.finishedOrder.shift()!;
       const row = this.tasks.get(id);
       if (row === undefined || row.status !== "finished") continue;
@@ -220,6 +263,8 @@ export class GcsShardState {
 
   /** Drops every location on a dead node from this shard's object table, telling subscribers. */
   removeLocationsOn(node: string, out: Array<[Address, GcsNotification]>): number {
+    this.deathCount++;
+    this.deathCountOf.set(node, this.deathCount);
     let removed = 0;
     for (const [id, entry] of this.objects) {
       const i = entry.locations.indexOf(node);
@@ -232,7 +277,7 @@ export class GcsShardState {
     return removed;
   }
 
-  private publishObject(id: string, entry: ObjectEntry, out: Array<[Address, GcsNotification]>): void {
+  publishObject(id: string, entry: ObjectEntry, out: Array<[Address, GcsNotification]>): void {
     const subs = this.objectSubscribers.get(id);
     if (subs === undefined) return;
     for (const sub of subs) out.push([sub, { table: "object", key: id, entry: { ...entry, locations: [...entry.locations] } }]);

@@ -27,7 +27,11 @@ export interface ObjectEntry {
   fromPut: boolean;
 }
 
-export type ActorState = "pending" | "alive" | "restarting" | "dead";
+/**
+ * "lost": the instance is gone (worker, GPU or node died, or killed without noRestart) and its
+ * owner decides whether to restart it; "restarting": a new instance is being created or replayed.
+ */
+export type ActorState = "pending" | "alive" | "lost" | "restarting" | "dead";
 
 export interface ActorEntry {
   readonly actorId: ActorId;
@@ -38,6 +42,8 @@ export interface ActorEntry {
   restarts: number;
   /** Why it is dead, when it is. */
   deathCause: string;
+  /** Its recovery mode, so callers know how to treat calls pending across a restart. */
+  recovery?: "replay" | "restart";
 }
 
 export interface Heartbeat {

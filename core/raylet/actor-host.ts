@@ -30,6 +30,8 @@ export interface HostedActor {
   /** Replayed calls still to run; the actor is announced alive when this reaches 0. */
   replayLeft: number;
   replayTotal: number;
+  checkpointSeq: number;
+  checkpointLoadUs: number;
 }
 
 export class ActorHost {

@@ -31,8 +31,6 @@ export type RayletMessage =
 /** Messages a core worker (driver or a node's worker library) receives from raylets and schedulers. */
 export type CoreWorkerMessage =
   | { readonly type: "cw.fetched"; readonly reqId: number; readonly objectId: ObjectId; readonly value: unknown }
-  /** Where the owner's task was handed (the node that will run it), for retries on node death. */
-  | { readonly type: "cw.taskPlaced"; readonly taskId: TaskId; readonly attempt: number; readonly node: string }
   | { readonly type: "cw.taskDone"; readonly taskId: TaskId; readonly attempt: number }
   /** The task's attempt failed in a way the owner may retry (worker crash, retriable user error). */
   | { readonly type: "cw.taskFailed"; readonly spec: TaskSpec; readonly error: RayError; readonly retriable: boolean }

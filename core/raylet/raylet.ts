@@ -183,7 +183,6 @@ export class Raylet implements Process {
       return;
     }
     this.updateTask(spec, "scheduled");
-    this.tellOwner(spec.owner, { type: "cw.taskPlaced", taskId: spec.taskId, attempt: spec.attempt, node: this.nodeName });
     this.env.trace({ kind: "task.scheduled", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.scheduler.enqueue(spec);
     this.scheduler.dispatch();
@@ -291,7 +290,7 @@ export class Raylet implements Process {
     const replay = spec.attempt > 0 && entry.options.recovery === "replay";
     const actor: HostedActor = {
       actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [],
-      running: false, executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0,
+      running: false, executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0, checkpointSeq: 0, checkpointLoadUs: 0,
     };
     this.actors.add(actor);
     this.updateTask(spec, "finished");
@@ -299,11 +298,13 @@ export class Raylet implements Process {
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.attempt > 0) this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
     if (!replay) return this.publishActor(actor, "alive", "");
-    readRestorePlan(this, actorId, instance, (checkpointSeq, calls) => {
+    readRestorePlan(this, actorId, instance, (checkpointSeq, calls, loadUs) => {
       if (this.actors.actors.get(actorId) !== actor) return; // died while restoring
       actor.executed = checkpointSeq;
       actor.replayLeft = calls.length;
       actor.replayTotal = calls.length;
+      actor.checkpointSeq = checkpointSeq;
+      actor.checkpointLoadUs = loadUs;
       // Each replay is a new attempt of the call, numbered past any earlier one.
       const replay = calls.map((c) => ({ ...c, attempt: c.attempt + spec.attempt, cause: "replay" as const, submitUs: this.env.nowUs() }));
       for (const r of replay) this.env.trace({ kind: "task.submitted", taskId: r.taskId, name: r.name, cause: "replay", taskKind: r.kind, attempt: r.attempt });
@@ -313,7 +314,7 @@ export class Raylet implements Process {
   }
 
   private replayDone(actor: HostedActor, calls: number): void {
-    this.env.trace({ kind: "actor.replayed", actorId: actor.actorId, calls });
+    this.env.trace({ kind: "actor.replayed", actorId: actor.actorId, calls, checkpointSeq: actor.checkpointSeq, checkpointLoadUs: actor.checkpointLoadUs });
     this.publishActor(actor, "alive", "");
   }
 

@@ -55,12 +55,15 @@ export interface RestoreHost {
  * Reads the checkpoint and the chain after it; calls `done` with the checkpoint's seq and the
  * specs to replay, in execution order.
  */
-export function readRestorePlan(host: RestoreHost, actorId: ActorId, instance: Record<string, unknown>, done: (checkpointSeq: number, replay: TaskSpec[]) => void): void {
+export function readRestorePlan(host: RestoreHost, actorId: ActorId, instance: Record<string, unknown>, done: (checkpointSeq: number, replay: TaskSpec[], loadUs: number) => void): void {
   host.gcs.call({ op: "actor.getLog", actorId }, (result) => {
     const log = result as ActorLog;
-    const afterCheckpoint = () => readSpecs(host, log.calls, (specs) => done(log.checkpointSeq, specs));
+    let loadUs = 0;
+    const afterCheckpoint = () => readSpecs(host, log.calls, (specs) => done(log.checkpointSeq, specs, loadUs));
     if (log.checkpointSeq === 0) return afterCheckpoint();
+    const startUs = host.env.nowUs();
     host.env.storage.read(checkpointKey(actorId), (found, value) => {
+      loadUs = host.env.nowUs() - startUs;
       assert(found, `actor ${actorId}: the GCS records a checkpoint at ${log.checkpointSeq} but storage has none`);
       const saved = value as { seq: number; state: unknown };
       restoreState(instance, saved.state);

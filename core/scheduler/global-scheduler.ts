@@ -29,6 +29,8 @@ interface NodeView {
   row: NodeRow;
   /** Tasks placed since its last heartbeat: keeps a burst from all landing on one node. */
   placedSinceHeartbeat: number;
+  /** Resources those tasks take, subtracted from the heartbeat's availability. */
+  reserved: Record<string, number>;
 }
 
 export class GlobalScheduler implements Process {
@@ -70,21 +72,30 @@ export class GlobalScheduler implements Process {
 
   private place(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
     const candidates: Candidate[] = [];
+    const withRoom: Candidate[] = [];
     for (const [name, view] of this.nodes) {
       if (view.row.state !== "alive" || !fits(view.row.heartbeat.resourcesTotal, spec.resources)) continue;
+      const room = hasRoom(view, spec);
       let missingBytes = 0;
       for (const entry of entries.values()) if (entry !== undefined && !entry.locations.includes(name)) missingBytes += entry.sizeBytes;
-      candidates.push({
+      const candidate: Candidate = {
         node: name,
         queueLength: view.row.heartbeat.queueLength + view.placedSinceHeartbeat,
         meanTaskUs: view.row.heartbeat.meanTaskUs,
         cpus: view.row.heartbeat.resourcesTotal.CPU ?? 0,
         missingBytes,
-      });
+      };
+      candidates.push(candidate);
+      if (room) withRoom.push(candidate);
     }
-    if (candidates.length === 0) return this.defer(spec, entries);
-    const chosen = candidates[this.policy.pick(candidates, this.env.rng("global-scheduler"))]!;
-    this.nodes.get(chosen.node)!.placedSinceHeartbeat++;
+    // Nodes with the resources free now come first. An actor holds its resources for good, so it
+    // waits here for room rather than queueing behind other actors on a full node.
+    const pool = withRoom.length > 0 ? withRoom : spec.kind === "actor-creation" ? [] : candidates;
+    if (pool.length === 0) return this.defer(spec, entries);
+    const chosen = pool[this.policy.pick(pool, this.env.rng("global-scheduler"))]!;
+    const view = this.nodes.get(chosen.node)!;
+    view.placedSinceHeartbeat++;
+    for (const k in spec.resources) view.reserved[k] = (view.reserved[k] ?? 0) + spec.resources[k]!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
     this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
@@ -129,11 +140,22 @@ export class GlobalScheduler implements Process {
   private onNodeRow(row: NodeRow): void {
     const view = this.nodes.get(row.node);
     if (view !== undefined && row.incarnation < view.row.incarnation) return;
-    this.nodes.set(row.node, { row, placedSinceHeartbeat: 0 });
-    // A heartbeat may show room (a repaired GPU, a restarted node): place what waits.
-    if (row.state === "alive" && this.infeasible.length > 0 && this.infeasible.some((t) => fits(row.heartbeat.resourcesTotal, t.spec.resources))) {
+    const next: NodeView = { row, placedSinceHeartbeat: 0, reserved: {} };
+    this.nodes.set(row.node, next);
+    // A heartbeat may show room (a repaired GPU, a restarted node, a finished actor): place what waits.
+    if (row.state === "alive" && this.infeasible.length > 0 && this.infeasible.some((t) => hasRoom(next, t.spec))) {
       const retry = this.infeasible.splice(0);
       for (const t of retry) this.place(t.spec, t.entries);
     }
   }
+}
+
+/** Does the node's last reported availability, minus what was placed there since, fit the task? */
+function hasRoom(view: NodeView, spec: TaskSpec): boolean {
+  const available = view.row.heartbeat.resourcesAvailable;
+  for (const k in spec.resources) {
+    const need = spec.resources[k]!;
+    if (need > 0 && (available[k] ?? 0) - (view.reserved[k] ?? 0) + 1e-9 < need) return false;
+  }
+  return true;
 }

@@ -6,10 +6,10 @@ import { toCsv } from "../../sim/csv.js";
 
 test("events() decodes exactly what record() stored", () => {
   const r = new Recorder();
-  r.record(5, "w1", { kind: "task.submitted", taskId: "t1", name: "f", cause: "original", attempt: 0 });
+  r.record(5, "w1", { kind: "task.submitted", taskId: "t1", name: "f", cause: "original", taskKind: "task", attempt: 0 });
   r.record(9, "w2", { kind: "object.created", objectId: "t1:0", sizeBytes: 1e6 });
   assert.deepEqual([...r.events()], [
-    { kind: "task.submitted", tUs: 5, node: "w1", taskId: "t1", name: "f", cause: "original", attempt: 0 },
+    { kind: "task.submitted", tUs: 5, node: "w1", taskId: "t1", name: "f", cause: "original", taskKind: "task", attempt: 0 },
     { kind: "object.created", tUs: 9, node: "w2", objectId: "t1:0", sizeBytes: 1e6 },
   ]);
   assert.equal(r.countOf("object.created"), 1);

@@ -1,0 +1,147 @@
+/**
+ * The client side of chain replication: learns each shard's chain from the master, sends writes to
+ * the head and reads to the tail, and keeps every request until its reply arrives. A request is
+ * sent again when its replica leaves the chain (the master pushes the new chain), when a replica
+ * says it may not serve it, or when no reply came within the request timeout (then the client also
+ * asks the master for the chain). Duplicates are harmless: the head applies a write once. While a
+ * shard has no serving replica, its requests simply wait and go out again; nothing fails.
+ *
+ * Every request's client-observed start and end are traced ("gcs.op"), as in the paper's Fig 10a.
+ * Heartbeats are the exception: periodic and superseded by the next, they are sent once, untracked.
+ */
+import { assert } from "../assert.js";
+import type { Address, Env, TimerId } from "../env.js";
+import { isInternal, type ChainConfig, type ChainMessage, type ChainOp } from "./chain-messages.js";
+import { GCS_MESSAGE_BYTES, isRead, tableOf, type GcsOp } from "./messages.js";
+
+interface PendingRequest {
+  readonly reqId: number;
+  readonly op: ChainOp;
+  readonly shard: number;
+  readonly read: boolean;
+  readonly startUs: number;
+  sentUs: number;
+  /** Where it went last; undefined while it waits for a chain to send it to. */
+  target: Address | undefined;
+  readonly onReply: ((result: unknown) => void) | undefined;
+}
+
+/** Until the master says otherwise (its config messages carry the timeout). */
+export const DEFAULT_REQUEST_TIMEOUT_US = 20_000;
+/** Requests in flight per client; far above need, a guard against a request leak. */
+const PENDING_MAX = 1 << 22;
+
+export class ChainRouter {
+  private readonly configs: Array<ChainConfig | undefined>;
+  private readonly lookupSentUs: number[];
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextReqId = 0;
+  private requestTimeoutUs = DEFAULT_REQUEST_TIMEOUT_US;
+  private sweepTimer: TimerId | undefined;
+  retries = 0;
+
+  constructor(private readonly env: Env, private readonly master: Address, shardCount: number) {
+    assert(shardCount > 0, "ChainRouter: no shards");
+    this.configs = Array.from({ length: shardCount }, () => undefined);
+    this.lookupSentUs = Array.from({ length: shardCount }, () => -Infinity);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  call(shard: number, op: ChainOp, onReply: ((result: unknown) => void) | undefined): void {
+    if (op.op === "node.heartbeat") return this.sendHeartbeat(shard, op);
+    assert(this.pending.size < PENDING_MAX, "GCS client: too many requests in flight");
+    const now = this.env.nowUs();
+    const p: PendingRequest = { reqId: this.nextReqId++, op, shard, read: isRead(op as GcsOp), startUs: now, sentUs: now, target: undefined, onReply };
+    this.pending.set(p.reqId, p);
+    this.send(p);
+    this.armSweep();
+  }
+
+  /** A reply: true if it answered a request still waiting (a duplicate reply is dropped). */
+  onReply(reqId: number, result: unknown): void {
+    const p = this.pending.get(reqId);
+    if (p === undefined) return;
+    this.pending.delete(reqId);
+    if (!isInternal(p.op)) this.env.trace({ kind: "gcs.op", op: p.op.op, table: tableOf(p.op), shard: p.shard, startUs: p.startUs });
+    p.onReply?.(result);
+  }
+
+  onChainMessage(m: ChainMessage): boolean {
+    if (m.type === "chain.config") {
+      this.onConfig(m.config, m.requestTimeoutUs);
+      return true;
+    }
+    if (m.type === "chain.notServing") {
+      const p = this.pending.get(m.reqId);
+      if (p !== undefined && p.shard === m.shard) p.target = undefined;
+      this.lookup(m.shard);
+      return true;
+    }
+    return false;
+  }
+
+  private onConfig(config: ChainConfig, requestTimeoutUs: number): void {
+    assert(requestTimeoutUs > 0, "GCS client: request timeout must be > 0");
+    this.requestTimeoutUs = requestTimeoutUs;
+    const shard = config.shard;
+    this.lookupSentUs[shard] = -Infinity;
+    const known = this.configs[shard];
+    if (known === undefined || config.epoch > known.epoch) this.configs[shard] = config;
+    const members = this.configs[shard]!.members;
+    for (const p of this.pending.values()) {
+      if (p.shard === shard && (p.target === undefined || !members.includes(p.target))) this.send(p);
+    }
+  }
+
+  private send(p: PendingRequest): void {
+    const config = this.configs[p.shard];
+    if (config === undefined) {
+      p.target = undefined;
+      return this.lookup(p.shard);
+    }
+    p.target = p.read ? config.members[config.members.length - 1]! : config.members[0]!;
+    p.sentUs = this.env.nowUs();
+    this.env.send(p.target, { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater() }, GCS_MESSAGE_BYTES);
+  }
+
+  private sendHeartbeat(shard: number, op: ChainOp): void {
+    const config = this.configs[shard];
+    if (config === undefined) return this.lookup(shard);
+    this.env.send(config.members[0]!, { type: "gcs.request", reqId: -1, op, client: this.env.self }, GCS_MESSAGE_BYTES, "background");
+  }
+
+  /** The oldest request still waiting: every id below it is answered. */
+  private lowWater(): number {
+    for (const reqId of this.pending.keys()) return reqId;
+    return this.nextReqId;
+  }
+
+  private lookup(shard: number): void {
+    const now = this.env.nowUs();
+    if (now - this.lookupSentUs[shard]! < this.requestTimeoutUs) return;
+    this.lookupSentUs[shard] = now;
+    this.env.send(this.master, { type: "chain.lookup", shard } satisfies ChainMessage, 64);
+  }
+
+  private armSweep(): void {
+    if (this.sweepTimer !== undefined || this.pending.size === 0) return;
+    this.sweepTimer = this.env.setTimer(Math.max(1, Math.floor(this.requestTimeoutUs / 2)), () => this.sweep(), "background");
+  }
+
+  /** Sends again what waited a whole timeout, asking the master whether the chain changed. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.env.nowUs();
+    for (const p of this.pending.values()) {
+      if (now - p.sentUs < this.requestTimeoutUs) continue;
+      this.retries++;
+      this.lookup(p.shard);
+      this.send(p);
+      if (p.target === undefined) p.sentUs = now;
+    }
+    this.armSweep();
+  }
+}

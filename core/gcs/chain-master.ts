@@ -1,0 +1,183 @@
+/**
+ * The chain master (Ray paper §4.2.3: "a chain master"; treated as reliable, as the paper does):
+ * owns each shard's chain configuration and changes it in three cases.
+ * - A replica stops answering pings: after `missedPings` intervals it is suspected and no longer
+ *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed.
+ *   The chain closes the gap: its neighbours resend or take over (chain-replica.ts). The last
+ *   member is never removed: it holds the only copy of the shard, so the shard waits for it.
+ * - A fresh replica asks to join: the tail sends it the state; when it holds it, the tail hands
+ *   the tail role over, and the master appends it to the chain. One join at a time per shard.
+ * - A join whose source (the tail) left restarts from the new tail.
+ * Replicas learn the configuration from pings (which repair any lost push); clients from lookups
+ * and from a push whenever the members change.
+ */
+import { assert } from "../assert.js";
+import type { Address, Env, Message, Process } from "../env.js";
+import type { ChainConfig, ChainMessage } from "./chain-messages.js";
+import { GCS_MESSAGE_BYTES } from "./messages.js";
+
+export interface ChainMasterOptions {
+  /** Each shard's first members, head first. */
+  initialMembers: readonly (readonly Address[])[];
+  pingIntervalUs: number;
+  /** Pings missed before a replica is suspected; the lease lasts as long. */
+  missedPings: number;
+  /** Told to clients: how long they wait for a reply before asking again. */
+  requestTimeoutUs: number;
+}
+
+interface Watch {
+  lastPongUs: number;
+  lastPingSentUs: number;
+  suspected: boolean;
+}
+
+interface ShardChain {
+  config: ChainConfig;
+  /** Replicas waiting to join, oldest first. */
+  readonly waiting: Address[];
+}
+
+export class ChainMaster implements Process {
+  readonly chains: ShardChain[];
+  private readonly watches = new Map<Address, Watch>();
+  private readonly clients = new Set<Address>();
+  private transfers = 0;
+  reconfigurations = 0;
+
+  constructor(private readonly env: Env, private readonly options: ChainMasterOptions) {
+    assert(options.initialMembers.length > 0, "chain master: no shards");
+    assert(options.pingIntervalUs > 0, "chain master: ping interval must be > 0");
+    assert(options.missedPings >= 1, "chain master: missedPings must be >= 1");
+    this.chains = options.initialMembers.map((members, shard) => {
+      assert(members.length > 0, `chain master: shard ${shard} has no replica`);
+      for (const m of members) this.watch(m);
+      return { config: { shard, epoch: 1, members: [...members], joiner: undefined, transferId: 0, promote: false }, waiting: [] };
+    });
+    this.tick();
+  }
+
+  get leaseUs(): number {
+    return this.options.pingIntervalUs * this.options.missedPings;
+  }
+
+  config(shard: number): ChainConfig {
+    const chain = this.chains[shard];
+    assert(chain !== undefined, `chain master: no shard ${shard}`);
+    return chain.config;
+  }
+
+  onMessage(from: Address, message: Message): void {
+    const m = message as ChainMessage;
+    switch (m.type) {
+      case "chain.lookup":
+        this.clients.add(from);
+        return this.sendConfig(from, this.config(m.shard));
+      case "chain.pong": {
+        const w = this.watches.get(from);
+        if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
+        return;
+      }
+      case "chain.join":
+        return this.onJoin(m.shard, from);
+      case "chain.joined": {
+        const c = this.config(m.shard);
+        if (c.joiner !== from || c.transferId !== m.transferId || c.promote) return;
+        return this.reconfigure(m.shard, { ...c, promote: true }, false);
+      }
+      case "chain.promoted": {
+        const c = this.config(m.shard);
+        if (c.joiner !== from || c.transferId !== m.transferId || !c.promote) return;
+        this.reconfigure(m.shard, { ...c, members: [...c.members, from], joiner: undefined, promote: false }, true);
+        return this.startNextJoin(m.shard);
+      }
+      default:
+        assert(false, `chain master: unexpected message ${message.type}`);
+    }
+  }
+
+  private onJoin(shard: number, from: Address): void {
+    const chain = this.chains[shard]!;
+    const c = chain.config;
+    if (c.members.includes(from) || chain.waiting.includes(from)) return;
+    if (c.joiner === from) return this.sendConfig(from, c);
+    this.watch(from);
+    chain.waiting.push(from);
+    this.startNextJoin(shard);
+  }
+
+  private startNextJoin(shard: number): void {
+    const chain = this.chains[shard]!;
+    if (chain.config.joiner !== undefined) return;
+    const joiner = chain.waiting.shift();
+    if (joiner === undefined) return;
+    this.reconfigure(shard, { ...chain.config, joiner, transferId: ++this.transfers, promote: false }, false);
+  }
+
+  /** Publishes a configuration: to every replica concerned and, when members changed, to clients. */
+  private reconfigure(shard: number, next: Omit<ChainConfig, "epoch">, membersChanged: boolean): void {
+    const chain = this.chains[shard]!;
+    assert(next.members.length > 0, `chain master: shard ${shard} would have no member`);
+    chain.config = { ...next, epoch: chain.config.epoch + 1 };
+    this.reconfigurations++;
+    for (const r of this.replicasOf(chain)) this.sendConfig(r, chain.config);
+    if (membersChanged) for (const client of this.clients) this.sendConfig(client, chain.config);
+  }
+
+  private sendConfig(to: Address, config: ChainConfig): void {
+    this.env.send(to, { type: "chain.config", config, requestTimeoutUs: this.options.requestTimeoutUs } satisfies ChainMessage, GCS_MESSAGE_BYTES);
+  }
+
+  private replicasOf(chain: ShardChain): Address[] {
+    const out = [...chain.config.members];
+    if (chain.config.joiner !== undefined) out.push(chain.config.joiner);
+    return out;
+  }
+
+  private watch(replica: Address): void {
+    if (this.watches.has(replica)) return;
+    this.watches.set(replica, { lastPongUs: this.env.nowUs(), lastPingSentUs: -Infinity, suspected: false });
+  }
+
+  /** Every ping interval: suspect the silent, remove the suspects whose lease ran out, ping. */
+  private tick(): void {
+    const now = this.env.nowUs();
+    const suspectAfterUs = this.leaseUs;
+    this.chains.forEach((chain, shard) => {
+      for (const r of [...this.replicasOf(chain), ...chain.waiting]) {
+        const w = this.watches.get(r)!;
+        // The last member is never suspected: it holds the only copy, so the shard waits for it.
+        const sole = chain.config.members.length === 1 && chain.config.members[0] === r;
+        if (sole) w.suspected = false;
+        else if (!w.suspected && now - w.lastPongUs > suspectAfterUs) w.suspected = true;
+        if (w.suspected && now >= w.lastPingSentUs + this.leaseUs) {
+          this.remove(shard, r);
+          continue;
+        }
+        if (w.suspected) continue;
+        w.lastPingSentUs = now;
+        this.env.send(r, { type: "chain.ping", config: chain.config, sentUs: now, leaseUs: this.leaseUs } satisfies ChainMessage, 64, "background");
+      }
+    });
+    this.env.setTimer(this.options.pingIntervalUs, () => this.tick(), "background");
+  }
+
+  private remove(shard: number, replica: Address): void {
+    const chain = this.chains[shard]!;
+    const c = chain.config;
+    this.watches.delete(replica);
+    const waitingIndex = chain.waiting.indexOf(replica);
+    if (waitingIndex >= 0) return void chain.waiting.splice(waitingIndex, 1);
+    if (c.joiner === replica) {
+      this.reconfigure(shard, { ...c, joiner: undefined, promote: false }, false);
+      return this.startNextJoin(shard);
+    }
+    assert(c.members.includes(replica), `chain master: removing ${replica}, which shard ${shard} does not hold`);
+    assert(c.members.length > 1, `chain master: shard ${shard} would lose its last replica`);
+    const members = c.members.filter((m) => m !== replica);
+    const sourceLeft = c.joiner !== undefined && c.members[c.members.length - 1] === replica;
+    // A join whose source left starts over from the new tail, which holds at least as much.
+    const transfer = sourceLeft ? { transferId: ++this.transfers, promote: false } : {};
+    this.reconfigure(shard, { ...c, members, ...transfer }, true);
+  }
+}

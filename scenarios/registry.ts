@@ -1,0 +1,38 @@
+/**
+ * Every scenario the CLI knows, and the default suite that `npm start` runs. Adding a scenario is
+ * one module plus one line here. The suite is what a fresh clone shows: the validation run, the
+ * demo with a failure, and a small sweep across seeds (confidence bands against Erlang C).
+ */
+import { fanoutDemo } from "./fanout-demo.js";
+import { mmcQueue } from "./mmc-queue.js";
+import { checkParamSpecs } from "./params.js";
+import type { ParamValue, Scenario } from "./scenario.js";
+import { UsageError } from "./usage-error.js";
+
+export const SCENARIOS: readonly Scenario[] = [mmcQueue, fanoutDemo];
+
+for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
+
+export function findScenario(name: string): Scenario {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (found === undefined) throw new UsageError(`unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  return found;
+}
+
+export type SuiteEntry =
+  | { kind: "run"; scenario: string; seed: number; sets?: Readonly<Record<string, ParamValue>> }
+  | { kind: "sweep"; scenario: string; seeds: readonly number[]; grid: readonly (readonly [string, readonly ParamValue[]])[]; sets?: Readonly<Record<string, ParamValue>> };
+
+export const DEFAULT_SUITE: readonly SuiteEntry[] = [
+  { kind: "run", scenario: "mmc-queue", seed: 1 },
+  { kind: "run", scenario: "fanout-demo", seed: 1 },
+  {
+    kind: "sweep",
+    scenario: "mmc-queue",
+    seeds: [1, 2, 3, 4, 5],
+    grid: [
+      ["servers", [1, 4]],
+      ["utilisation", [0.5, 0.7, 0.8, 0.9]],
+    ],
+  },
+];
