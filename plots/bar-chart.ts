@@ -13,7 +13,7 @@ import type { LegendItem } from "./legend.js";
 import { INK, REFERENCE, seriesColor } from "./palette.js";
 import { yAxis, yGrid } from "./axes.js";
 import { element, group } from "./svg.js";
-import { axisFormat, axisTitle } from "./units.js";
+import { axisFormat, axisTitle, tickUnit } from "./units.js";
 
 export interface BarSettings<R> extends FrameSettings {
   group: Accessor<R, string>;
@@ -69,8 +69,10 @@ function render<R>(rows: readonly R[], s: Readonly<BarSettings<R>>): string {
   if (hasReference) legend.push({ label: s.referenceLabel, color: REFERENCE, shape: "line" });
   const frame = new Frame(s, legend);
   const yCount = Math.max(2, Math.floor(frame.plotHeightPx / 45));
-  const y = linearScale(safeExtent(bars.flatMap((b) => [b.value, b.low, b.high, b.reference]), { includeZero: true }), frame.plotHeightPx, 0, yCount);
-  const yTicks = safeTicks(y, yCount);
+  const yExtent = safeExtent(bars.flatMap((b) => [b.value, b.low, b.high, b.reference]), { includeZero: true });
+  const yUnit = tickUnit(s.yUnit, yExtent);
+  const y = linearScale(yExtent, frame.plotHeightPx, 0, yCount, yUnit);
+  const yTicks = safeTicks(y, yCount, yUnit);
   const yFormat = axisFormat(s.yUnit, yTicks);
   const plotWidthPx = frame.placeYLabels(yTicks.map(yFormat.format));
   const x0 = scaleBand<string>().domain(groups).range([0, plotWidthPx]).paddingInner(0.2).paddingOuter(0.1);

@@ -4,6 +4,7 @@
  * d3-array's `ticks` with "Invalid array length"; found by fast-check, see ts-setup.md gotcha 7).
  * Values beyond ±1e300 are dropped as unplottable, so a span never overflows to Infinity.
  */
+import { ticks as d3ticks } from "d3-array";
 import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from "d3-scale";
 
 export const PLOTTABLE_MAX = 1e300;
@@ -42,9 +43,16 @@ export function safeExtent(values: Iterable<number>, options: { includeZero?: bo
   return [lo, hi];
 }
 
-/** A linear scale over a safe extent, made nice, mapping onto [r0, r1]. */
-export function linearScale(extent: [number, number], r0: number, r1: number, tickCount: number): ScaleContinuousNumeric<number, number> {
-  const scale = scaleLinear().domain(extent).range([r0, r1]).nice(tickCount);
+/**
+ * A linear scale over a safe extent, made nice, mapping onto [r0, r1]. With `unit` > 1 (a time
+ * axis shown in minutes) the domain is made nice in that unit, so ticks fall on whole minutes.
+ */
+export function linearScale(extent: [number, number], r0: number, r1: number, tickCount: number, unit = 1): ScaleContinuousNumeric<number, number> {
+  const inUnit = scaleLinear()
+    .domain([extent[0] / unit, extent[1] / unit])
+    .nice(tickCount);
+  const [n0, n1] = inUnit.domain() as [number, number];
+  const scale = scaleLinear().domain([n0 * unit, n1 * unit]).range([r0, r1]);
   const [d0, d1] = scale.domain() as [number, number];
   // nice() can push a bound past ±1e300 or back onto a zero span; fall back to the raw extent.
   if (!isPlottable(d0) || !isPlottable(d1) || d0 === d1) scale.domain(extent);
@@ -61,9 +69,10 @@ export function logScale(extent: [number, number], r0: number, r1: number): Scal
   return scaleLog().domain([lo, hi]).range([r0, r1]).nice();
 }
 
-/** Ticks that are all finite, at most `count`-ish, inside the domain. */
-export function safeTicks(scale: ScaleContinuousNumeric<number, number>, count: number): number[] {
-  const ticks = scale.ticks(count).filter(isPlottable);
+/** Ticks that are all finite, at most `count`-ish, inside the domain (nice in `unit`, see above). */
+export function safeTicks(scale: ScaleContinuousNumeric<number, number>, count: number, unit = 1): number[] {
+  const [d0, d1] = scale.domain() as [number, number];
+  const ticks = (unit === 1 ? scale.ticks(count) : d3ticks(d0 / unit, d1 / unit, count).map((t) => t * unit)).filter(isPlottable);
   if (ticks.length > 0) return ticks;
   return (scale.domain() as number[]).filter(isPlottable);
 }

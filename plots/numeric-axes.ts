@@ -7,7 +7,7 @@ import type { ScaleContinuousNumeric } from "d3-scale";
 import { xAxis, yAxis, yGrid, type AxisInput } from "./axes.js";
 import { linearScale, logScale, safeTicks } from "./domain.js";
 import type { Frame } from "./frame.js";
-import { axisFormat, axisTitle } from "./units.js";
+import { axisFormat, axisTitle, tickUnit } from "./units.js";
 
 export interface NumericAxes {
   x: ScaleContinuousNumeric<number, number>;
@@ -31,13 +31,15 @@ const Y_TICK_SPACING_PX = 45;
 export function numericAxes(frame: Frame, options: NumericAxesOptions): NumericAxes {
   const s = frame.settings;
   const yCount = Math.max(2, Math.floor(frame.plotHeightPx / Y_TICK_SPACING_PX));
-  const y = linearScale(options.yExtent, frame.plotHeightPx, 0, yCount);
-  const yTicks = safeTicks(y, yCount);
+  const yUnit = tickUnit(s.yUnit, options.yExtent);
+  const y = linearScale(options.yExtent, frame.plotHeightPx, 0, yCount, yUnit);
+  const yTicks = safeTicks(y, yCount, yUnit);
   const yFormat = axisFormat(s.yUnit, yTicks);
   const plotWidthPx = frame.placeYLabels(yTicks.map(yFormat.format));
   const xCount = Math.max(2, Math.floor(plotWidthPx / X_TICK_SPACING_PX));
-  const x = options.xLog === true ? logScale(options.xExtent, 0, plotWidthPx) : linearScale(options.xExtent, 0, plotWidthPx, xCount);
-  const xTicks = options.xLog === true ? decades(x) : safeTicks(x, xCount);
+  const xUnit = tickUnit(s.xUnit, options.xExtent);
+  const x = options.xLog === true ? logScale(options.xExtent, 0, plotWidthPx) : linearScale(options.xExtent, 0, plotWidthPx, xCount, xUnit);
+  const xTicks = options.xLog === true ? decades(x) : safeTicks(x, xCount, xUnit);
   const xFormat = axisFormat(s.xUnit, xTicks, options.xLog === true);
   const yIn: AxisInput = { position: y, ticks: yTicks, format: yFormat.format, title: axisTitle(s.yLabel, yFormat.titleUnit) };
   const xIn: AxisInput = { position: x, ticks: xTicks, format: xFormat.format, title: axisTitle(s.xLabel, xFormat.titleUnit) };

@@ -1,6 +1,7 @@
 /**
  * Colours. Task causes keep one colour each across every chart, so a reader learns them once:
- * original work is a calm blue, and each kind of recovery work a warmer colour. Series without a
+ * original work is a calm blue, each kind of recovery work a warmer colour, and checkpoints (the
+ * overhead that shortens recovery) green. Series without a
  * fixed colour take Tableau 10 in order (readable in print and for common colour-vision deficits).
  */
 export const CAUSE_COLORS: Readonly<Record<string, string>> = {
@@ -8,6 +9,7 @@ export const CAUSE_COLORS: Readonly<Record<string, string>> = {
   retry: "#f28e2b",
   reconstruction: "#e15759",
   replay: "#b07aa1",
+  checkpoint: "#59a14f",
 };
 
 export const SERIES_COLORS: readonly string[] = [

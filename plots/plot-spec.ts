@@ -24,8 +24,11 @@ export interface AxisColumn {
 /** A table of fault markers: a time in ms and a label per row. */
 export interface FaultsRef {
   table: string;
+  /** Default "tMs". */
   tMsColumn?: string;
+  /** Default "label"; or `labelColumns`, joined by spaces (sim.metrics.faults(): ["fault", "target"]). */
   labelColumn?: string;
+  labelColumns?: readonly string[];
 }
 
 interface PlotBase {
@@ -121,8 +124,8 @@ function selected(spec: PlotBase, tables: TableLookup): readonly Row[] {
 function faultsOf(ref: FaultsRef | undefined, tables: TableLookup): FaultMarker[] {
   if (ref === undefined) return [];
   const t = num(ref.tMsColumn ?? "tMs");
-  const label = str(ref.labelColumn ?? "label");
-  return tables(ref.table).map((r) => ({ tMs: t(r), label: label(r) }));
+  const parts = (ref.labelColumns ?? [ref.labelColumn ?? "label"]).map(str);
+  return tables(ref.table).map((r) => ({ tMs: t(r), label: parts.map((p) => p(r)).join(" ") }));
 }
 
 type Renderers = { [K in PlotSpec["kind"]]: (spec: Extract<PlotSpec, { kind: K }>, rows: readonly Row[], tables: TableLookup) => string };

@@ -22,6 +22,7 @@ interface Scaled {
 }
 
 const TIME_STEPS: readonly (Scaled & { from: number })[] = [
+  { from: 7_200_000, divisor: 3_600_000, suffix: "h" },
   { from: 120_000, divisor: 60_000, suffix: "min" },
   { from: 2_000, divisor: 1_000, suffix: "s" },
   { from: 1, divisor: 1, suffix: "ms" },
@@ -30,6 +31,7 @@ const TIME_STEPS: readonly (Scaled & { from: number })[] = [
 
 /** For single values: switch unit as soon as the next one reads 1 or more (1.07 s, not 1070 ms). */
 const TIME_STEPS_EXACT: readonly (Scaled & { from: number })[] = [
+  { from: 3_600_000, divisor: 3_600_000, suffix: "h" },
   { from: 60_000, divisor: 60_000, suffix: "min" },
   { from: 1_000, divisor: 1_000, suffix: "s" },
   { from: 1, divisor: 1, suffix: "ms" },
@@ -139,6 +141,17 @@ export function axisFormat(unit: Unit, ticks: readonly number[], perTickUnits = 
     return { format: (v) => clean(body(v * 100)) + "%", titleUnit: "%" };
   }
   return { format: perTickUnits ? perTick(COUNT_STEPS, false) : counts(ticks), titleUnit: unit };
+}
+
+/**
+ * The step ticks should be nice in, for an axis over `extent` in `unit`: minutes and hours are not
+ * decimal multiples of ms, so ticks at 50 000 ms would read "0.8 min"; ticks are chosen in the
+ * display unit instead (1, 2, 3 min). 1 for every other unit.
+ */
+export function tickUnit(unit: Unit, extent: readonly [number, number]): number {
+  if (unit !== "ms") return 1;
+  const divisor = pick(TIME_STEPS, maxAbs(extent)).divisor;
+  return divisor >= 60_000 ? divisor : 1;
 }
 
 /** The axis title: "latency (ms)", or just the label when there is no unit. */

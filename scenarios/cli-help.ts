@@ -131,7 +131,10 @@ export function scenarioList(): string {
   const suite = DEFAULT_SUITE.map((e) =>
     e.kind === "run"
       ? `  run ${e.scenario} --seed ${e.seed}`
-      : `  sweep ${e.scenario} --seeds ${e.seeds[0]}..${e.seeds[e.seeds.length - 1]}${e.grid.map(([k, v]) => ` --grid ${k}=${v.join(",")}`).join("")}`,
+      : `  sweep ${e.scenario} --seeds ${e.seeds[0]}..${e.seeds[e.seeds.length - 1]}${e.grid.map(([k, v]) => ` --grid ${k}=${v.join(",")}`).join("")}` +
+        Object.entries(e.quickSets ?? {})
+          .map(([k, v]) => ` --set ${k}=${String(v)}`)
+          .join(""),
   );
   return `scenarios (details: npm start -- list <name>):\n${lines.join("\n")}\n\ndefault suite (npm start), at quick size:\n${suite.join("\n")}\n`;
 }

@@ -6,10 +6,12 @@
  */
 import { commandHelp, COMMANDS, mainHelp } from "./cli-help.js";
 import { RunFailedError, type CliIo } from "./cli-io.js";
-import { listCommand, reportCommand, runCommand, scenarioHelpIfAsked, traceCommand } from "./cli-run.js";
-import { mergeCommand, suiteCommand, sweepCommand } from "./cli-sweep.js";
-import { SweepRunError } from "./sweep-pool.js";
 import { UsageError } from "./usage-error.js";
+
+// Command modules load on use: each ts-node start transpiles what it imports, and bad input or
+// --help should not wait for the sweep machinery.
+const runCommands = () => import("./cli-run.js");
+const sweepCommands = () => import("./cli-sweep.js");
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -22,9 +24,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(mainHelp());
       return EXIT_OK;
     }
-    return suiteCommand(argv, io);
+    return (await sweepCommands()).suiteCommand(argv, io);
   }
-  if ((command === "run" || command === "sweep" || command === "trace") && scenarioHelpIfAsked(rest, io)) {
+  if ((command === "run" || command === "sweep" || command === "trace") && (await runCommands()).scenarioHelpIfAsked(rest, io)) {
     io.stdout.write(commandHelp(command));
     return EXIT_OK;
   }
@@ -35,17 +37,17 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     case "list":
-      return listCommand(rest, io);
+      return (await runCommands()).listCommand(rest, io);
     case "run":
-      return runCommand(rest, io);
+      return (await runCommands()).runCommand(rest, io);
     case "sweep":
-      return sweepCommand(rest, io);
+      return (await sweepCommands()).sweepCommand(rest, io);
     case "merge":
-      return mergeCommand(rest, io);
+      return (await sweepCommands()).mergeCommand(rest, io);
     case "trace":
-      return traceCommand(rest, io);
+      return (await runCommands()).traceCommand(rest, io);
     case "report":
-      return reportCommand(rest, io);
+      return (await runCommands()).reportCommand(rest, io);
     default:
       throw new UsageError(`unknown command '${command}'; commands: list, run, sweep, merge, trace, report (see: npm start -- --help)`);
   }
@@ -59,7 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`raysim: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof RunFailedError || error instanceof SweepRunError) {
+    if (error instanceof RunFailedError || (error instanceof Error && error.name === "SweepRunError")) {
       io.stderr.write(`raysim: ${error.message}\n`);
       return EXIT_RUN_FAILED;
     }

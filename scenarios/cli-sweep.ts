@@ -128,7 +128,7 @@ export async function suiteCommand(argv: readonly string[], io: CliIo): Promise<
     if (entry.kind === "run") {
       await runAndWrite(scenario, prepareRun(scenario, size, entry.seed, entry.sets ?? {}), root, io, { png: values.png === true });
     } else {
-      const plan: SweepPlan = { scenario: scenario.name, size, seeds: entry.seeds, grid: entry.grid, sets: entry.sets ?? {} };
+      const plan: SweepPlan = { scenario: scenario.name, size, seeds: entry.seeds, grid: entry.grid, sets: size === "quick" ? (entry.quickSets ?? {}) : {} };
       await runSweep(scenario, plan, root, io, { jobs, png: values.png === true });
     }
   }

@@ -29,7 +29,7 @@ export const mmcQueue = defineScenario({
     servers: { kind: "int", min: 1, max: 256, default: 4, description: "execution slots c on the server" },
     utilisation: { kind: "number", min: 0.01, max: 0.99, default: 0.8, unit: "fraction", description: "offered load per slot ρ = λ·E[S]/c" },
     serviceMeanMs: { kind: "number", min: 0.01, max: 1e6, default: 10, unit: "ms", description: "mean service time E[S] in ms" },
-    jobs: { kind: "int", min: 100, max: 10_000_000, default: 20_000, full: 500_000, description: "jobs sent in total" },
+    jobs: { kind: "int", min: 100, max: 10_000_000, default: 100_000, full: 1_000_000, description: "jobs sent in total" },
     warmupFraction: { kind: "number", min: 0, max: 0.9, default: 0.1, description: "share of the first jobs left out of the statistics" },
   },
   sweep: { x: "utilisation", headlines: ["meanWaitMs", "probWait"] },

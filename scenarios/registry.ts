@@ -3,13 +3,16 @@
  * one module plus one line here. The suite is what a fresh clone shows: the validation run, the
  * demo with a failure, and a small sweep across seeds (confidence bands against Erlang C).
  */
+import { actorReconstruction } from "./actor-reconstruction.js";
+import { chainReconstruction } from "./chain-reconstruction.js";
 import { fanoutDemo } from "./fanout-demo.js";
+import { locality } from "./locality.js";
 import { mmcQueue } from "./mmc-queue.js";
 import { checkParamSpecs } from "./params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [mmcQueue, fanoutDemo];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, locality, mmcQueue, fanoutDemo];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
@@ -21,9 +24,20 @@ export function findScenario(name: string): Scenario {
 
 export type SuiteEntry =
   | { kind: "run"; scenario: string; seed: number; sets?: Readonly<Record<string, ParamValue>> }
-  | { kind: "sweep"; scenario: string; seeds: readonly number[]; grid: readonly (readonly [string, readonly ParamValue[]])[]; sets?: Readonly<Record<string, ParamValue>> };
+  | {
+      kind: "sweep";
+      scenario: string;
+      seeds: readonly number[];
+      grid: readonly (readonly [string, readonly ParamValue[]])[];
+      /** Settings for the quick size only. */
+      quickSets?: Readonly<Record<string, ParamValue>>;
+    };
 
 export const DEFAULT_SUITE: readonly SuiteEntry[] = [
+  { kind: "run", scenario: "chain-reconstruction", seed: 1 },
+  { kind: "run", scenario: "actor-reconstruction", seed: 1 },
+  { kind: "run", scenario: "actor-reconstruction", seed: 1, sets: { checkpointInterval: 0 } },
+  { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
   { kind: "run", scenario: "fanout-demo", seed: 1 },
   {
@@ -34,5 +48,8 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
       ["servers", [1, 4]],
       ["utilisation", [0.5, 0.7, 0.8, 0.9]],
     ],
+    // Shorter runs than the single run's at quick size (the spread across seeds is what this one
+    // shows); `npm start -- --full` runs the full size as declared.
+    quickSets: { jobs: 20_000 },
   },
 ];

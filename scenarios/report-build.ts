@@ -71,7 +71,10 @@ function runEntry(dir: string, href: string, s: RunSummary): ReportEntry {
 }
 
 function sweepEntry(dir: string, href: string, s: SweepSummary): ReportEntry {
-  const headlines: ReportHeadline[] = s.aggregates.map((a) => ({
+  // The page shows figures with a reference or a chart; aggregate.csv holds every one.
+  const charted = new Set(s.plots.map((p) => p.name.replace(/-(band|bars)$/, "")));
+  const shown = s.aggregates.filter((a) => a.reference !== undefined || charted.has(a.key));
+  const headlines: ReportHeadline[] = shown.map((a) => ({
     context: a.pointLabel,
     label: a.label,
     unit: a.unit,

@@ -123,7 +123,10 @@ export function defineScenario<const S extends ParamSpecs>(scenario: Scenario<S>
   return scenario;
 }
 
-/** A table from rows (column order = `columns`). */
-export function table(columns: readonly string[], rows: readonly Row[]): Table {
-  return { columns, rows };
+/**
+ * A table from rows (column order = `columns`). Rows may be typed interfaces (sim.metrics rows):
+ * TypeScript gives interfaces no index signature, but at run time a row is just its fields.
+ */
+export function table<R extends object>(columns: readonly string[], rows: readonly R[]): Table {
+  return { columns, rows: rows as unknown as readonly Row[] };
 }

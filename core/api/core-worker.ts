@@ -293,11 +293,11 @@ export class CoreWorker implements Process {
   }
 
   /** Resolves with the ids ready first (in the order they became ready), up to `numReturns`. */
-  wait(ctx: TaskContext, ids: readonly ObjectId[], numReturns: number, timeoutMs: number | undefined): Promise<ObjectId[]> {
-    return this.startFetch(ctx, ids, numReturns, "wait", timeoutMs) as Promise<ObjectId[]>;
+  wait(ctx: TaskContext, ids: readonly ObjectId[], numReturns: number, timeoutMs: number | undefined, fetchLocal = true): Promise<ObjectId[]> {
+    return this.startFetch(ctx, ids, numReturns, "wait", timeoutMs, !fetchLocal) as Promise<ObjectId[]>;
   }
 
-  private startFetch(ctx: TaskContext, ids: readonly ObjectId[], need: number, kind: "get" | "wait", timeoutMs: number | undefined): Promise<unknown> {
+  private startFetch(ctx: TaskContext, ids: readonly ObjectId[], need: number, kind: "get" | "wait", timeoutMs: number | undefined, locateOnly = false): Promise<unknown> {
     this.assertAlive(ctx);
     const label = `${kind}(${ids.slice(0, 4).join(", ")}${ids.length > 4 ? `, … ${ids.length} objects` : ""}) at ${this.config.nodeName}`;
     const deferred = this.env.userDeferred<unknown>(label);
@@ -310,7 +310,7 @@ export class CoreWorker implements Process {
       return deferred.promise;
     }
     if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-    this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: [...new Set(ids)] } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: [...new Set(ids)], locateOnly } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
     if (timeoutMs !== undefined) {
       fetch.timer = this.env.setTimer(Math.round(timeoutMs * 1000), () => {
         fetch.timer = undefined;

@@ -149,13 +149,17 @@ export class Ray {
     return single ? values[0] : values;
   }
 
-  async wait<T>(refs: readonly ObjectRef<T>[], options: { numReturns?: number; timeoutMs?: number } = {}): Promise<[ObjectRef<T>[], ObjectRef<T>[]]> {
+  /**
+   * Ready when the object is local (`fetchLocal`, the default, as in Ray), or with
+   * `fetchLocal: false` as soon as a copy exists anywhere in the cluster.
+   */
+  async wait<T>(refs: readonly ObjectRef<T>[], options: { numReturns?: number; timeoutMs?: number; fetchLocal?: boolean } = {}): Promise<[ObjectRef<T>[], ObjectRef<T>[]]> {
     const ids = checkRefs("wait", refs);
     const numReturns = checkCount("wait({ numReturns })", options.numReturns ?? 1, 0);
     if (numReturns > refs.length) throw new ConfigError(`wait({ numReturns }) must be <= the number of refs (${refs.length}), got ${numReturns}`);
     const timeoutMs = options.timeoutMs === undefined ? undefined : checkAmount("wait({ timeoutMs })", options.timeoutMs);
     const ctx = this.context;
-    const readyIds = await ctx.worker.wait(ctx, ids, numReturns, timeoutMs);
+    const readyIds = await ctx.worker.wait(ctx, ids, numReturns, timeoutMs, options.fetchLocal ?? true);
     const readySet = new Set(readyIds);
     const byId = new Map(refs.map((r) => [r.id, r] as const));
     const ready = readyIds.map((id) => byId.get(id)!);

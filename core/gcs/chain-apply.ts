@@ -41,9 +41,10 @@ export function applyChainEntry(state: GcsShardState, dedupe: RequestDedupe | un
       assert(dedupe !== undefined, "replyAgain without a dedupe table");
       return { entry, result: dedupe.resultOf(entry.client, entry.reqId), notifications: out };
     default: {
+      // The common case, kept lean: no copy of the notifications.
       const r = state.apply(op, entry.client, entry.tUs);
-      result = r.result;
-      for (const n of r.notifications) out.push(n);
+      if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.reqId, r.result, entry.lowWater);
+      return { entry, result: r.result, notifications: r.notifications };
     }
   }
   if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.reqId, result, entry.lowWater);

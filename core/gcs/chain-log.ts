@@ -28,7 +28,7 @@ export class ChainLog {
   pushSent(applied: AppliedEntry, nowUs: number): void {
     if (this.unackedCount === 0) this.progressUs = nowUs;
     const last = this.sent[this.sent.length - 1];
-    assert(last === undefined || last.entry.seq < applied.entry.seq, `chain log: seq ${applied.entry.seq} out of order`);
+    if (last !== undefined && last.entry.seq >= applied.entry.seq) assert(false, `chain log: seq ${applied.entry.seq} out of order`);
     assert(this.unackedCount < CHAIN_LOG_ENTRIES_MAX, "chain log: too many unacknowledged writes");
     this.sent.push(applied);
   }

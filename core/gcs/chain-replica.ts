@@ -184,7 +184,8 @@ export class ChainReplica implements Process {
   }
 
   private applyAndPass(entry: ChainEntry): void {
-    assert(entry.seq === this.appliedSeq + 1, `GCS replica: seq ${entry.seq} after ${this.appliedSeq}`);
+    // Hot path: the message is built only on failure.
+    if (entry.seq !== this.appliedSeq + 1) assert(false, `GCS replica: seq ${entry.seq} after ${this.appliedSeq}`);
     const applied = applyChainEntry(this.state, this.dedupe, entry);
     this.appliedSeq = entry.seq;
     this.opsApplied++;

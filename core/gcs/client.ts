@@ -60,7 +60,8 @@ export class GcsClient {
 
   /** Sends an op to one shard, whatever its key (the GCS's own messages between shards). */
   callShard(shard: number, op: ChainOp, onReply?: (result: unknown) => void): void {
-    assert(shard >= 0 && shard < this.shards.length, `GcsClient: no shard ${shard}`);
+    // Hot path: the message is built only on failure.
+    if (!(shard >= 0 && shard < this.shards.length)) assert(false, `GcsClient: no shard ${shard}`);
     if (this.chain !== undefined) return this.chain.call(shard, op, onReply);
     let reqId = -1;
     if (onReply !== undefined) {

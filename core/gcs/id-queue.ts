@@ -20,7 +20,7 @@ export class IdQueue {
 
   /** The i-th id from the front (0 = the oldest), or undefined past the end. */
   at(i: number): string | undefined {
-    assert(i >= 0, `IdQueue.at: negative index ${i}`);
+    if (i < 0) assert(false, `IdQueue.at: negative index ${i}`);
     return this.items[this.head + i];
   }
 

@@ -41,8 +41,9 @@ export class RequestDedupe {
   }
 
   record(client: Address, reqId: number, result: unknown, lowWater: number): void {
-    assert(reqId >= 0, `dedupe: negative request id ${reqId}`);
-    assert(lowWater <= reqId, `dedupe: low-water mark ${lowWater} above request ${reqId}`);
+    // Hot path: messages are built only on failure.
+    if (reqId < 0) assert(false, `dedupe: negative request id ${reqId}`);
+    if (lowWater > reqId) assert(false, `dedupe: low-water mark ${lowWater} above request ${reqId}`);
     let w = this.clients.get(client);
     if (w === undefined) this.clients.set(client, (w = { lowWater: 0, results: new Map() }));
     if (lowWater > w.lowWater) {
@@ -54,7 +55,7 @@ export class RequestDedupe {
         this.entries--;
       }
     }
-    assert(!w.results.has(reqId), `dedupe: ${client}#${reqId} applied twice`);
+    if (w.results.has(reqId)) assert(false, `dedupe: ${client}#${reqId} applied twice`);
     w.results.set(reqId, result);
     this.entries++;
   }

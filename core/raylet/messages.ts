@@ -12,7 +12,8 @@ export type RayletMessage =
   | { readonly type: "raylet.actorCall"; readonly spec: TaskSpec }
   | { readonly type: "raylet.killActor"; readonly actorId: ActorId; readonly noRestart: boolean }
   /** Make these objects local and send each to the requester as it arrives. */
-  | { readonly type: "raylet.fetch"; readonly reqId: number; readonly objectIds: readonly ObjectId[] }
+  /** `locateOnly`: answer when a copy exists anywhere (wait with fetchLocal: false), fetch nothing. */
+  | { readonly type: "raylet.fetch"; readonly reqId: number; readonly objectIds: readonly ObjectId[]; readonly locateOnly?: boolean }
   | { readonly type: "raylet.cancelFetch"; readonly reqId: number }
   | { readonly type: "raylet.put"; readonly objectId: ObjectId; readonly value: unknown; readonly sizeBytes: number; readonly fromPut: boolean }
   /** Store an error as the value of these objects (a task that failed for good). */

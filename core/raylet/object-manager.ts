@@ -31,6 +31,8 @@ export interface ObjectManagerHooks {
 export class ObjectManager {
   private readonly waiters = new Map<ObjectId, Array<() => void>>();
   private readonly pulls = new Map<ObjectId, PullState>();
+  /** Waiting for a copy to exist anywhere (wait with fetchLocal: false). */
+  private readonly locators = new Map<ObjectId, Array<() => void>>();
   transfersIn = 0;
   bytesIn = 0;
 
@@ -56,9 +58,18 @@ export class ObjectManager {
     if (!this.pulls.has(id)) this.startPull(id);
   }
 
-  /** Is `id` awaited here and not yet local? */
+  /** Is `id` awaited here (to fetch or to locate) and not yet local? */
   isWanted(id: ObjectId): boolean {
-    return this.waiters.has(id) && !this.store.has(id);
+    return (this.waiters.has(id) || this.locators.has(id)) && !this.store.has(id);
+  }
+
+  /** Calls `ready` once a copy of `id` exists on some node (at once if local). */
+  locate(id: ObjectId, ready: () => void): void {
+    if (this.store.has(id)) return ready();
+    let list = this.locators.get(id);
+    if (list !== undefined) return void list.push(ready);
+    this.locators.set(id, (list = [ready]));
+    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) => this.onEntry(id, entry as ObjectEntry | undefined));
   }
 
   /** Objects still wanted here (for diagnosing a stall). */
@@ -89,6 +100,14 @@ export class ObjectManager {
 
   /** An object-table entry arrived (subscription reply or notification). */
   onEntry(id: ObjectId, entry: ObjectEntry | undefined): void {
+    const locators = this.locators.get(id);
+    if (locators !== undefined && entry !== undefined) {
+      if (entry.locations.length > 0) {
+        this.locators.delete(id);
+        if (!this.pulls.has(id)) this.gcs.call({ op: "object.unsubscribe", objectId: id });
+        for (const ready of locators) ready();
+      } else if (!this.pulls.has(id)) this.hooks.onLost(id, entry);
+    }
     const pull = this.pulls.get(id);
     if (pull === undefined) return;
     // A new entry may list a copy made since a pull failed (even on a node of the same name).

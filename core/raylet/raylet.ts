@@ -118,7 +118,7 @@ export class Raylet implements Process {
       case "raylet.killActor":
         return this.killActor(m.actorId, m.noRestart ? "killed by ray.kill with noRestart" : "killed by ray.kill", m.noRestart);
       case "raylet.fetch":
-        return this.fetch(from, m.reqId, m.objectIds);
+        return this.fetch(from, m.reqId, m.objectIds, m.locateOnly === true);
       case "raylet.cancelFetch": {
         const f = this.fetches.get(`${from}/${m.reqId}`);
         if (f !== undefined) f.cancelled = true;
@@ -424,14 +424,15 @@ export class Raylet implements Process {
 
   // ---- objects for core workers ----
 
-  private fetch(client: Address, reqId: number, ids: readonly ObjectId[]): void {
+  private fetch(client: Address, reqId: number, ids: readonly ObjectId[], locateOnly: boolean): void {
     const request: FetchRequest = { client, reqId, cancelled: false };
     this.fetches.set(`${client}/${reqId}`, request);
     let left = ids.length;
     for (const id of ids) {
-      this.objects.need(id, () => {
+      const wantIt = locateOnly ? (ready: () => void) => this.objects.locate(id, ready) : (ready: () => void) => this.objects.need(id, ready);
+      wantIt(() => {
         if (request.cancelled) return;
-        const value = this.store.get(id);
+        const value = this.store.has(id) ? this.store.get(id) : undefined;
         this.env.send(client, { type: "cw.fetched", reqId, objectId: id, value } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
         if (--left === 0) this.fetches.delete(`${client}/${reqId}`);
       });

@@ -99,3 +99,10 @@ for (const [what, rows] of edgeCases) {
     for (const [name, make] of Object.entries(charts)) assert.deepEqual(svgProblems(make()(rows)), [], `${name} on ${what}`);
   });
 }
+
+test("a time axis over minutes ticks on whole minutes", () => {
+  const rows = Array.from({ length: 50 }, (_, i) => ({ endMs: i * 7000, latencyMs: 5 }));
+  const svg = charts.points()(rows);
+  assert.match(svg, />5 min</);
+  assert.doesNotMatch(svg, /\d\.\d min/);
+});

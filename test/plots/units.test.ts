@@ -3,7 +3,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { axisFormat, axisTitle, formatValue } from "../../plots/units.js";
+import { axisFormat, axisTitle, formatValue, tickUnit } from "../../plots/units.js";
 
 const ticks = (unit: string, values: number[], perTick = false) => values.map(axisFormat(unit, values, perTick).format);
 
@@ -46,4 +46,13 @@ test("formatValue() prints three significant digits in the best unit", () => {
   assert.equal(formatValue(2.5e7, "bytes"), "25 MB");
   assert.equal(formatValue(769.8, "tasks/s"), "770 tasks/s");
   assert.equal(formatValue(Number.NaN, "ms"), "—");
+});
+
+test("tickUnit('ms', extent) makes ticks whole minutes or hours on long time axes", () => {
+  assert.equal(tickUnit("ms", [0, 350_000]), 60_000);
+  assert.equal(tickUnit("ms", [0, 9e6]), 3_600_000);
+  assert.equal(tickUnit("ms", [0, 90_000]), 1);
+  assert.equal(tickUnit("jobs", [0, 350_000]), 1);
+  const minutes = [0, 60_000, 120_000, 180_000];
+  assert.deepEqual(ticks("ms", minutes), ["0 min", "1 min", "2 min", "3 min"]);
 });

@@ -10,8 +10,8 @@ import { SCENARIOS } from "../../scenarios/registry.js";
 import { UsageError } from "../../scenarios/usage-error.js";
 
 test("resolveParams() takes the size's default, then the overrides", () => {
-  assert.equal(resolveParams(mmcQueue, "quick").jobs, 20_000);
-  assert.equal(resolveParams(mmcQueue, "full").jobs, 500_000);
+  assert.equal(resolveParams(mmcQueue, "quick").jobs, 100_000);
+  assert.equal(resolveParams(mmcQueue, "full").jobs, 1_000_000);
   assert.equal(resolveParams(mmcQueue, "quick", { jobs: 300 }).jobs, 300);
 });
 
