@@ -1,8 +1,9 @@
 /**
  * The hold model (each event schedules one more at a random future time), run on the kernel and on
  * a plain object heap in the same process, at 10^3, 10^5 and 10^6 pending events; and sparse
- * heartbeats (timers firing every 100 ms at random phases, so consecutive events are ~6 ms apart:
- * the case a timing wheel handles worst). Prints one JSON line per figure (STYLE.md §11).
+ * heartbeats ("kernel.sparse": 16 or 1000 timers firing every 100 ms at random phases, so
+ * consecutive events are 6.25 ms or 100 µs apart, and the 16-timer run's clock passes 2^31 µs: the
+ * case a timing wheel handles worst). Prints one JSON line per figure (STYLE.md §11).
  * Target: >= 5M events/s at 10^5 pending. bench/queue-variants.ts compares alternative queues.
  */
 import { Kernel } from "../sim/kernel.js";

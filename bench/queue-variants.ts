@@ -19,11 +19,6 @@ import { BinaryHeapQueue } from "./queues/binary-heap.js";
 import { QuaternaryHeapQueue } from "./queues/quaternary-heap.js";
 import { IndexHeapQueue } from "./queues/index-heap.js";
 import { SlotArrayWheelQueue } from "./queues/wheel-slot-arrays.js";
-import { EventQueueC2 } from "./_tmp/eq-c2.js";
-import { EventQueueC3 } from "./_tmp/eq-c3.js";
-import { EventQueueC5 } from "./_tmp/eq-c5.js";
-import { EventQueueNoDirectFar } from "./_tmp/eq-nofar.js";
-import { OldKernel } from "./_tmp/kernel-old.js";
 
 const VARIANTS: Record<string, () => unknown> = {
   binary: () => new BinaryHeapQueue(4096),
@@ -36,13 +31,6 @@ const VARIANTS: Record<string, () => unknown> = {
   wheel16: () => new EventQueue(4096, 16),
   wheel17: () => new EventQueue(4096, 17),
   wheel18: () => new EventQueue(4096, 18),
-  c2w17: () => new EventQueueC2(4096, 17),
-  c3w17: () => new EventQueueC3(4096, 17),
-  c5w17: () => new EventQueueC5(4096, 17),
-  nofar12: () => new EventQueueNoDirectFar(4096, 12),
-  nofar17: () => new EventQueueNoDirectFar(4096, 17),
-  "oldkernel-binary": () => new BinaryHeapQueue(4096),
-  "oldkernel-wheel17": () => new EventQueue(4096, 17),
 };
 
 interface Workload {
@@ -60,7 +48,7 @@ const WORKLOADS: Record<string, Workload> = {
 };
 
 function kernelWith(variant: string): Kernel {
-  const kernel = variant.startsWith("oldkernel") ? (new OldKernel() as unknown as Kernel) : new Kernel();
+  const kernel = new Kernel();
   (kernel as unknown as { queue: unknown }).queue = VARIANTS[variant]!();
   return kernel;
 }

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { cliInProcess, cliSpawned, type CliResult } from "./cli-harness.js";
 
 const errorCases: [string[], RegExp][] = [
-  [["run", "nope"], /unknown scenario 'nope'; known: mmc-queue, fanout-demo/],
-  [["run"], /run needs a scenario name; known: mmc-queue/],
+  [["run", "nope"], /unknown scenario 'nope'; known: chain-reconstruction, actor-reconstruction, locality, mmc-queue, fanout-demo/],
+  [["run"], /run needs a scenario name; known: chain-reconstruction/],
   [["run", "mmc-queue", "--set", "bogus=1"], /unknown parameter 'bogus' for mmc-queue; it has: servers, utilisation/],
   [["run", "mmc-queue", "--set", "servers=0"], /--set servers=0: servers must be an integer in \[1, 256\], got '0'/],
   [["run", "mmc-queue", "--set", "utilisation=1.5"], /utilisation must be a number in \[0.01, 0.99\], got '1.5'/],

@@ -243,3 +243,18 @@ test("a driver waiting on something that cannot happen gets a DeadlockError, not
     (e: unknown) => e instanceof DeadlockError && /get\(/.test(e.message),
   );
 });
+
+test("wait(refs, { fetchLocal: false }) is ready when a copy exists anywhere, without fetching it", async () => {
+  const sim = cluster();
+  await sim.run(async (ray) => {
+    const big = ray.remote(() => 1, { returnBytes: 500e6, resources: { CPU: 1, tag1: 1 } });
+    const ref = big.remote();
+    const t0 = ray.now();
+    const [ready] = await ray.wait([ref], { fetchLocal: false });
+    assert.equal(ready.length, 1);
+    assert.ok(ray.now() - t0 < 5, "no 500 MB transfer happened");
+    assert.equal(sim.raylets.get("head")!.store.has(ref.id), false);
+    await ray.wait([ref]);
+    assert.equal(sim.raylets.get("head")!.store.has(ref.id), true, "the default fetches it");
+  });
+});
