@@ -5,6 +5,7 @@
  */
 import { actorReconstruction } from "./actor-reconstruction.js";
 import { chainReconstruction } from "./chain-reconstruction.js";
+import { dagRecovery } from "./dag-recovery.js";
 import { fanoutDemo } from "./fanout-demo.js";
 import { locality } from "./locality.js";
 import { mmcQueue } from "./mmc-queue.js";
@@ -12,7 +13,7 @@ import { checkParamSpecs } from "./params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, locality, mmcQueue, fanoutDemo];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
@@ -37,6 +38,7 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "chain-reconstruction", seed: 1 },
   { kind: "run", scenario: "actor-reconstruction", seed: 1 },
   { kind: "run", scenario: "actor-reconstruction", seed: 1, sets: { checkpointInterval: 0 } },
+  { kind: "run", scenario: "dag-recovery", seed: 1 },
   { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
   { kind: "run", scenario: "fanout-demo", seed: 1 },

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { cliInProcess, cliSpawned, type CliResult } from "./cli-harness.js";
 
 const errorCases: [string[], RegExp][] = [
-  [["run", "nope"], /unknown scenario 'nope'; known: chain-reconstruction, actor-reconstruction, locality, mmc-queue, fanout-demo/],
+  [["run", "nope"], /unknown scenario 'nope'; known: chain-reconstruction, actor-reconstruction, dag-recovery, locality, mmc-queue, fanout-demo/],
   [["run"], /run needs a scenario name; known: chain-reconstruction/],
   [["run", "mmc-queue", "--set", "bogus=1"], /unknown parameter 'bogus' for mmc-queue; it has: servers, utilisation/],
   [["run", "mmc-queue", "--set", "servers=0"], /--set servers=0: servers must be an integer in \[1, 256\], got '0'/],
