@@ -2,8 +2,9 @@
  * Per-failure recovery figures, derived from the trace (issue: "Measurement"):
  * - detection delay: from the crash to the GCS declaring the node dead (heartbeats missed);
  * - recovery time: from the failure to the end of the last re-executed attempt (retry,
- *   reconstruction or replay) submitted before the next failure — when every lost object that was
- *   needed is available again;
+ *   reconstruction or replay) it caused — when every lost object that was needed is available
+ *   again. Re-executions are attributed by time: those submitted from this failure's detection
+ *   to the next failure's belong to it (an approximation when failures overlap);
  * - re-executed attempts in that window, and the work the failure wasted: task-ms (and GPU-ms) of
  *   attempts it killed.
  */
@@ -26,11 +27,18 @@ const FAILURES = new Set(["killNode", "crashWorker", "failGpu", "partition", "ev
 
 export function recoveryRows(faults: readonly FaultRow[], deaths: readonly NodeDeathRow[], attempts: readonly TaskAttemptRow[]): RecoveryRow[] {
   const failures = faults.filter((f) => FAILURES.has(f.fault));
+  // Re-executions follow a failure's detection (a node's tasks are retried once it is declared
+  // dead), so each failure owns the re-executions submitted from its detection to the next one's.
+  const deathOf = (f: FaultRow) =>
+    f.fault === "killNode" || f.fault === "partition" ? deaths.find((d) => d.tMs >= f.tMs && f.target.split(/[|+]/).includes(d.node)) : undefined;
+  const starts = failures.map((f) => deathOf(f)?.tMs ?? f.tMs);
   return failures.map((f, i) => {
-    const nextMs = failures[i + 1]?.tMs ?? Infinity;
     const node = f.target.split("/")[0]!;
-    const death = f.fault === "killNode" || f.fault === "partition" ? deaths.find((d) => d.tMs >= f.tMs && f.target.split(/[|+]/).includes(d.node)) : undefined;
-    const reruns = attempts.filter((a) => a.cause !== "original" && a.submitMs >= f.tMs && a.submitMs < nextMs && a.outcome === "ok");
+    const death = deathOf(f);
+    const fromMs = starts[i]!;
+    const toMs = Math.min(...starts.slice(i + 1).filter((t) => t > fromMs), Infinity);
+    const nextMs = failures[i + 1]?.tMs ?? Infinity;
+    const reruns = attempts.filter((a) => a.cause !== "original" && a.submitMs >= fromMs && a.submitMs < toMs && a.outcome === "ok");
     const recoveredMs = reruns.length === 0 ? (death?.tMs ?? f.tMs) : Math.max(...reruns.map((a) => a.endMs));
     let wastedTaskMs = 0;
     let wastedGpuMs = 0;
