@@ -83,25 +83,23 @@ export class Metrics {
     switch (e.kind) {
       case "task.submitted": {
         // An earlier attempt that never reported an end was lost with its node.
-        for (let a = e.attempt - 1; a >= 0; a--) {
-          const stale = this.open.get(`${e.taskId}#${a}`);
-          if (stale === undefined) continue;
-          this.open.delete(`${e.taskId}#${a}`);
+        const stale = this.open.get(e.taskId);
+        if (stale !== undefined) {
           stale.outcome = "killed";
           stale.endMs = Number.isNaN(stale.startMs) ? NaN : tMs;
         }
         const row: TaskAttemptRow = { taskId: e.taskId, name: e.name, kind: e.taskKind, attempt: e.attempt, cause: e.cause, node: "", gpuIds: [], submitMs: tMs, scheduledMs: NaN, startMs: NaN, endMs: NaN, outcome: "pending" };
         this.rows.push(row);
-        this.open.set(`${e.taskId}#${e.attempt}`, row);
+        this.open.set(e.taskId, row);
         return;
       }
       case "task.scheduled": {
-        const row = this.open.get(`${e.taskId}#${e.attempt}`);
+        const row = this.openRow(e.taskId, e.attempt);
         if (row !== undefined && Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
         return;
       }
       case "task.started": {
-        const row = this.open.get(`${e.taskId}#${e.attempt}`);
+        const row = this.openRow(e.taskId, e.attempt);
         if (row === undefined) return;
         row.startMs = tMs;
         row.node = node;
@@ -111,10 +109,9 @@ export class Metrics {
       }
       case "task.finished":
       case "task.failed": {
-        const key = `${e.taskId}#${e.attempt}`;
-        const row = this.open.get(key);
+        const row = this.openRow(e.taskId, e.attempt);
         if (row === undefined) return;
-        this.open.delete(key);
+        this.open.delete(e.taskId);
         row.endMs = tMs;
         row.outcome = e.kind === "task.finished" ? "ok" : KILLED_REASONS.has(e.reason) ? "killed" : "error";
         return;
@@ -137,11 +134,17 @@ export class Metrics {
     }
   }
 
+  /** The open row of a task, if it is this attempt's (one attempt of a task is open at a time). */
+  private openRow(taskId: string, attempt: number): TaskAttemptRow | undefined {
+    const row = this.open.get(taskId);
+    return row !== undefined && row.attempt === attempt ? row : undefined;
+  }
+
   /** Attempts running on a node that crashed end there, killed. */
   private closeRowsOn(node: string, tMs: number): void {
-    for (const [key, row] of this.open) {
+    for (const [taskId, row] of this.open) {
       if (row.node !== node) continue;
-      this.open.delete(key);
+      this.open.delete(taskId);
       row.endMs = tMs;
       row.outcome = "killed";
     }
