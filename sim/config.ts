@@ -100,7 +100,7 @@ export const DEFAULTS = {
   gpu: { model: "V100", memoryBytes: 16 * GB, speedFactor: 1 },
   network: { latencyMs: 0.1, localLatencyMs: 0.01, bandwidthBytesPerSec: 3.125e9 },
   // Chain failover: a replica is suspected after 3 missed 2 ms pings and removed once its lease has
-  // run out, ~12 ms after a crash; the paper's Fig 10a stall stays under 30 ms.
+  // run out, ~10 ms after a crash; the paper's Fig 10a stall stays under 30 ms.
   gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const, pingMs: 2, missedPings: 3, requestTimeoutMs: 20, memorySampleMs: 100 },
   failureDetection: { heartbeatMs: 100, missedHeartbeats: 10 },
   scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8, infeasibleTimeoutMs: 10_000 },

@@ -100,7 +100,8 @@ export class ActorClient {
   /** The node hosting some of my actors died: restart them. */
   nodeDied(node: string): void {
     for (const [actorId, entry] of this.entries) {
-      if (entry.node === node && entry.state === "alive" && this.created.has(actorId)) this.restart(actorId, `its node ${node} died`);
+      const hosted = entry.state === "alive" || entry.state === "restarting";
+      if (entry.node === node && hosted && this.created.has(actorId)) this.restart(actorId, `its node ${node} died`);
     }
   }
 

@@ -10,7 +10,7 @@
  * Heartbeats are the exception: periodic and superseded by the next, they are sent once, untracked.
  */
 import { assert } from "../assert.js";
-import type { Address, Env, TimerId } from "../env.js";
+import type { Address, Env, TimerId, Urgency } from "../env.js";
 import { isInternal, type ChainConfig, type ChainMessage, type ChainOp } from "./chain-messages.js";
 import { GCS_MESSAGE_BYTES, isRead, tableOf, type GcsOp } from "./messages.js";
 
@@ -56,7 +56,7 @@ export class ChainRouter {
     const now = this.env.nowUs();
     const p: PendingRequest = { reqId: this.nextReqId++, op, shard, read: isRead(op as GcsOp), startUs: now, sentUs: now, target: undefined, onReply };
     this.pending.set(p.reqId, p);
-    this.send(p);
+    this.send(p, "work");
     this.armSweep();
   }
 
@@ -92,11 +92,16 @@ export class ChainRouter {
     if (known === undefined || config.epoch > known.epoch) this.configs[shard] = config;
     const members = this.configs[shard]!.members;
     for (const p of this.pending.values()) {
-      if (p.shard === shard && (p.target === undefined || !members.includes(p.target))) this.send(p);
+      if (p.shard === shard && (p.target === undefined || !members.includes(p.target))) this.send(p, "background");
     }
   }
 
-  private send(p: PendingRequest): void {
+  /**
+   * First sends are work; resends are background, like the retry timers behind them, so a shard
+   * that stays down leaves only background traffic and a waiting driver ends in a deadlock error
+   * instead of retrying forever. The replies to them are work again.
+   */
+  private send(p: PendingRequest, urgency: Urgency): void {
     const config = this.configs[p.shard];
     if (config === undefined) {
       p.target = undefined;
@@ -104,7 +109,7 @@ export class ChainRouter {
     }
     p.target = p.read ? config.members[config.members.length - 1]! : config.members[0]!;
     p.sentUs = this.env.nowUs();
-    this.env.send(p.target, { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater() }, GCS_MESSAGE_BYTES);
+    this.env.send(p.target, { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater() }, GCS_MESSAGE_BYTES, urgency);
   }
 
   private sendHeartbeat(shard: number, op: ChainOp): void {
@@ -123,7 +128,7 @@ export class ChainRouter {
     const now = this.env.nowUs();
     if (now - this.lookupSentUs[shard]! < this.requestTimeoutUs) return;
     this.lookupSentUs[shard] = now;
-    this.env.send(this.master, { type: "chain.lookup", shard } satisfies ChainMessage, 64);
+    this.env.send(this.master, { type: "chain.lookup", shard } satisfies ChainMessage, 64, "background");
   }
 
   private armSweep(): void {
@@ -139,7 +144,7 @@ export class ChainRouter {
       if (now - p.sentUs < this.requestTimeoutUs) continue;
       this.retries++;
       this.lookup(p.shard);
-      this.send(p);
+      this.send(p, "background");
       if (p.target === undefined) p.sentUs = now;
     }
     this.armSweep();

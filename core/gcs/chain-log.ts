@@ -18,8 +18,11 @@ export class ChainLog {
   readonly early = new Map<number, ChainEntry>();
   /** The highest seq the successor acknowledged. */
   ackedSeq = 0;
-  /** When the successor last acknowledged something new (or the log was last empty). */
+  /** When the successor last acknowledged something new, or the log was last resent. */
   progressUs = 0;
+  /** Wait before resending again; doubles while the successor stays silent, so a slow state
+   * transfer or a dead link does not turn into a resend storm. 0 after progress. */
+  resendBackoffUs = 0;
 
   get unackedCount(): number {
     return this.sent.length - this.sentHead;
@@ -38,6 +41,7 @@ export class ChainLog {
     if (seq <= this.ackedSeq) return;
     this.ackedSeq = seq;
     this.progressUs = nowUs;
+    this.resendBackoffUs = 0;
     while (this.sentHead < this.sent.length && this.sent[this.sentHead]!.entry.seq <= seq) this.sentHead++;
     if (this.sentHead === this.sent.length) {
       this.sent = [];
@@ -46,6 +50,17 @@ export class ChainLog {
       this.sent = this.sent.slice(this.sentHead);
       this.sentHead = 0;
     }
+  }
+
+  /** Whether the successor has been silent long enough to send the unacknowledged writes again. */
+  resendDue(nowUs: number, minUs: number): boolean {
+    return this.unackedCount > 0 && nowUs - this.progressUs >= Math.max(minUs, this.resendBackoffUs);
+  }
+
+  /** Records a resend: the next one waits twice as long (up to 64 times `minUs`). */
+  resent(nowUs: number, minUs: number): void {
+    this.progressUs = nowUs;
+    this.resendBackoffUs = Math.min(64 * minUs, Math.max(minUs, 2 * this.resendBackoffUs));
   }
 
   *unacked(): IterableIterator<AppliedEntry> {

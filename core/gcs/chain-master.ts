@@ -12,7 +12,7 @@
  * and from a push whenever the members change.
  */
 import { assert } from "../assert.js";
-import type { Address, Env, Message, Process } from "../env.js";
+import type { Address, Env, Message, Process, Urgency } from "../env.js";
 import type { ChainConfig, ChainMessage } from "./chain-messages.js";
 import { GCS_MESSAGE_BYTES } from "./messages.js";
 
@@ -72,7 +72,7 @@ export class ChainMaster implements Process {
     switch (m.type) {
       case "chain.lookup":
         this.clients.add(from);
-        return this.sendConfig(from, this.config(m.shard));
+        return this.sendConfig(from, this.config(m.shard), "background");
       case "chain.pong": {
         const w = this.watches.get(from);
         if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
@@ -100,7 +100,7 @@ export class ChainMaster implements Process {
     const chain = this.chains[shard]!;
     const c = chain.config;
     if (c.members.includes(from) || chain.waiting.includes(from)) return;
-    if (c.joiner === from) return this.sendConfig(from, c);
+    if (c.joiner === from) return this.sendConfig(from, c, "background");
     this.watch(from);
     chain.waiting.push(from);
     this.startNextJoin(shard);
@@ -120,12 +120,13 @@ export class ChainMaster implements Process {
     assert(next.members.length > 0, `chain master: shard ${shard} would have no member`);
     chain.config = { ...next, epoch: chain.config.epoch + 1 };
     this.reconfigurations++;
-    for (const r of this.replicasOf(chain)) this.sendConfig(r, chain.config);
-    if (membersChanged) for (const client of this.clients) this.sendConfig(client, chain.config);
+    for (const r of this.replicasOf(chain)) this.sendConfig(r, chain.config, "work");
+    if (membersChanged) for (const client of this.clients) this.sendConfig(client, chain.config, "work");
   }
 
-  private sendConfig(to: Address, config: ChainConfig): void {
-    this.env.send(to, { type: "chain.config", config, requestTimeoutUs: this.options.requestTimeoutUs } satisfies ChainMessage, GCS_MESSAGE_BYTES);
+  /** Answers to lookups are background (clients ask again while a shard is down); pushes are work. */
+  private sendConfig(to: Address, config: ChainConfig, urgency: Urgency): void {
+    this.env.send(to, { type: "chain.config", config, requestTimeoutUs: this.options.requestTimeoutUs } satisfies ChainMessage, GCS_MESSAGE_BYTES, urgency);
   }
 
   private replicasOf(chain: ShardChain): Address[] {

@@ -246,7 +246,9 @@ export class GcsShardState {
     const next: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "alive", lastHeartbeatUs: nowUs, heartbeat: hb };
     this.nodes.set(hb.node, next);
     for (const [sub, wantsHeartbeats] of this.nodeSubscribers) {
-      if (joined || wantsHeartbeats) out.push([sub, { table: "node", key: hb.node, row: next }]);
+      // A copy: the row is mutated in place when the node is declared dead, and a subscriber that
+      // kept this one must still see it as it was (else it would take the death as old news).
+      if (joined || wantsHeartbeats) out.push([sub, { table: "node", key: hb.node, row: { ...next } }]);
     }
     return undefined;
   }

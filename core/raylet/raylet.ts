@@ -298,6 +298,8 @@ export class Raylet implements Process {
     this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.attempt > 0) this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
     if (!replay) return this.publishActor(actor, "alive", "");
+    // Say where the instance is being restored, so its owner restarts it again if this node dies.
+    this.publishActor(actor, "restarting", "restoring from checkpoint and replaying");
     readRestorePlan(this, actorId, instance, (checkpointSeq, calls, loadUs) => {
       if (this.actors.actors.get(actorId) !== actor) return; // died while restoring
       actor.executed = checkpointSeq;
@@ -318,7 +320,7 @@ export class Raylet implements Process {
     this.publishActor(actor, "alive", "");
   }
 
-  private publishActor(actor: HostedActor, state: "alive" | "lost" | "dead", cause: string): void {
+  private publishActor(actor: HostedActor, state: "alive" | "restarting" | "lost" | "dead", cause: string): void {
     const spec = actor.creation;
     this.gcs.call({
       op: "actor.put",

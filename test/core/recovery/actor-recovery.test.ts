@@ -182,6 +182,6 @@ test("random calls from several handles under random recoverable faults equal th
       assert.deepEqual(out.values, expected);
       assert.deepEqual(out.state.log, calls.map((c) => [c.handle, c.by]));
     }),
-    { file: "test/core/recovery/actor-recovery.test.ts", numRuns: 100 },
+    { file: "test/core/recovery/actor-recovery.test.ts", numRuns: Number(process.env.RAYSIM_FC_RUNS ?? 100) },
   );
 });

@@ -1,0 +1,250 @@
+/**
+ * The data path of a GCS shard replica (chain-messages.ts describes the protocol): ordering writes
+ * at the head (shard-head.ts runs there), applying them in order and passing them on, acks back
+ * up, the tail's replies and notifications, and reads. Reads are answered by any member holding
+ * every acknowledged write — the tail, or any replica upstream of it, which holds at least as
+ * much — within its lease, so a replica cut off from the master stops answering before the master
+ * replaces it. Roles (head, tail, neighbours) are set by chain-replica.ts from the configuration.
+ *
+ * Invariants: writes are applied in seq order, each once; a replica's log holds every write it
+ * passed on that its successor has not acknowledged, so a new successor, or this replica as the
+ * new tail, can take them over; only the tail role replies.
+ */
+import { assert } from "../assert.js";
+import type { Address, Env } from "../env.js";
+import { applyChainEntry, type AppliedEntry } from "./chain-apply.js";
+import { ChainLog } from "./chain-log.js";
+import type { ChainConfig, ChainEntry, ChainMessage, ChainOp, ShardRequestMessage } from "./chain-messages.js";
+import { GcsClient } from "./client.js";
+import { answerFromStorage, readFlushedRows, type FlushOptions } from "./flusher.js";
+import { GCS_MESSAGE_BYTES, isRead, type GcsNotification, type GcsNotifyMessage, type GcsOp, type GcsReplyMessage } from "./messages.js";
+import { RequestDedupe } from "./request-dedupe.js";
+import { flushedKeysOf } from "./shard-flush.js";
+import { ShardHead } from "./shard-head.js";
+import { GcsShardState } from "./shard-state.js";
+
+export interface ChainReplicaOptions {
+  shardIndex: number;
+  /** How this replica reaches every shard as a client (its verdicts reach the others' locations). */
+  peers: readonly Address[];
+  /** The chain master; undefined: a single server, with no replication. */
+  master: Address | undefined;
+  /** Starts with the shard's (empty) state, as a first member; false: joins by state transfer. */
+  installed: boolean;
+  heartbeatIntervalUs: number;
+  heartbeatTimeoutUs: number;
+  /** Cap on the bytes of task rows kept (the lineage); oldest finished rows go first. */
+  maxLineageBytes: number;
+  flush: FlushOptions;
+  memorySampleUs: number;
+  /** How often a replica outside the chain asks the master to let it join. */
+  joinRetryUs: number;
+}
+
+/** Reads a fresh tail holds until it has every write its predecessor acknowledged. */
+const HELD_READS_MAX = 1 << 16;
+
+export abstract class ChainDataPath {
+  state: GcsShardState;
+  dedupe: RequestDedupe | undefined;
+  appliedSeq = 0;
+  installed: boolean;
+  config: ChainConfig | undefined;
+  opsApplied = 0;
+  member = false;
+  isHead = false;
+  tailRole = false;
+  predecessor: Address | undefined;
+  successor: Address | undefined;
+  protected leaseUntilUs: number;
+  protected readonly log = new ChainLog();
+  /** A joiner's applied writes whose replies may be its own once the tail hands over. */
+  protected retained: AppliedEntry[] = [];
+  /** A fresh tail replies for writes after this seq, and answers reads once it applied it. */
+  protected handoverSeq = 0;
+  protected readonly heldReads: ShardRequestMessage[] = [];
+  private head: ShardHead | undefined;
+  protected readonly peerClient: GcsClient;
+
+  constructor(readonly env: Env, protected readonly options: ChainReplicaOptions) {
+    this.state = this.freshState();
+    this.dedupe = options.master === undefined ? undefined : new RequestDedupe();
+    this.installed = options.installed;
+    this.leaseUntilUs = options.master === undefined ? Infinity : -Infinity;
+    this.peerClient = new GcsClient(env, options.peers);
+  }
+
+  get shardIndex(): number {
+    return this.options.shardIndex;
+  }
+
+  /** A joiner holding the tail role has applied every write the old tail acknowledged. */
+  protected abstract caughtUp(): void;
+
+  /** Member, holding state, within the lease the master's last ping granted. */
+  serving(): boolean {
+    return this.installed && this.member && this.env.nowUs() < this.leaseUntilUs;
+  }
+
+  protected onRequest(m: ShardRequestMessage): void {
+    if (isRead(m.op as GcsOp)) return this.serveRead(m);
+    if (!this.isHead || !this.serving() || this.head === undefined) return this.notServing(m);
+    this.head.submit(m);
+  }
+
+  private serveRead(m: ShardRequestMessage): void {
+    if (!this.serving()) return this.notServing(m);
+    if (this.tailRole && this.appliedSeq < this.handoverSeq) {
+      assert(this.heldReads.length < HELD_READS_MAX, "GCS replica: too many reads held");
+      this.heldReads.push(m);
+      return;
+    }
+    const op = m.op as GcsOp;
+    const keys = flushedKeysOf(this.state, op);
+    if (keys === undefined) return this.reply(m.client, m.reqId, this.state.apply(op, m.client, this.env.nowUs()).result, false);
+    readFlushedRows(this.env.storage, this.state, keys, (restore) => this.reply(m.client, m.reqId, answerFromStorage(this.state, op, restore), false));
+  }
+
+  protected notServing(m: ShardRequestMessage): void {
+    if (this.options.master === undefined || m.reqId < 0) return;
+    const message: ChainMessage = { type: "chain.notServing", shard: this.options.shardIndex, reqId: m.reqId };
+    this.env.send(m.client, message, GCS_MESSAGE_BYTES, "background");
+  }
+
+  protected reply(client: Address, reqId: number, result: unknown, background: boolean): void {
+    if (reqId < 0) return;
+    this.env.send(client, { type: "gcs.reply", reqId, result } satisfies GcsReplyMessage, GCS_MESSAGE_BYTES, background ? "background" : "work");
+  }
+
+  protected publish(notifications: ReadonlyArray<[Address, GcsNotification]>): void {
+    for (const [to, notification] of notifications) {
+      // Heartbeat fan-out to the global scheduler is background; a node's death is work.
+      const urgency = notification.table === "node" && notification.row.state === "alive" ? "background" : "work";
+      this.env.send(to, { type: "gcs.notify", notification } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES, urgency);
+    }
+  }
+
+  /** The tail's duty for an applied write. */
+  protected deliver(a: AppliedEntry): void {
+    this.reply(a.entry.client, a.entry.reqId, a.result, a.entry.background);
+    this.publish(a.notifications);
+  }
+
+  /** The head orders a write: it gets the next seq and is applied here first. */
+  sequence(op: ChainOp, client: Address, reqId: number, lowWater: number, background: boolean): void {
+    assert(this.isHead, "sequence: not the head");
+    this.applyAndPass({ seq: this.appliedSeq + 1, op, client, reqId, lowWater, tUs: this.env.nowUs(), background });
+  }
+
+  private applyAndPass(entry: ChainEntry): void {
+    // Hot path: the message is built only on failure.
+    if (entry.seq !== this.appliedSeq + 1) assert(false, `GCS replica: seq ${entry.seq} after ${this.appliedSeq}`);
+    const applied = applyChainEntry(this.state, this.dedupe, entry);
+    this.appliedSeq = entry.seq;
+    this.opsApplied++;
+    if (this.successor !== undefined) {
+      this.log.pushSent(applied, this.env.nowUs());
+      this.env.send(this.successor, { type: "chain.write", entry } satisfies ChainMessage, GCS_MESSAGE_BYTES, entry.background ? "background" : "work");
+    } else if (!this.tailRole) {
+      assert(this.retained.length < HELD_READS_MAX * 16, "GCS joiner: too many writes retained before the handover");
+      this.retained.push(applied);
+    }
+    if (this.tailRole) this.deliver(applied);
+  }
+
+  protected onWrite(from: Address, entry: ChainEntry): void {
+    if (from !== this.predecessor) return; // from a replica no longer before us: stale
+    if (this.installed && entry.seq <= this.appliedSeq) return this.sendAck(entry.background);
+    this.log.addEarly(entry);
+    if (this.installed) this.drainEarly();
+  }
+
+  /** Applies the writes that now follow without a gap, then acknowledges them. */
+  protected drainEarly(): void {
+    let applied = 0;
+    let background = true;
+    for (let next = this.log.early.get(this.appliedSeq + 1); next !== undefined; next = this.log.early.get(this.appliedSeq + 1)) {
+      this.log.early.delete(next.seq);
+      background &&= next.background;
+      this.applyAndPass(next);
+      applied++;
+    }
+    if (applied > 0) this.sendAck(background);
+    this.releaseHeldReads();
+    if (applied > 0 && this.tailRole && !this.member) this.caughtUp();
+  }
+
+  /** Tells the predecessor how far this replica's acknowledgements go. */
+  protected sendAck(background: boolean): void {
+    if (this.predecessor === undefined) return;
+    const seq = this.tailRole || this.successor === undefined ? this.appliedSeq : this.log.ackedSeq;
+    if (seq <= 0) return;
+    this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64, background ? "background" : "work");
+  }
+
+  protected onAck(from: Address, seq: number): void {
+    if (from !== this.successor) return;
+    this.log.ack(seq, this.env.nowUs());
+    // The tail acknowledges on its own; a joiner's acks only free this replica's log.
+    if (!this.tailRole && this.predecessor !== undefined) this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64);
+  }
+
+  protected resendUnacked(): void {
+    assert(this.successor !== undefined, "resendUnacked: no successor");
+    for (const a of this.log.unacked()) {
+      this.env.send(this.successor, { type: "chain.write", entry: a.entry } satisfies ChainMessage, GCS_MESSAGE_BYTES, a.entry.background ? "background" : "work");
+    }
+    this.log.progressUs = this.env.nowUs();
+  }
+
+  protected releaseHeldReads(): void {
+    if (this.heldReads.length === 0 || this.appliedSeq < this.handoverSeq) return;
+    for (const m of this.heldReads.splice(0)) this.serveRead(m);
+  }
+
+  /**
+   * Writes held ahead of a gap came from the old predecessor; a new one resends what this replica
+   * lacks, and a removed head's numbering may differ from the new head's, so they are dropped.
+   */
+  protected setPredecessor(predecessor: Address | undefined): void {
+    if (predecessor !== this.predecessor) this.log.early.clear();
+    this.predecessor = predecessor;
+  }
+
+  protected setHead(head: boolean): void {
+    this.isHead = head;
+    if (head && this.head === undefined) {
+      this.head = new ShardHead(this, {
+        heartbeatIntervalUs: this.options.heartbeatIntervalUs,
+        heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
+        memorySampleUs: this.options.memorySampleUs,
+        flush: this.options.flush,
+      });
+    } else if (!head && this.head !== undefined) {
+      this.head.stop();
+      this.head = undefined;
+    }
+  }
+
+  /** Takes the tail role with the writes in flight: their replies may never have gone out. */
+  protected becomeTail(): void {
+    this.tailRole = true;
+    for (const a of this.log.unacked()) this.deliver(a);
+    for (const a of this.retained) if (a.entry.seq > this.handoverSeq) this.deliver(a);
+    this.retained = [];
+    this.sendAck(false);
+  }
+
+  protected freshState(): GcsShardState {
+    return new GcsShardState(this.options.shardIndex, this.options.maxLineageBytes, this.options.flush.flushBytes !== Infinity);
+  }
+
+  isServingHead(): boolean {
+    return this.isHead && this.serving();
+  }
+
+  tellPeersNodeDied(node: string, incarnation: number): void {
+    for (let s = 0; s < this.peerClient.shardCount; s++) {
+      if (s !== this.options.shardIndex) this.peerClient.callShard(s, { op: "internal.nodeDead", node, incarnation, verdict: false });
+    }
+  }}
