@@ -7,7 +7,8 @@
  * shard has no serving replica, its requests simply wait and go out again; nothing fails.
  *
  * Every request's client-observed start and end are traced ("gcs.op"), as in the paper's Fig 10a.
- * Heartbeats are the exception: periodic and superseded by the next, they are sent once, untracked.
+ * Heartbeats are the exception: periodic and superseded by the next, they are sent once, untracked
+ * (the latest is held until the shard's chain is known).
  */
 import { assert } from "../assert.js";
 import type { Address, Env, TimerId, Urgency } from "../env.js";
@@ -34,6 +35,8 @@ const PENDING_MAX = 1 << 22;
 export class ChainRouter {
   private readonly configs: Array<ChainConfig | undefined>;
   private readonly lookupSentUs: number[];
+  /** A heartbeat that found no chain yet, per shard: sent as soon as one is known. */
+  private readonly heldHeartbeats: Array<ChainOp | undefined>;
   private readonly pending = new Map<number, PendingRequest>();
   private nextReqId = 0;
   private requestTimeoutUs = DEFAULT_REQUEST_TIMEOUT_US;
@@ -44,6 +47,7 @@ export class ChainRouter {
     assert(shardCount > 0, "ChainRouter: no shards");
     this.configs = Array.from({ length: shardCount }, () => undefined);
     this.lookupSentUs = Array.from({ length: shardCount }, () => -Infinity);
+    this.heldHeartbeats = Array.from({ length: shardCount }, () => undefined);
   }
 
   get pendingCount(): number {
@@ -60,7 +64,7 @@ export class ChainRouter {
     this.armSweep();
   }
 
-  /** A reply: true if it answered a request still waiting (a duplicate reply is dropped). */
+  /** A reply: completes its request; a duplicate (the request was answered already) is dropped. */
   onReply(reqId: number, result: unknown): void {
     const p = this.pending.get(reqId);
     if (p === undefined) return;
@@ -91,6 +95,11 @@ export class ChainRouter {
     const known = this.configs[shard];
     if (known === undefined || config.epoch > known.epoch) this.configs[shard] = config;
     const members = this.configs[shard]!.members;
+    const heartbeat = this.heldHeartbeats[shard];
+    if (heartbeat !== undefined) {
+      this.heldHeartbeats[shard] = undefined;
+      this.sendHeartbeat(shard, heartbeat);
+    }
     for (const p of this.pending.values()) {
       if (p.shard === shard && (p.target === undefined || !members.includes(p.target))) this.send(p, "background");
     }
@@ -114,7 +123,11 @@ export class ChainRouter {
 
   private sendHeartbeat(shard: number, op: ChainOp): void {
     const config = this.configs[shard];
-    if (config === undefined) return this.lookup(shard);
+    if (config === undefined) {
+      // Only the latest matters: a newer heartbeat replaces one still held.
+      this.heldHeartbeats[shard] = op;
+      return this.lookup(shard);
+    }
     this.env.send(config.members[0]!, { type: "gcs.request", reqId: -1, op, client: this.env.self }, GCS_MESSAGE_BYTES, "background");
   }
 

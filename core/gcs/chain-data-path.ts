@@ -247,4 +247,5 @@ export abstract class ChainDataPath {
     for (let s = 0; s < this.peerClient.shardCount; s++) {
       if (s !== this.options.shardIndex) this.peerClient.callShard(s, { op: "internal.nodeDead", node, incarnation, verdict: false });
     }
-  }}
+  }
+}
