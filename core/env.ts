@@ -1,6 +1,6 @@
 /**
  * The seam (DESIGN.md "The seam"): everything core/ needs from the world, and nothing else.
- * core/ never reads a clock, sets a host timer, draws Math.random or does I/O; it gets an `Env` per
+ * core/ reads no clock, sets no host timer, draws no unseeded randomness and does no I/O; it gets an `Env` per
  * process and talks to other processes only by `send`. sim/ implements these ports in virtual time;
  * a real-timer implementation must stay possible, so the ports name what core/ needs, not how the
  * simulator provides it.
