@@ -39,14 +39,14 @@ export function applyChainEntry(state: GcsShardState, dedupe: RequestDedupe | un
       break;
     case "internal.replyAgain":
       assert(dedupe !== undefined, "replyAgain without a dedupe table");
-      return { entry, result: dedupe.resultOf(entry.client, entry.reqId), notifications: out };
+      return { entry, result: dedupe.resultOf(entry.client, entry.session, entry.reqId), notifications: out };
     default: {
       // The common case, kept lean: no copy of the notifications.
       const r = state.apply(op, entry.client, entry.tUs);
-      if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.reqId, r.result, entry.lowWater);
+      if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.session, entry.reqId, r.result, entry.lowWater);
       return { entry, result: r.result, notifications: r.notifications };
     }
   }
-  if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.reqId, result, entry.lowWater);
+  if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.session, entry.reqId, result, entry.lowWater);
   return { entry, result, notifications: out };
 }

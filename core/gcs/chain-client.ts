@@ -39,6 +39,11 @@ export class ChainRouter {
   private readonly heldHeartbeats: Array<ChainOp | undefined>;
   private readonly pending = new Map<number, PendingRequest>();
   private nextReqId = 0;
+  /**
+   * Tells this process apart from an earlier one at the same address (a node's next incarnation
+   * numbers its requests from 0 again): its start time and a draw from a named stream.
+   */
+  private readonly session: string;
   private requestTimeoutUs = DEFAULT_REQUEST_TIMEOUT_US;
   private sweepTimer: TimerId | undefined;
   retries = 0;
@@ -48,6 +53,7 @@ export class ChainRouter {
     this.configs = Array.from({ length: shardCount }, () => undefined);
     this.lookupSentUs = Array.from({ length: shardCount }, () => -Infinity);
     this.heldHeartbeats = Array.from({ length: shardCount }, () => undefined);
+    this.session = `${env.nowUs()}.${Math.floor(env.rng("gcs/client-sessions").next() * 2 ** 32)}`;
   }
 
   get pendingCount(): number {
@@ -118,7 +124,8 @@ export class ChainRouter {
     }
     p.target = p.read ? config.members[config.members.length - 1]! : config.members[0]!;
     p.sentUs = this.env.nowUs();
-    this.env.send(p.target, { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater() }, GCS_MESSAGE_BYTES, urgency);
+    const request = { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater(), session: this.session };
+    this.env.send(p.target, request, GCS_MESSAGE_BYTES, urgency);
   }
 
   private sendHeartbeat(shard: number, op: ChainOp): void {

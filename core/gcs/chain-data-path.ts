@@ -131,9 +131,9 @@ export abstract class ChainDataPath {
   }
 
   /** The head orders a write: it gets the next seq and is applied here first. */
-  sequence(op: ChainOp, client: Address, reqId: number, lowWater: number, background: boolean): void {
+  sequence(op: ChainOp, client: Address, session: string, reqId: number, lowWater: number, background: boolean): void {
     assert(this.isHead, "sequence: not the head");
-    this.applyAndPass({ seq: this.appliedSeq + 1, op, client, reqId, lowWater, tUs: this.env.nowUs(), background });
+    this.applyAndPass({ seq: this.appliedSeq + 1, op, client, session, reqId, lowWater, tUs: this.env.nowUs(), background });
   }
 
   private applyAndPass(entry: ChainEntry): void {

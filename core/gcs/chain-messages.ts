@@ -41,6 +41,8 @@ export interface ChainEntry {
   readonly seq: number;
   readonly op: ChainOp;
   readonly client: Address;
+  /** The client process's session (request-dedupe.ts); "" for the head's own writes. */
+  readonly session: string;
   /** -1: nobody waits for a reply (heartbeats, a single server's fire-and-forget writes). */
   readonly reqId: number;
   readonly lowWater: number;

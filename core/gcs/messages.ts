@@ -107,6 +107,8 @@ export interface GcsRequestMessage {
   readonly client: Address;
   /** Chain replication: the client's lowest request id still waiting (request-dedupe.ts). */
   readonly lowWater?: number;
+  /** Chain replication: tells this client process apart from an earlier one at its address. */
+  readonly session?: string;
 }
 
 export interface GcsReplyMessage {

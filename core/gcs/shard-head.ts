@@ -31,7 +31,7 @@ export interface ShardHeadHost {
   readonly state: GcsShardState;
   readonly dedupe: RequestDedupe | undefined;
   /** Orders a write: applies it here and passes it down the chain. */
-  sequence(op: ChainOp, client: Address, reqId: number, lowWater: number, background: boolean): void;
+  sequence(op: ChainOp, client: Address, session: string, reqId: number, lowWater: number, background: boolean): void;
   /** Head, member, and within its lease. */
   isServingHead(): boolean;
   /** Tells every other shard that a node died (they drop its object locations). */
@@ -60,7 +60,7 @@ export class ShardHead {
       get state() {
         return host.state;
       },
-      sequenceInternal: (op: FlushedOp) => host.sequence(op, host.env.self, -1, 0, false),
+      sequenceInternal: (op: FlushedOp) => host.sequence(op, host.env.self, "", -1, 0, false),
       isServingHead: () => !this.stopped && host.isServingHead(),
       sampleMemory: () => this.sampleMemory(true),
     }, options.flush);
@@ -92,10 +92,11 @@ export class ShardHead {
   private process(m: ShardRequestMessage): void {
     const { op, client, reqId } = m;
     const lowWater = m.lowWater ?? 0;
+    const session = m.session ?? "";
     const dedupe = this.host.dedupe;
-    if (dedupe !== undefined && reqId >= 0 && dedupe.isDuplicate(client, reqId)) {
+    if (dedupe !== undefined && reqId >= 0 && dedupe.isDuplicate(client, session, reqId)) {
       // Applied already: answer again through the chain (the tail holds the reply), never re-apply.
-      if (dedupe.hasResult(client, reqId)) this.host.sequence({ op: "internal.replyAgain" }, client, reqId, lowWater, false);
+      if (dedupe.hasResult(client, session, reqId)) this.host.sequence({ op: "internal.replyAgain" }, client, session, reqId, lowWater, false);
       return;
     }
     if (op.op === "node.heartbeat" && !this.heartbeatAdmitted(m)) return;
@@ -103,7 +104,7 @@ export class ShardHead {
       const keys = flushedKeysOf(this.host.state, op);
       if (keys !== undefined) return this.restoreThen(m, keys);
     }
-    this.host.sequence(op, client, reqId, lowWater, op.op === "node.heartbeat");
+    this.host.sequence(op, client, session, reqId, lowWater, op.op === "node.heartbeat");
     if (this.flusher.enabled) this.flusher.afterWrite();
   }
 
@@ -112,7 +113,7 @@ export class ShardHead {
     readFlushedRows(this.host.env.storage, this.host.state, keys, (restore) => {
       if (this.stopped || !this.host.isServingHead()) return this.stop();
       this.restoring = false;
-      this.host.sequence(restore, this.host.env.self, -1, 0, false);
+      this.host.sequence(restore, this.host.env.self, "", -1, 0, false);
       this.process(m);
       while (!this.restoring && this.waiting.length > 0) this.process(this.waiting.shift()!);
     });
@@ -158,7 +159,7 @@ export class ShardHead {
   /** The verdict: ordered like any write, so every replica applies it; peers drop locations. */
   private declareDead(node: string, incarnation: number, reason: string): void {
     this.host.env.trace({ kind: "node.died", nodeName: node, reason, incarnation });
-    this.host.sequence({ op: "internal.nodeDead", node, incarnation, verdict: true }, this.host.env.self, -1, 0, false);
+    this.host.sequence({ op: "internal.nodeDead", node, incarnation, verdict: true }, this.host.env.self, "", -1, 0, false);
     this.host.tellPeersNodeDied(node, incarnation);
   }
 

@@ -115,13 +115,18 @@ test("a Simulation with gcs.replicas 2-3 returns the failure-free values while k
         checkInvariants: true,
         idleLimitMs: 10_000,
       });
+      // Guarded at fire time: only a live member, and never the shard's last one. A kill takes
+      // effect an event later, so members already doomed at this instant do not count as live.
+      const doomed = new Set<string>();
       for (const k of kills) {
-        // Guarded at fire time: only a live member, and never the shard's last one.
         sim.world.kernel.schedule(k.atMs * 1000, { handleEvent: () => {
           const shard = k.shard % 2;
           const members = sim.gcs.members(shard);
-          const live = members.filter((m) => sim.world.isAlive(m));
-          if (live.length >= 2) sim.faults.killGcsReplica({ shard, replica: members.indexOf(live[k.position % live.length]!) });
+          const live = members.filter((m) => sim.world.isAlive(m) && !doomed.has(m));
+          if (live.length < 2) return;
+          const target = live[k.position % live.length]!;
+          doomed.add(target);
+          sim.faults.killGcsReplica({ shard, replica: members.indexOf(target) });
         } }, 0, undefined, false);
       }
       const evictions = applyFaults(sim, faults, WORKERS, (i) => `task${i}`, dag.tasks.length);

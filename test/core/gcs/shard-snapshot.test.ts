@@ -84,13 +84,13 @@ test("a copy and its original stay equal under the same ops, as chain replicas m
 test("takeSnapshot() charges the state's bytes, and installSnapshot() gives an independent copy", () => {
   const state = filled();
   const dedupe = new RequestDedupe();
-  dedupe.record(client, 0, "r", 0);
+  dedupe.record(client, "s", 0, "r", 0);
   const snapshot = takeSnapshot(state, dedupe, 42);
   assert.equal(snapshot.seq, 42);
   assert.ok(snapshot.sizeBytes >= state.bytes);
   const installed = installSnapshot(snapshot);
   assert.deepEqual(installed.state, state);
-  assert.equal(installed.dedupe.resultOf(client, 0), "r");
+  assert.equal(installed.dedupe.resultOf(client, "s", 0), "r");
   installed.state.apply({ op: "task.add", spec: spec("t9") }, client, 3);
   assert.equal(snapshot.state.tasks.has("t9"), false);
 });
