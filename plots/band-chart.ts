@@ -4,7 +4,7 @@
  * at each x drawn dashed in the series' colour (theory or the paper's number). This is the chart
  * of a sweep: one grid parameter along x, the others as series.
  */
-import { area, line } from "d3-shape";
+import { area, line } from "d3";
 import { configurableChart, type Accessor, type Chart } from "./chart.js";
 import { isPlottable, safeExtent } from "./domain.js";
 import { Frame, FRAME_DEFAULTS, type FrameSettings } from "./frame.js";

@@ -4,7 +4,7 @@
  * optional reference value (the paper's figure, a theoretical value) drawn as a dark tick across
  * the bar, so measured-versus-reference reads at a glance. Bars start at zero.
  */
-import { scaleBand } from "d3-scale";
+import { scaleBand } from "d3";
 import { categoryXAxis } from "./axes.js";
 import { configurableChart, type Accessor, type Chart } from "./chart.js";
 import { isPlottable, linearScale, safeExtent, safeTicks } from "./domain.js";

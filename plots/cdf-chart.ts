@@ -3,7 +3,7 @@
  * curves (an analytic CDF such as Erlang C's waiting time) drawn dashed. Large samples are reduced
  * to `stepsMax` quantile points, which keeps the file small and loses nothing visible.
  */
-import { curveStepAfter, line } from "d3-shape";
+import { curveStepAfter, line } from "d3";
 import { configurableChart, type Accessor, type Chart } from "./chart.js";
 import { isPlottable, LOG_MIN, safeExtent } from "./domain.js";
 import { Frame, FRAME_DEFAULTS, type FrameSettings } from "./frame.js";

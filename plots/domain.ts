@@ -4,8 +4,7 @@
  * d3-array's `ticks` with "Invalid array length"; found by fast-check, see ts-setup.md gotcha 7).
  * Values beyond ±1e300 are dropped as unplottable, so a span never overflows to Infinity.
  */
-import { ticks as d3ticks } from "d3-array";
-import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from "d3-scale";
+import { scaleLinear, scaleLog, ticks as d3ticks, type ScaleContinuousNumeric } from "d3";
 
 export const PLOTTABLE_MAX = 1e300;
 /** Below this magnitude a whole domain counts as zero (sub-normal territory for ticks). */

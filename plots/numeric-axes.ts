@@ -3,7 +3,7 @@
  * labels set the left margin and so the width left for x). Also the faults' filter: a marker is
  * drawn only where its time is plottable.
  */
-import type { ScaleContinuousNumeric } from "d3-scale";
+import type { ScaleContinuousNumeric } from "d3";
 import { xAxis, yAxis, yGrid, type AxisInput } from "./axes.js";
 import { linearScale, logScale, safeTicks } from "./domain.js";
 import type { Frame } from "./frame.js";

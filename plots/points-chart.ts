@@ -4,7 +4,7 @@
  * drawn as zero-length round-capped path segments, one path per series, which keeps a chart of
  * thousands of points small; beyond `pointsMax` the rows are thinned deterministically.
  */
-import { line } from "d3-shape";
+import { line } from "d3";
 import { configurableChart, type Accessor, type Chart } from "./chart.js";
 import { isPlottable, safeExtent } from "./domain.js";
 import { faultBandPx, faultMarkers, type FaultMarker } from "./fault-markers.js";

@@ -8,7 +8,7 @@
  * rows should be dense (empty buckets present as zeros, as the recorder's throughput table is): a
  * missing bucket shows as the previous one stretched.
  */
-import { area, curveStepAfter, stack, type SeriesPoint } from "d3-shape";
+import { area, curveStepAfter, stack, type SeriesPoint } from "d3";
 import { configurableChart, type Accessor, type Chart } from "./chart.js";
 import { isPlottable, safeExtent } from "./domain.js";
 import { faultBandPx, faultMarkers, type FaultMarker } from "./fault-markers.js";

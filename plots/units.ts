@@ -5,7 +5,7 @@
  * "fraction" (shown as a percentage), anything else a count unit ("tasks/s", "jobs") that goes into
  * the axis title while ticks use SI prefixes (1k, 2.5M).
  */
-import { format as d3format, precisionFixed } from "d3-format";
+import { format as d3format, precisionFixed } from "d3";
 
 export type Unit = "ms" | "bytes" | "fraction" | (string & {});
 
