@@ -1,8 +1,10 @@
 /**
  * Chart factories on fixed rows give stable SVG: each is compared byte for byte with a committed
  * golden file (like SimPy's committed example outputs), and edge cases (no rows, one point, a zero
- * span, huge values) still give well-formed SVG. Regenerate the goldens after an intended change
- * with UPDATE_GOLDEN=1 and look at them before committing.
+ * span, huge values) still give well-formed SVG. A missing golden file fails the test, so a deleted
+ * golden never passes silently. After an intended change (or to add a golden), regenerate with
+ * `RAYSIM_UPDATE_GOLDEN=1 node --import ./register.mjs --test test/plots/charts.test.ts` and look at
+ * the SVGs before committing.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,8 +24,9 @@ const str = (key: string) => (r: Row) => String(r[key] ?? "");
 function golden(name: string, svg: string): void {
   const path = new URL(`./golden/${name}.svg`, import.meta.url);
   assert.deepEqual(svgProblems(svg), []);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(path)) writeFileSync(path, svg);
-  assert.equal(svg, readFileSync(path, "utf8"), `${name}.svg differs from its golden file; if intended, rerun with UPDATE_GOLDEN=1`);
+  if (process.env.RAYSIM_UPDATE_GOLDEN === "1") writeFileSync(path, svg);
+  assert.ok(existsSync(path), `golden file ${name}.svg is missing; create it with RAYSIM_UPDATE_GOLDEN=1`);
+  assert.equal(svg, readFileSync(path, "utf8"), `${name}.svg differs from its golden file; if intended, rerun with RAYSIM_UPDATE_GOLDEN=1`);
 }
 
 const charts = {
