@@ -49,6 +49,8 @@ export class NodeState {
   readonly processes = new Map<Address, ProcessEntry>();
   readonly executions = new Map<number, ExecutionRecord>();
   readonly failedGpus = new Set<number>();
+  /** A straggler (faults.slowNode): executions started while it is > 1 take this many times longer. */
+  slowFactor = 1;
   constructor(readonly name: string, readonly index: number) {}
 }
 
@@ -296,7 +298,10 @@ export class World implements EventHandler {
     // have heard of the failure yet.
     const onFailedGpu = request.gpuIds.some((g) => entry.node.failedGpus.has(g));
     const record: ExecutionRecord = { id: -1, entry, request, done, startUs: this.kernel.nowUs, failed: onFailedGpu };
-    record.id = this.kernel.schedule(onFailedGpu ? 0 : Math.max(0, Math.round(request.durationUs)), this, TAG_EXECUTION, record, true);
+    // The slowdown is fixed when the execution starts: a task that began before the node slowed
+    // down (or after it recovered) runs at the speed it started with.
+    const durationUs = Math.max(0, Math.round(request.durationUs * entry.node.slowFactor));
+    record.id = this.kernel.schedule(onFailedGpu ? 0 : durationUs, this, TAG_EXECUTION, record, true);
     entry.node.executions.set(record.id, record);
     this.onExecutionStart?.(record);
     return record.id;
