@@ -24,9 +24,9 @@ import type { ObjectRef } from "../core/api/object-ref.js";
 import { address, type Message } from "../core/env.js";
 import { exponential } from "../core/random/distributions.js";
 import type { RayletMessage } from "../core/raylet/messages.js";
+import type { ClusterControl } from "./cluster-control.js";
 import type { NodeConfig } from "./config.js";
 import type { EventHandler } from "./event-queue.js";
-import type { Simulation } from "./simulation.js";
 import type { ExecutionRecord } from "./world.js";
 
 interface At {
@@ -43,27 +43,27 @@ class Deferred implements EventHandler {
 export class Faults {
   private readonly crashWatchers: Array<{ task: string; left: number }> = [];
 
-  constructor(private readonly sim: Simulation) {
-    sim.world.onExecutionStart = (record) => this.maybeCrash(record);
+  constructor(private readonly cluster: ClusterControl) {
+    cluster.world.onExecutionStart = (record) => this.maybeCrash(record);
   }
 
   killNode(name: string, options: At & { restartAfterMs?: number } = {}): void {
     this.checkNode("killNode", name);
     const restartAfterMs = options.restartAfterMs === undefined ? undefined : this.checkMs("killNode", "restartAfterMs", options.restartAfterMs);
     this.at("killNode", options.atMs, () => {
-      if (!this.sim.world.node(name).alive) return;
+      if (!this.cluster.world.node(name).alive) return;
       this.trace("killNode", name, restartAfterMs ?? 0);
-      this.sim.killNode(name);
-      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.sim.restartNode(name));
+      this.cluster.killNode(name);
+      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.restartNode(name));
     });
   }
 
   addNode(config: NodeConfig, options: At = {}): void {
     if (config === null || typeof config !== "object" || typeof config.name !== "string") throw new ConfigError("addNode(config): config must be a node config with a name");
-    if (this.sim.world.nodes.has(config.name)) throw new ConfigError(`addNode: a node named ${config.name} exists already`);
+    if (this.cluster.world.nodes.has(config.name)) throw new ConfigError(`addNode: a node named ${config.name} exists already`);
     this.at("addNode", options.atMs, () => {
       this.trace("addNode", config.name, 0);
-      this.sim.addNode(config);
+      this.cluster.addNode(config);
     });
   }
 
@@ -74,7 +74,7 @@ export class Faults {
     this.at("crashWorkers", options.atMs, () => {
       const watcher = { task: options.task, left: times };
       this.crashWatchers.push(watcher);
-      for (const node of this.sim.world.nodes.values()) {
+      for (const node of this.cluster.world.nodes.values()) {
         for (const record of [...node.executions.values()]) this.maybeCrash(record);
       }
     });
@@ -82,19 +82,19 @@ export class Faults {
 
   failGpu(nodeName: string, index: number, options: At & { repairAfterMs?: number } = {}): void {
     this.checkNode("failGpu", nodeName);
-    const gpus = this.sim.nodeSpec(nodeName)?.gpus.length ?? 0;
+    const gpus = this.cluster.nodeSpec(nodeName)?.gpus.length ?? 0;
     if (!Number.isInteger(index) || index < 0 || index >= gpus) throw new ConfigError(`failGpu: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`);
     const repairAfterMs = options.repairAfterMs === undefined ? undefined : this.checkMs("failGpu", "repairAfterMs", options.repairAfterMs);
     this.at("failGpu", options.atMs, () => {
-      if (!this.sim.world.node(nodeName).alive) return;
+      if (!this.cluster.world.node(nodeName).alive) return;
       this.trace("failGpu", `${nodeName}/gpu${index}`, repairAfterMs ?? 0);
       const raylet = address("raylet", nodeName);
-      this.sim.world.failGpu(nodeName, index, raylet, { type: "raylet.gpuFailed", index } satisfies RayletMessage);
-      const incarnation = this.sim.world.node(nodeName).incarnation;
+      this.cluster.world.failGpu(nodeName, index, raylet, { type: "raylet.gpuFailed", index } satisfies RayletMessage);
+      const incarnation = this.cluster.world.node(nodeName).incarnation;
       if (repairAfterMs !== undefined) {
         this.after(repairAfterMs, () => {
-          if (this.sim.world.node(nodeName).incarnation !== incarnation) return;
-          this.sim.world.repairGpu(nodeName, index, raylet, { type: "raylet.gpuRepaired", index } satisfies RayletMessage);
+          if (this.cluster.world.node(nodeName).incarnation !== incarnation) return;
+          this.cluster.world.repairGpu(nodeName, index, raylet, { type: "raylet.gpuRepaired", index } satisfies RayletMessage);
         });
       }
     });
@@ -103,7 +103,7 @@ export class Faults {
   partition(sideA: readonly string[], sideB: readonly string[], options: At & { healAfterMs?: number } = {}): void {
     for (const n of [...sideA, ...sideB]) this.checkNode("partition", n);
     const healAfterMs = options.healAfterMs === undefined ? undefined : this.checkMs("partition", "healAfterMs", options.healAfterMs);
-    const infraSide = sideA.includes(this.sim.driverNode) ? "a" : sideB.includes(this.sim.driverNode) ? "b" : "none";
+    const infraSide = sideA.includes(this.cluster.driverNode) ? "a" : sideB.includes(this.cluster.driverNode) ? "b" : "none";
     const side = (host: string): "a" | "b" | "none" => {
       if (host.startsWith("__")) return infraSide;
       return sideA.includes(host) ? "a" : sideB.includes(host) ? "b" : "none";
@@ -115,11 +115,11 @@ export class Faults {
         const b = side(to);
         return a !== "none" && b !== "none" && a !== b;
       };
-      this.sim.world.linkFilters.push(filter);
+      this.cluster.world.linkFilters.push(filter);
       if (healAfterMs !== undefined) {
         this.after(healAfterMs, () => {
-          const i = this.sim.world.linkFilters.indexOf(filter);
-          if (i >= 0) this.sim.world.linkFilters.splice(i, 1);
+          const i = this.cluster.world.linkFilters.indexOf(filter);
+          if (i >= 0) this.cluster.world.linkFilters.splice(i, 1);
         });
       }
     });
@@ -129,17 +129,17 @@ export class Faults {
     const p = options?.probability;
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ConfigError(`dropMessages({ probability }) must be a number in [0, 1], got ${String(p)}`);
     const durationMs = options.durationMs === undefined ? undefined : this.checkMs("dropMessages", "durationMs", options.durationMs);
-    const rng = this.sim.world.random.stream("faults/drop");
+    const rng = this.cluster.world.random.stream("faults/drop");
     const matches = (pattern: string | undefined, node: string, addr: string | undefined) =>
       pattern === undefined || node === pattern || (addr !== undefined && addr.startsWith(`${pattern}@`)) || (pattern === "gcs" && node.startsWith("__gcs"));
     this.at("dropMessages", options.atMs, () => {
       this.trace("dropMessages", `${options.from ?? "*"}->${options.to ?? "*"}@${p}`, durationMs ?? 0);
       const filter = (from: string, to: string, _m: Message, toAddr: string) => matches(options.from, from, undefined) && matches(options.to, to, toAddr) && rng.next() < p;
-      this.sim.world.linkFilters.push(filter);
+      this.cluster.world.linkFilters.push(filter);
       if (durationMs !== undefined) {
         this.after(durationMs, () => {
-          const i = this.sim.world.linkFilters.indexOf(filter);
-          if (i >= 0) this.sim.world.linkFilters.splice(i, 1);
+          const i = this.cluster.world.linkFilters.indexOf(filter);
+          if (i >= 0) this.cluster.world.linkFilters.splice(i, 1);
         });
       }
     });
@@ -151,16 +151,35 @@ export class Faults {
    * if the chain is shorter by then.
    */
   killGcsReplica(target: { shard: number; replica: number }, options: At & { replaceAfterMs?: number; replace?: boolean } = {}): void {
-    const shards = this.sim.config.gcs.shards;
+    const shards = this.cluster.config.gcs.shards;
     const { shard, replica } = target ?? ({} as { shard: number; replica: number });
     if (!Number.isInteger(shard) || shard < 0 || shard >= shards) throw new ConfigError(`killGcsReplica({ shard }) must be an integer in [0, ${shards - 1}], got ${JSON.stringify(shard)}`);
     if (!Number.isInteger(replica) || replica < 0) throw new ConfigError(`killGcsReplica({ replica }) must be an integer >= 0 (its position in the chain, 0 = head), got ${JSON.stringify(replica)}`);
     const replaceAfterMs = this.checkMs("killGcsReplica", "replaceAfterMs", options.replaceAfterMs ?? 0);
-    const replace = (options.replace ?? true) && this.sim.gcs.replicated;
+    const replace = (options.replace ?? true) && this.cluster.gcs.replicated;
     this.at("killGcsReplica", options.atMs, () => {
-      const host = this.sim.gcs.killReplica(shard, replica);
+      const host = this.cluster.gcs.killReplica(shard, replica);
       this.trace("killGcsReplica", host ?? `gcs${shard}:r${replica}(none)`, replace ? replaceAfterMs : 0);
-      if (host !== undefined && replace) this.after(replaceAfterMs, () => this.sim.gcs.spawnReplica(shard));
+      if (host !== undefined && replace) this.after(replaceAfterMs, () => this.cluster.gcs.spawnReplica(shard));
+    });
+  }
+
+  /**
+   * A straggler: tasks and actor calls that start on the node while it is slowed take `factor` ×
+   * their drawn duration (what already runs keeps its pace). Until `durationMs` ends, or for good.
+   */
+  slowNode(name: string, options: At & { factor: number; durationMs?: number }): void {
+    this.checkNode("slowNode", name);
+    const factor = options?.factor;
+    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) throw new ConfigError(`slowNode({ factor }) must be a finite number >= 1 (how many times longer tasks take), got ${JSON.stringify(factor)}`);
+    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("slowNode", "durationMs", options.durationMs);
+    this.at("slowNode", options.atMs, () => {
+      const node = this.cluster.world.node(name);
+      this.trace("slowNode", `${name}x${factor}`, durationMs ?? 0);
+      node.slowFactor = factor;
+      if (durationMs !== undefined) this.after(durationMs, () => {
+        if (node.slowFactor === factor) node.slowFactor = 1;
+      });
     });
   }
 
@@ -168,8 +187,8 @@ export class Faults {
     if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string") throw new ConfigError("evict(ref): ref must be an ObjectRef");
     this.at("evict", options.atMs, () => {
       this.trace("evict", ref.id, 0);
-      for (const name of this.sim.raylets.keys()) {
-        this.sim.world.inject(address("raylet", name), { type: "raylet.objectDropped", objectId: ref.id } satisfies RayletMessage);
+      for (const name of this.cluster.raylets.keys()) {
+        this.cluster.world.inject(address("raylet", name), { type: "raylet.objectDropped", objectId: ref.id } satisfies RayletMessage);
       }
     });
   }
@@ -179,11 +198,11 @@ export class Faults {
     const repairMs = this.checkMs("random", "repairMs", options.repairMs);
     const untilMs = this.checkMs("random", "untilMs", options.untilMs);
     if (mtbf <= 0) throw new ConfigError(`random({ nodeMtbfMs }) must be > 0, got ${mtbf}`);
-    const targets = options.nodes ?? this.sim.userNodes().filter((n) => n !== this.sim.driverNode);
+    const targets = options.nodes ?? this.cluster.userNodes().filter((n) => n !== this.cluster.driverNode);
     for (const node of targets) {
       this.checkNode("random", node);
-      const rng = this.sim.world.random.stream(`faults/random/${node}`);
-      let t = this.sim.nowMs;
+      const rng = this.cluster.world.random.stream(`faults/random/${node}`);
+      let t = this.cluster.nowMs;
       for (;;) {
         t += exponential(rng, mtbf);
         if (t >= untilMs) break;
@@ -199,9 +218,9 @@ export class Faults {
       w.left--;
       // The worker dies halfway through the execution.
       const halfUs = Math.floor(record.request.durationUs / 2);
-      this.sim.world.kernel.schedule(halfUs, new Deferred(() => {
+      this.cluster.world.kernel.schedule(halfUs, new Deferred(() => {
         this.trace("crashWorker", `${record.request.name}:${record.request.taskId}`, 0);
-        this.sim.world.failExecution(record, "worker-crashed");
+        this.cluster.world.failExecution(record, "worker-crashed");
       }), 0, undefined, true);
       return;
     }
@@ -210,25 +229,25 @@ export class Faults {
   private at(fault: string, atMs: number | undefined, apply: () => void): void {
     if (atMs === undefined) return this.after(0, apply);
     const ms = this.checkMs(fault, "atMs", atMs);
-    const delayUs = Math.max(0, Math.round(ms * 1000) - this.sim.world.kernel.nowUs);
-    this.sim.world.kernel.schedule(delayUs, new Deferred(apply), 0, undefined, false);
+    const delayUs = Math.max(0, Math.round(ms * 1000) - this.cluster.world.kernel.nowUs);
+    this.cluster.world.kernel.schedule(delayUs, new Deferred(apply), 0, undefined, false);
   }
 
   private after(ms: number, apply: () => void): void {
-    if (ms === 0 && this.sim.world.kernel.nowUs >= 0) {
-      this.sim.world.kernel.schedule(0, new Deferred(apply), 0, undefined, false);
+    if (ms === 0 && this.cluster.world.kernel.nowUs >= 0) {
+      this.cluster.world.kernel.schedule(0, new Deferred(apply), 0, undefined, false);
       return;
     }
-    this.sim.world.kernel.schedule(Math.round(ms * 1000), new Deferred(apply), 0, undefined, false);
+    this.cluster.world.kernel.schedule(Math.round(ms * 1000), new Deferred(apply), 0, undefined, false);
   }
 
   private trace(fault: string, target: string, durationMs: number): void {
-    this.sim.world.recorder.record(this.sim.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: Math.round(durationMs * 1000) });
+    this.cluster.world.recorder.record(this.cluster.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: Math.round(durationMs * 1000) });
   }
 
   private checkNode(fault: string, name: unknown): void {
-    if (typeof name !== "string" || this.sim.nodeSpec(name) === undefined) {
-      throw new ConfigError(`${fault}: unknown node ${JSON.stringify(name)}; known nodes: ${this.sim.userNodes().join(", ")}`);
+    if (typeof name !== "string" || this.cluster.nodeSpec(name) === undefined) {
+      throw new ConfigError(`${fault}: unknown node ${JSON.stringify(name)}; known nodes: ${this.cluster.userNodes().join(", ")}`);
     }
   }
 

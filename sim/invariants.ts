@@ -5,12 +5,12 @@
  */
 import { assert } from "../core/assert.js";
 import type { GcsShardState } from "../core/gcs/shard-state.js";
-import type { Simulation } from "./simulation.js";
+import type { ClusterControl } from "./cluster-control.js";
 
-export function checkClusterInvariants(sim: Simulation): void {
+export function checkClusterInvariants(cluster: ClusterControl): void {
   const actorHomes = new Map<string, string>();
-  for (const [name, raylet] of sim.raylets) {
-    const node = sim.world.node(name);
+  for (const [name, raylet] of cluster.raylets) {
+    const node = cluster.world.node(name);
     assert(node.alive, `raylet ${name} is registered but its node is dead`);
     raylet.checkInvariants();
     for (const actorId of raylet.actors.actors.keys()) {
@@ -20,7 +20,7 @@ export function checkClusterInvariants(sim: Simulation): void {
     }
   }
   const attempts = new Set<string>();
-  for (const node of sim.world.nodes.values()) {
+  for (const node of cluster.world.nodes.values()) {
     if (!node.alive) assert(node.executions.size === 0, `node ${node.name} is dead but runs executions`);
     for (const e of node.executions.values()) {
       const key = `${e.request.taskId}#${e.request.attempt ?? 0}`;
@@ -30,7 +30,7 @@ export function checkClusterInvariants(sim: Simulation): void {
       for (const g of e.request.gpuIds) assert(!node.failedGpus.has(g), `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`);
     }
   }
-  checkGcs(sim);
+  checkGcs(cluster);
 }
 
 /**
@@ -39,25 +39,25 @@ export function checkClusterInvariants(sim: Simulation): void {
  * every write its successor has (chain replication's prefix property), so the tail's
  * acknowledgements are never ahead of any member.
  */
-function checkGcs(sim: Simulation): void {
-  for (let shard = 0; shard < sim.config.gcs.shards; shard++) {
-    const members = sim.gcs.members(shard);
+function checkGcs(cluster: ClusterControl): void {
+  for (let shard = 0; shard < cluster.config.gcs.shards; shard++) {
+    const members = cluster.gcs.members(shard);
     for (let i = 0; i + 1 < members.length; i++) {
-      const pred = sim.gcs.replicaAt(members[i]!);
-      const succ = sim.gcs.replicaAt(members[i + 1]!);
-      if (pred === undefined || succ === undefined || !sim.world.isAlive(members[i]!) || !sim.world.isAlive(members[i + 1]!)) continue;
+      const pred = cluster.gcs.replicaAt(members[i]!);
+      const succ = cluster.gcs.replicaAt(members[i + 1]!);
+      if (pred === undefined || succ === undefined || !cluster.world.isAlive(members[i]!) || !cluster.world.isAlive(members[i + 1]!)) continue;
       if (!pred.installed || !succ.installed) continue;
       assert(pred.appliedSeq >= succ.appliedSeq, `GCS shard ${shard}: ${members[i]} applied ${pred.appliedSeq} < its successor's ${succ.appliedSeq}`);
     }
-    for (const replica of sim.gcs.liveReplicas(shard)) if (replica.installed) checkObjectTable(sim, replica.state);
+    for (const replica of cluster.gcs.liveReplicas(shard)) if (replica.installed) checkObjectTable(cluster, replica.state);
   }
 }
 
 /** After a shard learns a node is dead (and it has not come back), it lists no copy there. */
-function checkObjectTable(sim: Simulation, state: GcsShardState): void {
+function checkObjectTable(cluster: ClusterControl, state: GcsShardState): void {
   if (state.deadIncarnation.size === 0) return;
   for (const [node, deadIncarnation] of state.deadIncarnation) {
-    const row = sim.nodeRow(node);
+    const row = cluster.nodeRow(node);
     if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
     for (const entry of state.objects.values()) {
       assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);

@@ -16,6 +16,7 @@ import { DRIVER_TASK_ID } from "../core/ids.js";
 import { Raylet } from "../core/raylet/raylet.js";
 import { GlobalScheduler } from "../core/scheduler/global-scheduler.js";
 import { resolveConfig, resolveNode, type NodeConfig, type ResolvedConfig, type ResolvedNode, type SimulationConfig } from "./config.js";
+import type { ClusterControl } from "./cluster-control.js";
 import { Faults } from "./faults.js";
 import { Metrics } from "./metrics.js";
 import { World } from "./world.js";
@@ -24,7 +25,7 @@ import { GcsService } from "./gcs-service.js";
 
 const GLOBAL_SCHEDULER_HOST = "__gs";
 
-export class Simulation {
+export class Simulation implements ClusterControl {
   readonly config: ResolvedConfig;
   readonly world: World;
   readonly metrics: Metrics;
