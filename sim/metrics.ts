@@ -3,65 +3,13 @@
  * throughput over time split by cause, GCS operations, a summary. Rows are built incrementally from
  * trace events, so nothing here asks core/ for its state.
  */
-import type { RecordedEvent, TaskCause, TaskKind, TraceEvent } from "../core/trace.js";
+import type { RecordedEvent, TraceEvent } from "../core/trace.js";
+import type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttemptRow, ThroughputRow } from "./metric-rows.js";
 import type { Recorder } from "./recorder.js";
 import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
 import { ActorMetrics, type ActorRecoveryRow, type CheckpointRow } from "./actor-metrics.js";
 
-export type Outcome = "ok" | "error" | "killed" | "pending";
-
-export interface TaskAttemptRow {
-  taskId: string;
-  name: string;
-  kind: TaskKind;
-  attempt: number;
-  cause: TaskCause;
-  node: string;
-  gpuIds: number[];
-  submitMs: number;
-  scheduledMs: number;
-  startMs: number;
-  endMs: number;
-  outcome: Outcome;
-}
-
-export interface ThroughputRow {
-  tMs: number;
-  original: number;
-  retry: number;
-  reconstruction: number;
-  replay: number;
-  /** Checkpoints completed in the bucket (actor checkpoint "tasks", Fig 11b). */
-  checkpoint: number;
-}
-
-export interface GcsOpRow {
-  op: string;
-  table: string;
-  shard: number;
-  startMs: number;
-  endMs: number;
-}
-
-/** A sample of one GCS shard's tracked table memory. */
-export interface GcsMemoryRow {
-  tMs: number;
-  shard: number;
-  bytes: number;
-}
-
-export interface FaultRow {
-  tMs: number;
-  fault: string;
-  target: string;
-  durationMs: number;
-}
-
-export interface NodeDeathRow {
-  tMs: number;
-  node: string;
-  reason: string;
-}
+export type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttemptRow, ThroughputRow };
 
 const KILLED_REASONS = new Set(["worker-crashed", "gpu-failed", "NodeDiedError", "WorkerCrashedError", "ActorDiedError"]);
 

@@ -8,7 +8,7 @@
  * - re-executed attempts in that window, and the work the failure wasted: task-ms (and GPU-ms) of
  *   attempts it killed.
  */
-import type { FaultRow, NodeDeathRow, TaskAttemptRow } from "./metrics.js";
+import type { FaultRow, NodeDeathRow, TaskAttemptRow } from "./metric-rows.js";
 
 export interface RecoveryRow {
   fault: string;
