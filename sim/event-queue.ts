@@ -445,8 +445,11 @@ export class EventQueue {
   }
 }
 
-/** A binary min-heap by (timeUs, seq) over parallel typed arrays: the far and side queues. */
-class KeyHeap {
+/**
+ * A binary min-heap by (timeUs, seq) over parallel typed arrays: the far and side queues. Exported
+ * for the queue variants in bench/queues, which share it rather than keep a copy.
+ */
+export class KeyHeap {
   private capacity: number;
   private timeUs: Float64Array;
   private seq: Float64Array;

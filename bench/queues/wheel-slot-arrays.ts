@@ -5,7 +5,7 @@
  * the chunked buckets at 10^5+ pending: every one of the 4096 slots keeps a buffer sized for its
  * peak, so the working set cycles through tens of MB instead of reusing a few warm chunks.
  */
-import type { EventHandler } from "../../sim/event-queue.js";
+import { KeyHeap, type EventHandler } from "../../sim/event-queue.js";
 import { InvariantViolation } from "../../core/assert.js";
 
 function fail(message: string): never {
@@ -301,120 +301,5 @@ export class SlotArrayWheelQueue {
     const word = this.bits[w]! & ~(1 << (slot & 31));
     this.bits[w] = word;
     if (word === 0) this.summary[w >>> 5]! &= ~(1 << (w & 31));
-  }
-}
-
-/** A binary min-heap by (timeUs, seq) over parallel typed arrays: the far and side queues. */
-class KeyHeap {
-  private capacity: number;
-  private timeUs: Float64Array;
-  private seq: Float64Array;
-  private tags: Int32Array;
-  private handlers: (EventHandler | undefined)[];
-  private data: unknown[];
-  size = 0;
-  poppedTimeUs = 0;
-  poppedSeq = 0;
-  poppedTag = 0;
-  poppedHandler: EventHandler | undefined;
-  poppedData: unknown;
-
-  constructor(initialCapacity: number) {
-    this.capacity = initialCapacity;
-    this.timeUs = new Float64Array(initialCapacity);
-    this.seq = new Float64Array(initialCapacity);
-    this.tags = new Int32Array(initialCapacity);
-    this.handlers = new Array(initialCapacity);
-    this.data = new Array(initialCapacity);
-  }
-
-  topTime(): number {
-    return this.timeUs[0]!;
-  }
-
-  topSeq(): number {
-    return this.seq[0]!;
-  }
-
-  push(timeUs: number, seq: number, handler: EventHandler, tag: number, data: unknown): void {
-    if (this.size === this.capacity) this.grow();
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = this.timeUs[parent]!;
-      if (pt < timeUs || (pt === timeUs && this.seq[parent]! < seq)) break;
-      this.move(parent, i);
-      i = parent;
-    }
-    this.timeUs[i] = timeUs;
-    this.seq[i] = seq;
-    this.tags[i] = tag;
-    this.handlers[i] = handler;
-    this.data[i] = data;
-  }
-
-  pop(): void {
-    this.poppedTimeUs = this.timeUs[0]!;
-    this.poppedSeq = this.seq[0]!;
-    this.poppedTag = this.tags[0]!;
-    this.poppedHandler = this.handlers[0]!;
-    this.poppedData = this.data[0];
-    const last = --this.size;
-    if (last > 0) this.siftDownFrom(last);
-    this.handlers[last] = undefined;
-    this.data[last] = undefined;
-  }
-
-  private siftDownFrom(last: number): void {
-    const t = this.timeUs[last]!;
-    const s = this.seq[last]!;
-    const tag = this.tags[last]!;
-    const h = this.handlers[last];
-    const d = this.data[last];
-    const n = this.size;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      const right = child + 1;
-      if (right < n) {
-        const ct = this.timeUs[child]!;
-        const rt = this.timeUs[right]!;
-        if (rt < ct || (rt === ct && this.seq[right]! < this.seq[child]!)) child = right;
-      }
-      const ct = this.timeUs[child]!;
-      if (t < ct || (t === ct && s < this.seq[child]!)) break;
-      this.move(child, i);
-      i = child;
-    }
-    this.timeUs[i] = t;
-    this.seq[i] = s;
-    this.tags[i] = tag;
-    this.handlers[i] = h;
-    this.data[i] = d;
-  }
-
-  private move(from: number, to: number): void {
-    this.timeUs[to] = this.timeUs[from]!;
-    this.seq[to] = this.seq[from]!;
-    this.tags[to] = this.tags[from]!;
-    this.handlers[to] = this.handlers[from];
-    this.data[to] = this.data[from];
-  }
-
-  private grow(): void {
-    const capacity = this.capacity * 2;
-    const timeUs = new Float64Array(capacity);
-    timeUs.set(this.timeUs);
-    const seq = new Float64Array(capacity);
-    seq.set(this.seq);
-    const tags = new Int32Array(capacity);
-    tags.set(this.tags);
-    this.timeUs = timeUs;
-    this.seq = seq;
-    this.tags = tags;
-    this.handlers.length = capacity;
-    this.data.length = capacity;
-    this.capacity = capacity;
   }
 }
