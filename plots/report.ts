@@ -2,7 +2,7 @@
  * The HTML report: one self-contained page (inline CSS and SVG; no script, no font, nothing fetched)
  * listing every run and sweep with its description, parameters and seeds, its charts, and a table
  * of headline figures beside their reference values with the difference. A pure function of its
- * entries; scenarios/report-build.ts gathers them from the results folder.
+ * entries; scenarios/output/report-build.ts gathers them from the results folder.
  */
 import { escapeXml } from "./svg.js";
 import { formatValue } from "./units.js";

@@ -4,7 +4,7 @@
  */
 import { Simulation } from "../sim/index.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
-import { mean, simulationTables } from "./simulation-tables.js";
+import { mean, simulationTables } from "./output/simulation-tables.js";
 
 export const actorReconstruction = defineScenario({
   name: "actor-reconstruction",

@@ -4,7 +4,7 @@
  */
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
-import { mean, simulationTables } from "./simulation-tables.js";
+import { mean, simulationTables } from "./output/simulation-tables.js";
 
 export const chainReconstruction = defineScenario({
   name: "chain-reconstruction",

@@ -6,7 +6,7 @@
 import seedrandom from "seedrandom";
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
-import { mean, simulationTables } from "./simulation-tables.js";
+import { mean, simulationTables } from "./output/simulation-tables.js";
 
 export const dagRecovery = defineScenario({
   name: "dag-recovery",

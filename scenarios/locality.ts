@@ -4,7 +4,7 @@
  */
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
-import { mean } from "./simulation-tables.js";
+import { mean } from "./output/simulation-tables.js";
 
 const SIZES = [1e5, 1e6, 1e7, 1e8];
 

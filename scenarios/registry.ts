@@ -6,12 +6,12 @@
 import { actorReconstruction } from "./actor-reconstruction.js";
 import { chainReconstruction } from "./chain-reconstruction.js";
 import { dagRecovery } from "./dag-recovery.js";
-import { fanoutDemo } from "./fanout-demo.js";
+import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { locality } from "./locality.js";
-import { mmcQueue } from "./mmc-queue.js";
-import { checkParamSpecs } from "./params.js";
+import { mmcQueue } from "./mmc-queue/mmc-queue.js";
+import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "./runner/usage-error.js";
 
 export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo];
 

@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { Shard } from "./sweep-plan.js";
-import { UsageError } from "./usage-error.js";
+import type { Shard } from "../sweep/plan.js";
+import { UsageError } from "../runner/usage-error.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

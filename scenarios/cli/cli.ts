@@ -1,6 +1,6 @@
 /**
- * `npm start` (and `npm run raysim`): the command line. See cli-main.ts, or run with --help.
+ * `npm start` (and `npm run raysim`): the command line. See main.ts, or run with --help.
  */
-import { runCli } from "./cli-main.js";
+import { runCli } from "./main.js";
 
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });

@@ -2,13 +2,13 @@
  * The --help texts, one per command, and the parameter listing of a scenario. Each command's
  * text lists every option it accepts; bad input points back here.
  */
-import { describeAccepted } from "./params.js";
-import { DEFAULT_SUITE, SCENARIOS } from "./registry.js";
-import type { Scenario } from "./scenario.js";
+import { describeAccepted } from "../runner/params.js";
+import { DEFAULT_SUITE, SCENARIOS } from "../registry.js";
+import type { Scenario } from "../scenario.js";
 
 const MAIN = `raysim: fault-tolerance scenarios, sweeps, charts and the HTML report
 
-usage: npm start -- [command] [options]      (or: node --import ./register.mjs scenarios/cli.ts …)
+usage: npm start -- [command] [options]      (or: node --import ./register.mjs scenarios/cli/cli.ts …)
 
 commands:
   (none)            run the default suite at quick size; write results/ and results/index.html

@@ -3,8 +3,8 @@
  * paths on stdout, progress and errors on stderr, defaults from the environment.
  */
 import type { ProgressStream } from "./progress.js";
-import type { Headline } from "./scenario.js";
-import { formatValue } from "../plots/units.js";
+import type { Headline } from "../scenario.js";
+import { formatValue } from "../../plots/units.js";
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;

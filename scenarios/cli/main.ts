@@ -4,14 +4,14 @@
  * what was wrong and what is accepted, never a stack trace; a failed run prints its error and the
  * command that replays it.
  */
-import { commandHelp, COMMANDS, mainHelp } from "./cli-help.js";
-import { RunFailedError, type CliIo } from "./cli-io.js";
-import { UsageError } from "./usage-error.js";
+import { commandHelp, COMMANDS, mainHelp } from "./help.js";
+import { RunFailedError, type CliIo } from "./io.js";
+import { UsageError } from "../runner/usage-error.js";
 
 // Command modules load on use: each ts-node start transpiles what it imports, and bad input or
 // --help should not wait for the sweep machinery.
-const runCommands = () => import("./cli-run.js");
-const sweepCommands = () => import("./cli-sweep.js");
+const runCommands = () => import("./run-commands.js");
+const sweepCommands = () => import("./sweep-commands.js");
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;

@@ -6,24 +6,24 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { onePositional, parseCommand, parseSeed } from "./cli-args.js";
-import { commandHelp, scenarioHelp, scenarioList } from "./cli-help.js";
-import { headlineLines, RunFailedError, type CliIo } from "./cli-io.js";
-import { parseSets } from "./params.js";
+import { onePositional, parseCommand, parseSeed } from "./args.js";
+import { commandHelp, scenarioHelp, scenarioList } from "./help.js";
+import { headlineLines, RunFailedError, type CliIo } from "./io.js";
+import { parseSets } from "../runner/params.js";
 import { startProgress } from "./progress.js";
-import { findScenario, SCENARIOS } from "./registry.js";
-import type { WriteOptions } from "./result-files.js";
-import { prepareRun, replayCommand, runScenario, type RunOutput, type RunRequest } from "./run-scenario.js";
-import type { Scenario, Size } from "./scenario.js";
-import type { RunSummary } from "./summary.js";
-import { UsageError } from "./usage-error.js";
+import { findScenario, SCENARIOS } from "../registry.js";
+import type { WriteOptions } from "../output/result-files.js";
+import { prepareRun, replayCommand, runScenario, type RunOutput, type RunRequest } from "../runner/run-scenario.js";
+import type { Scenario, Size } from "../scenario.js";
+import type { RunSummary } from "../output/summary.js";
+import { UsageError } from "../runner/usage-error.js";
 
 // Writers (d3, the report, the trace export) load only when a command gets that far, so bad
 // input is rejected without paying for their import (ts-node transpiles each module on start).
 const writers = {
-  runFiles: async () => (await import("./result-files.js")).writeRunFiles,
-  report: async () => (await import("./report-build.js")).buildReport,
-  trace: async () => (await import("./trace-export.js")).writeChromeTrace,
+  runFiles: async () => (await import("../output/result-files.js")).writeRunFiles,
+  report: async () => (await import("../output/report-build.js")).buildReport,
+  trace: async () => (await import("../output/trace-export.js")).writeChromeTrace,
 };
 
 /** Rebuilds the report under `root` and prints where it is. */

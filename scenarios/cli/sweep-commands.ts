@@ -3,19 +3,19 @@
  * `merge` (shards back into one sweep), and the default suite behind a bare `npm start`.
  */
 import { join } from "node:path";
-import { onePositional, parseCommand, parseJobs, parseSeeds, parseShard } from "./cli-args.js";
-import { headlineLines, type CliIo } from "./cli-io.js";
-import { DEFAULT_RESULTS, help, rebuildReport, runAndWrite, scenarioNames } from "./cli-run.js";
-import { parseSets } from "./params.js";
+import { onePositional, parseCommand, parseJobs, parseSeeds, parseShard } from "./args.js";
+import { headlineLines, type CliIo } from "./io.js";
+import { DEFAULT_RESULTS, help, rebuildReport, runAndWrite, scenarioNames } from "./run-commands.js";
+import { parseSets } from "../runner/params.js";
 import { startProgress } from "./progress.js";
-import { DEFAULT_SUITE, findScenario } from "./registry.js";
-import type { WriteOptions } from "./result-files.js";
-import { prepareRun } from "./run-scenario.js";
-import type { Scenario, Size } from "./scenario.js";
-import { executeRuns } from "./sweep-pool.js";
-import { parseGrid, planRuns, shardRuns, sweepIdOf, type Shard, type SweepPlan } from "./sweep-plan.js";
-import type { SweepSummary } from "./summary.js";
-import { UsageError } from "./usage-error.js";
+import { DEFAULT_SUITE, findScenario } from "../registry.js";
+import type { WriteOptions } from "../output/result-files.js";
+import { prepareRun } from "../runner/run-scenario.js";
+import type { Scenario, Size } from "../scenario.js";
+import { executeRuns } from "../sweep/pool.js";
+import { parseGrid, planRuns, shardRuns, sweepIdOf, type Shard, type SweepPlan } from "../sweep/plan.js";
+import type { SweepSummary } from "../output/summary.js";
+import { UsageError } from "../runner/usage-error.js";
 
 const DEFAULT_SEEDS = "1..5";
 
@@ -42,7 +42,7 @@ export async function runSweep(scenario: Scenario, plan: SweepPlan, root: string
     progress.stop();
   }
   const wallMs = performance.now() - startMs;
-  const { shardDirName, writeShardFiles, writeSweepFiles } = await import("./sweep-files.js");
+  const { shardDirName, writeShardFiles, writeSweepFiles } = await import("../sweep/files.js");
   if (options.shard !== undefined) {
     const shardDir = join(dir, shardDirName(options.shard));
     await writeShardFiles(shardDir, scenario, plan, options.shard, runs.length, outcomes, wallMs);
@@ -97,7 +97,7 @@ export async function mergeCommand(argv: readonly string[], io: CliIo): Promise<
   const { values, positionals } = parseCommand("merge", argv, { out: { type: "string" }, png: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   if (values.help === true) return help(io, "merge");
   if (positionals.length === 0) throw new UsageError("merge needs the shard folders (or the sweep folder holding shard-*/); see: npm start -- merge --help");
-  const { findShardFiles, mergeShards, writeSweepFiles } = await import("./sweep-files.js");
+  const { findShardFiles, mergeShards, writeSweepFiles } = await import("../sweep/files.js");
   const files = findShardFiles(positionals);
   const merged = mergeShards(files);
   const root = values.out ?? DEFAULT_RESULTS;

@@ -5,13 +5,13 @@
  * It runs on the world (sim/world.ts) with its own small driver and workers; once the Simulation
  * facade lands, the same figures come from `ray.remote` tasks and `sim.faults.killNode`.
  */
-import { address } from "../core/env.js";
-import { exponential } from "../core/random/distributions.js";
-import type { PlotSpec, Row } from "../plots/plot-spec.js";
-import { World } from "../sim/world.js";
-import { FanoutDriver, Worker, type Attempt } from "./fanout-processes.js";
-import { defineScenario, table, type Headline, type ScenarioResult } from "./scenario.js";
-import { niceBucketMs, throughputRows } from "./throughput-table.js";
+import { address } from "../../core/env.js";
+import { exponential } from "../../core/random/distributions.js";
+import type { PlotSpec, Row } from "../../plots/plot-spec.js";
+import { World } from "../../sim/world.js";
+import { FanoutDriver, Worker, type Attempt } from "./processes.js";
+import { defineScenario, table, type Headline, type ScenarioResult } from "../scenario.js";
+import { niceBucketMs, throughputRows } from "../output/throughput-table.js";
 
 export const fanoutDemo = defineScenario({
   name: "fanout-demo",

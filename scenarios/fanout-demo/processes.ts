@@ -7,8 +7,8 @@
  * A worker knows nothing of failures: when its node is killed its process, timers and executions
  * vanish (sim/world.ts), and the driver learns it only from the silence.
  */
-import type { Address, Env, Message, Process } from "../core/env.js";
-import type { TaskCause } from "../core/trace.js";
+import type { Address, Env, Message, Process } from "../../core/env.js";
+import type { TaskCause } from "../../core/trace.js";
 
 export interface RunMessage extends Message {
   type: "run";

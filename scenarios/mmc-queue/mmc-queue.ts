@@ -1,16 +1,16 @@
 /**
  * Validation scenario: an M/M/c queue built from world processes, checked against Erlang C. A
  * source process sends jobs by message; a server process runs them FCFS on c execution slots.
- * The headline figures sit beside Erlang C's values (scenarios/erlang-c.ts), so a regression in
+ * The headline figures sit beside Erlang C's values (erlang-c.ts), so a regression in
  * the kernel's ordering, the random streams or the execution port shows up as a gap.
  */
-import { address } from "../core/env.js";
-import type { PlotSpec, Row } from "../plots/plot-spec.js";
-import { World } from "../sim/world.js";
+import { address } from "../../core/env.js";
+import type { PlotSpec, Row } from "../../plots/plot-spec.js";
+import { World } from "../../sim/world.js";
 import { mmcTheory, mmcWaitCdf, mmcWaitQuantileMs, type MmcTheory } from "./erlang-c.js";
-import { JobSource, MmcServer, type JobTimes } from "./mmc-processes.js";
-import { defineScenario, table, type Headline, type ScenarioResult } from "./scenario.js";
-import { niceBucketMs, throughputRows } from "./throughput-table.js";
+import { JobSource, MmcServer, type JobTimes } from "./processes.js";
+import { defineScenario, table, type Headline, type ScenarioResult } from "../scenario.js";
+import { niceBucketMs, throughputRows } from "../output/throughput-table.js";
 
 const ERLANG_C_SOURCE = "Erlang C (Kleinrock, Queueing Systems Vol. 1, 1975, §3.5; Harchol-Balter 2013, ch. 14)";
 

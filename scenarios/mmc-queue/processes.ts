@@ -6,8 +6,8 @@
  * every job as a task (submitted, started, finished), when asked, so the run exports to Chrome's
  * trace viewer.
  */
-import type { Address, Env, Message, Process } from "../core/env.js";
-import { exponential } from "../core/random/distributions.js";
+import type { Address, Env, Message, Process } from "../../core/env.js";
+import { exponential } from "../../core/random/distributions.js";
 
 export interface JobMessage extends Message {
   type: "job";

@@ -9,7 +9,7 @@ let cached: string | undefined;
 
 export function codeVersion(): string {
   if (cached !== undefined) return cached;
-  const root = new URL("../", import.meta.url);
+  const root = new URL("../../", import.meta.url);
   let version = "unknown";
   try {
     version = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { version?: string }).version ?? version;

@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderReport, type ReportEntry, type ReportHeadline } from "../plots/report.js";
+import { renderReport, type ReportEntry, type ReportHeadline } from "../../plots/report.js";
 import { codeVersion } from "./code-version.js";
-import { SCENARIOS } from "./registry.js";
+import { SCENARIOS } from "../registry.js";
 import type { PlotSummary, RunSummary, SweepSummary } from "./summary.js";
 
 function subdirs(dir: string): string[] {

@@ -6,11 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderPlot, type PlotSpec, type Row } from "../plots/plot-spec.js";
-import { writeCsv } from "../sim/csv.js";
+import { renderPlot, type PlotSpec, type Row } from "../../plots/plot-spec.js";
+import { writeCsv } from "../../sim/csv.js";
 import { codeVersion } from "./code-version.js";
-import type { RunOutput } from "./run-scenario.js";
-import type { Scenario, Table } from "./scenario.js";
+import type { RunOutput } from "../runner/run-scenario.js";
+import type { Scenario, Table } from "../scenario.js";
 import { difference, toJson, type PlotSummary, type RunSummary, type TableSummary } from "./summary.js";
 
 export interface WriteOptions {
@@ -42,7 +42,7 @@ export async function writePlots(dir: string, plots: readonly PlotSpec[], tables
     const file = `${spec.name}.svg`;
     writeFileSync(join(dir, file), svg);
     if (options.png === true) {
-      const { svgToPng } = await import("../plots/png.js");
+      const { svgToPng } = await import("../../plots/png.js");
       writeFileSync(join(dir, `${spec.name}.png`), await svgToPng(svg));
     }
     summaries.push({ name: spec.name, title: spec.title, file, spec });

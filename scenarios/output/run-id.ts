@@ -4,7 +4,7 @@
  * where they belong, and the report lists each distinct run once.
  */
 import { createHash } from "node:crypto";
-import type { ParamValue, Size } from "./scenario.js";
+import type { ParamValue, Size } from "../scenario.js";
 
 /** JSON with object keys sorted, so equal values always serialise equally. */
 export function canonicalJson(value: unknown): string {

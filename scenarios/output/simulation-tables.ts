@@ -2,9 +2,9 @@
  * The result tables every Simulation-based scenario shares, straight from `sim.metrics`: task
  * attempts, throughput by cause, injected faults, per-failure recovery and actor recovery.
  */
-import type { Simulation } from "../sim/index.js";
+import type { Simulation } from "../../sim/index.js";
 import { niceBucketMs } from "./throughput-table.js";
-import { table, type Table } from "./scenario.js";
+import { table, type Table } from "../scenario.js";
 
 export const ATTEMPT_COLUMNS = ["taskId", "name", "kind", "attempt", "cause", "node", "gpuIds", "submitMs", "scheduledMs", "startMs", "endMs", "latencyMs", "outcome"];
 

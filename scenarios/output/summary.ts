@@ -3,8 +3,8 @@
  * on the code, the parameters and the seeds, so two runs of the same thing compare equal once
  * `timing` (wall time, finish time) is left out; `withoutTiming` does exactly that.
  */
-import type { PlotSpec } from "../plots/plot-spec.js";
-import type { Headline, ParamValue, Reference, Size } from "./scenario.js";
+import type { PlotSpec } from "../../plots/plot-spec.js";
+import type { Headline, ParamValue, Reference, Size } from "../scenario.js";
 
 export interface Difference {
   /** value − reference, in the headline's unit. */

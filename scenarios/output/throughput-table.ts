@@ -3,7 +3,7 @@
  * (one row per bucket, empty buckets as zeros, a count per cause), built from completion times.
  * Until the Simulation facade lands, the demo scenarios build it themselves with this.
  */
-import type { Row } from "../plots/plot-spec.js";
+import type { Row } from "../../plots/plot-spec.js";
 
 export const THROUGHPUT_CAUSES = ["original", "retry", "reconstruction", "replay"] as const;
 export type Cause = (typeof THROUGHPUT_CAUSES)[number];

@@ -11,8 +11,8 @@
  * as they start: the same picture `ray timeline` gives, one row per busy worker.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { unreachable } from "../core/assert.js";
-import type { RecordedEvent, TaskCause } from "../core/trace.js";
+import { unreachable } from "../../core/assert.js";
+import type { RecordedEvent, TaskCause } from "../../core/trace.js";
 
 export interface ChromeTraceEvent {
   name: string;

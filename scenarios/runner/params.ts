@@ -3,7 +3,7 @@
  * checked against each parameter's kind and range. Every rejection is a UsageError whose message
  * names the parameter and what it accepts.
  */
-import type { ParamSpec, ParamSpecs, ParamValue, Scenario, Size } from "./scenario.js";
+import type { ParamSpec, ParamSpecs, ParamValue, Scenario, Size } from "../scenario.js";
 import { UsageError } from "./usage-error.js";
 
 /** What a parameter accepts, for messages and help: "an integer in [1, 64]". */

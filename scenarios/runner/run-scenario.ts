@@ -3,8 +3,8 @@
  * that can be sent to a worker thread and printed as the command that replays it.
  */
 import { nonDefaults, resolveParams } from "./params.js";
-import { runId } from "./run-id.js";
-import type { ParamValue, Progress, RunOptions, Scenario, ScenarioResult, Size } from "./scenario.js";
+import { runId } from "../output/run-id.js";
+import type { ParamValue, Progress, RunOptions, Scenario, ScenarioResult, Size } from "../scenario.js";
 import { UsageError } from "./usage-error.js";
 
 export interface RunRequest {

@@ -6,14 +6,14 @@
  * error bars. Everything is a function of the plan and the outcomes alone, in index order, which
  * is what makes a merged sharded sweep byte-identical to an unsharded one.
  */
-import type { PlotSpec, Row } from "../plots/plot-spec.js";
-import { formatValue } from "../plots/units.js";
+import type { PlotSpec, Row } from "../../plots/plot-spec.js";
+import { formatValue } from "../../plots/units.js";
 import { confidenceInterval } from "./confidence.js";
-import type { RunOutcome } from "./sweep-pool.js";
-import { gridPoints, pointLabel, type SweepPlan } from "./sweep-plan.js";
-import type { Headline, ParamValue, Scenario, Table } from "./scenario.js";
-import { difference, type AggregateSummary } from "./summary.js";
-import { table } from "./scenario.js";
+import type { RunOutcome } from "./pool.js";
+import { gridPoints, pointLabel, type SweepPlan } from "./plan.js";
+import type { Headline, ParamValue, Scenario, Table } from "../scenario.js";
+import { difference, type AggregateSummary } from "../output/summary.js";
+import { table } from "../scenario.js";
 
 /** Headlines as they appear across the runs, in first-seen order. */
 function headlineKinds(outcomes: readonly RunOutcome[]): Headline[] {

@@ -7,16 +7,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { codeVersion } from "./code-version.js";
-import { findScenario } from "./registry.js";
-import { canonicalJson } from "./run-id.js";
-import { writePlots, writeTables, type WriteOptions } from "./result-files.js";
-import type { Scenario } from "./scenario.js";
-import { aggregate, sweepPlots, sweepTables, sweepXKey } from "./sweep-aggregate.js";
-import type { RunOutcome } from "./sweep-pool.js";
-import { gridPoints, sweepIdOf, type Shard, type SweepPlan } from "./sweep-plan.js";
-import { toJson, type SweepSummary } from "./summary.js";
-import { UsageError } from "./usage-error.js";
+import { codeVersion } from "../output/code-version.js";
+import { findScenario } from "../registry.js";
+import { canonicalJson } from "../output/run-id.js";
+import { writePlots, writeTables, type WriteOptions } from "../output/result-files.js";
+import type { Scenario } from "../scenario.js";
+import { aggregate, sweepPlots, sweepTables, sweepXKey } from "./aggregate.js";
+import type { RunOutcome } from "./pool.js";
+import { gridPoints, sweepIdOf, type Shard, type SweepPlan } from "./plan.js";
+import { toJson, type SweepSummary } from "../output/summary.js";
+import { UsageError } from "../runner/usage-error.js";
 
 export interface SweepTiming {
   wallMs: number;

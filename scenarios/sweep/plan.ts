@@ -5,11 +5,11 @@
  * the shards, so a Slurm job array or a Kubernetes indexed job can run one shard per task and
  * `merge` reassembles exactly the unsharded result.
  */
-import { paramSpec, parseParamValue, splitAssignment } from "./params.js";
-import { prepareRun, type RunRequest } from "./run-scenario.js";
-import { sweepId } from "./run-id.js";
-import type { ParamValue, Scenario, Size } from "./scenario.js";
-import { UsageError } from "./usage-error.js";
+import { paramSpec, parseParamValue, splitAssignment } from "../runner/params.js";
+import { prepareRun, type RunRequest } from "../runner/run-scenario.js";
+import { sweepId } from "../output/run-id.js";
+import type { ParamValue, Scenario, Size } from "../scenario.js";
+import { UsageError } from "../runner/usage-error.js";
 
 export type Grid = readonly (readonly [string, readonly ParamValue[]])[];
 

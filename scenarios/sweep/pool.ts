@@ -5,10 +5,10 @@
  * sweep with its error and the command that replays it.
  */
 import { threadId, Worker } from "node:worker_threads";
-import { findScenario, SCENARIOS } from "./registry.js";
-import { replayCommand, runScenario, type RunOutput } from "./run-scenario.js";
-import type { Headline, ParamValue } from "./scenario.js";
-import type { PlannedRun } from "./sweep-plan.js";
+import { findScenario, SCENARIOS } from "../registry.js";
+import { replayCommand, runScenario, type RunOutput } from "../runner/run-scenario.js";
+import type { Headline, ParamValue } from "../scenario.js";
+import type { PlannedRun } from "./plan.js";
 import { join } from "node:path";
 
 /** What a sweep keeps of a run: its place in the plan and its headline figures. */
@@ -54,7 +54,7 @@ export async function runPlanned(run: PlannedRun, keepRunsDir: string | undefine
   const output = await runScenario(scenario, run.request, progress);
   if (keepRunsDir !== undefined) {
     // Loaded only when asked: workers otherwise never import d3 and the chart code.
-    const { writeRunFiles } = await import("./result-files.js");
+    const { writeRunFiles } = await import("../output/result-files.js");
     await writeRunFiles(join(keepRunsDir, output.runId), scenario, output);
   }
   return outcomeOf(run, output);
@@ -73,7 +73,7 @@ export async function executeRuns(runs: readonly PlannedRun[], options: PoolOpti
 
 function workerUrl(): URL {
   // Under ts-node this module is .ts; from a tsc build it is .js.
-  return new URL(import.meta.url.endsWith(".ts") ? "./sweep-worker.ts" : "./sweep-worker.js", import.meta.url);
+  return new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 }
 
 /** Lets worker messages in between two runs of the main thread (they are macrotasks). */

@@ -4,11 +4,11 @@
  * second per run.
  */
 import { parentPort } from "node:worker_threads";
-import { runPlanned, type WorkerReply, type WorkerRequest } from "./sweep-pool.js";
+import { runPlanned, type WorkerReply, type WorkerRequest } from "./pool.js";
 
 const PROGRESS_INTERVAL_MS = 100;
 const port = parentPort;
-if (port === null) throw new Error("sweep-worker.ts runs only as a worker thread");
+if (port === null) throw new Error("sweep/worker.ts runs only as a worker thread");
 
 port.on("message", async ({ run, keepRunsDir }: WorkerRequest) => {
   let lastMs = 0;

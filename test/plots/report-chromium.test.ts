@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { cliInProcess } from "../scenarios/cli-harness.js";
+import { cliInProcess } from "../scenarios/cli/cli-harness.js";
 import { CHROMIUM, chromiumAvailable, inspectPage } from "./chromium.js";
 
 const skip = chromiumAvailable() ? false : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set RAYSIM_CHROMIUM to run this check`;

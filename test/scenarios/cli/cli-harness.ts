@@ -1,14 +1,14 @@
 /**
  * Running the CLI from tests: in-process through `runCli` (fast, for many cases), or as a child
- * process exactly as a user runs it (`node --import ./register.mjs scenarios/cli.ts …`), to check
+ * process exactly as a user runs it (`node --import ./register.mjs scenarios/cli/cli.ts …`), to check
  * real exit codes and output.
  */
 import { spawn } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../../scenarios/cli-main.js";
+import { runCli } from "../../../scenarios/cli/main.js";
 
-export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -33,7 +33,7 @@ export async function cliInProcess(argv: readonly string[], env: Record<string, 
 
 export function cliSpawned(argv: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "./register.mjs", "scenarios/cli.ts", ...argv], {
+    const child = spawn(process.execPath, ["--import", "./register.mjs", "scenarios/cli/cli.ts", ...argv], {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -6,9 +6,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fanoutDemo } from "../../scenarios/fanout-demo.js";
-import { resolveParams } from "../../scenarios/params.js";
-import type { ScenarioResult } from "../../scenarios/scenario.js";
+import { fanoutDemo } from "../../../scenarios/fanout-demo/fanout-demo.js";
+import { resolveParams } from "../../../scenarios/runner/params.js";
+import type { ScenarioResult } from "../../../scenarios/scenario.js";
 
 async function run(overrides: Record<string, number>): Promise<ScenarioResult> {
   return fanoutDemo.run(resolveParams(fanoutDemo, "quick", { rounds: 40, ...overrides }) as never, 2, () => {});

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { erlangB, erlangC, mmcTheory, mmcWaitCdf, mmcWaitQuantileMs } from "../../scenarios/erlang-c.js";
+import { erlangB, erlangC, mmcTheory, mmcWaitCdf, mmcWaitQuantileMs } from "../../../scenarios/mmc-queue/erlang-c.js";
 
 const close = (actual: number, expected: number, tolerance = 1e-9) => assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected}`);
 

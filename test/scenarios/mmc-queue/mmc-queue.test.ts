@@ -5,9 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mmcQueue } from "../../scenarios/mmc-queue.js";
-import { resolveParams } from "../../scenarios/params.js";
-import type { ScenarioResult } from "../../scenarios/scenario.js";
+import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
+import { resolveParams } from "../../../scenarios/runner/params.js";
+import type { ScenarioResult } from "../../../scenarios/scenario.js";
 
 async function run(seed: number, overrides: Record<string, number> = {}): Promise<ScenarioResult> {
   return mmcQueue.run(resolveParams(mmcQueue, "quick", overrides) as never, seed, () => {});

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { withoutTiming } from "../../scenarios/summary.js";
-import { cliInProcess } from "./cli-harness.js";
+import { withoutTiming } from "../../../scenarios/output/summary.js";
+import { cliInProcess } from "../cli/cli-harness.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "raysim-results-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fanoutDemo } from "../../scenarios/fanout-demo.js";
-import { resolveParams } from "../../scenarios/params.js";
-import { convertTrace, type ChromeTraceEvent } from "../../scenarios/trace-export.js";
-import { cliInProcess } from "./cli-harness.js";
+import { fanoutDemo } from "../../../scenarios/fanout-demo/fanout-demo.js";
+import { resolveParams } from "../../../scenarios/runner/params.js";
+import { convertTrace, type ChromeTraceEvent } from "../../../scenarios/output/trace-export.js";
+import { cliInProcess } from "../cli/cli-harness.js";
 
 const SMALL = { rounds: 25, killAtMs: 300, restartAfterMs: 1500 };
 

@@ -4,10 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mmcQueue } from "../../scenarios/mmc-queue.js";
-import { checkParamSpecs, nonDefaults, parseParamValue, parseSets, resolveParams } from "../../scenarios/params.js";
-import { SCENARIOS } from "../../scenarios/registry.js";
-import { UsageError } from "../../scenarios/usage-error.js";
+import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
+import { checkParamSpecs, nonDefaults, parseParamValue, parseSets, resolveParams } from "../../../scenarios/runner/params.js";
+import { SCENARIOS } from "../../../scenarios/registry.js";
+import { UsageError } from "../../../scenarios/runner/usage-error.js";
 
 test("resolveParams() takes the size's default, then the overrides", () => {
   assert.equal(resolveParams(mmcQueue, "quick").jobs, 100_000);

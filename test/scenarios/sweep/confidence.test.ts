@@ -3,7 +3,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { confidenceInterval, tQuantile975 } from "../../scenarios/confidence.js";
+import { confidenceInterval, tQuantile975 } from "../../../scenarios/sweep/confidence.js";
 
 test("confidenceInterval() is mean ± t(0.975, n−1)·s/√n", () => {
   const ci = confidenceInterval([1, 2, 3, 4, 5]);

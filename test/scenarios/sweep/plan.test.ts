@@ -5,10 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseSeeds, parseShard } from "../../scenarios/cli-args.js";
-import { mmcQueue } from "../../scenarios/mmc-queue.js";
-import { gridPoints, parseGrid, planRuns, shardRuns, sweepIdOf, type SweepPlan } from "../../scenarios/sweep-plan.js";
-import { checkProperty } from "../support/property.js";
+import { parseSeeds, parseShard } from "../../../scenarios/cli/args.js";
+import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
+import { gridPoints, parseGrid, planRuns, shardRuns, sweepIdOf, type SweepPlan } from "../../../scenarios/sweep/plan.js";
+import { checkProperty } from "../../support/property.js";
 
 const plan: SweepPlan = { scenario: "mmc-queue", size: "quick", seeds: [1, 2], grid: [["servers", [1, 4]], ["utilisation", [0.5, 0.9]]], sets: { jobs: 500 } };
 
@@ -35,7 +35,7 @@ test("shardRuns() over shards 1..n partitions the runs", async () => {
       const seen = Array.from({ length: shardCount }, (_, i) => shardRuns(runs, { index: i + 1, count: shardCount })).flat().map((r) => r.index);
       assert.deepEqual(seen.sort((a, b) => a - b), runs.map((r) => r.index));
     }),
-    { file: "test/scenarios/sweep-plan.test.ts" },
+    { file: "test/scenarios/sweep/plan.test.ts" },
   );
 });
 

@@ -6,9 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { threadId } from "node:worker_threads";
-import { mmcQueue } from "../../scenarios/mmc-queue.js";
-import { executeRuns, SweepRunError, type RunOutcome } from "../../scenarios/sweep-pool.js";
-import { planRuns, type SweepPlan } from "../../scenarios/sweep-plan.js";
+import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
+import { executeRuns, SweepRunError, type RunOutcome } from "../../../scenarios/sweep/pool.js";
+import { planRuns, type SweepPlan } from "../../../scenarios/sweep/plan.js";
 
 const plan: SweepPlan = { scenario: "mmc-queue", size: "quick", seeds: [1, 2, 3], grid: [["servers", [1, 2]]], sets: { jobs: 400 } };
 const numbers = (outcomes: readonly RunOutcome[]) => outcomes.map(({ wallMs: _w, threadId: _t, ...rest }) => rest);
