@@ -10,6 +10,7 @@ import type { ActorId, ObjectId } from "../ids.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import type { Allocation } from "./resource-pool.js";
 import type { ObjectManager } from "./object-manager.js";
+import type { Pin } from "./object-store.js";
 
 export interface HostedActor {
   readonly actorId: ActorId;
@@ -20,8 +21,10 @@ export interface HostedActor {
   readonly nextSeq: Map<string, number>;
   readonly buffered: Map<string, Map<number, TaskSpec>>;
   /** Calls accepted in order, waiting for their turn (and their arguments). */
-  readonly queue: Array<{ spec: TaskSpec; missing: number; pinned: ObjectId[] }>;
+  readonly queue: Array<{ spec: TaskSpec; missing: number; pinned: Pin[] }>;
   running: boolean;
+  /** The running call's argument pins (shared with its runner, emptied by whichever releases first). */
+  runningPins: Pin[];
   /** Calls executed so far: the next call's execution sequence number. */
   executed: number;
   /** Being restored from its checkpoint and chain: calls that arrive meanwhile are held. */
@@ -39,7 +42,7 @@ export class ActorHost {
 
   constructor(
     private readonly objects: ObjectManager,
-    private readonly runCall: (actor: HostedActor, spec: TaskSpec, pinned: ObjectId[]) => void,
+    private readonly runCall: (actor: HostedActor, spec: TaskSpec, pinned: Pin[]) => void,
   ) {}
 
   add(actor: HostedActor): void {
@@ -102,14 +105,17 @@ export class ActorHost {
     const actor = this.actors.get(actorId);
     if (actor === undefined) return undefined;
     this.actors.delete(actorId);
-    for (const call of actor.queue) for (const id of call.pinned) if (this.objects.store.has(id)) this.objects.store.unpin(id);
+    // A killed call never reports its end, so its pins are released here.
+    for (const call of actor.queue) for (const pin of call.pinned) this.objects.store.unpin(pin);
+    for (const pin of actor.runningPins) this.objects.store.unpin(pin);
+    actor.runningPins.length = 0;
     return actor;
   }
 
   private accept(actor: HostedActor, spec: TaskSpec, advance = true): void {
     if (advance) actor.nextSeq.set(spec.handleId!, spec.handleSeq! + 1);
     const args = refArgs(spec);
-    const call = { spec, missing: args.length, pinned: [] as ObjectId[] };
+    const call = { spec, missing: args.length, pinned: [] as Pin[] };
     actor.queue.push(call);
     for (const id of args) {
       this.objects.need(id, () => {
@@ -136,12 +142,10 @@ export class ActorHost {
       });
       return;
     }
-    for (const id of args) {
-      this.objects.store.pin(id);
-      head.pinned.push(id);
-    }
+    for (const id of args) head.pinned.push(this.objects.store.pin(id));
     actor.queue.shift();
     actor.running = true;
+    actor.runningPins = head.pinned;
     this.runCall(actor, head.spec, head.pinned);
   }
 }

@@ -10,6 +10,7 @@ import { assert } from "../assert.js";
 import type { ObjectId, TaskId } from "../ids.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import type { ObjectManager } from "./object-manager.js";
+import type { Pin } from "./object-store.js";
 import type { Allocation, ResourcePool } from "./resource-pool.js";
 
 export interface QueuedTask {
@@ -18,7 +19,7 @@ export interface QueuedTask {
   /** Arguments not yet local. */
   missing: number;
   /** Arguments pinned on its behalf (released when it ends or leaves). */
-  readonly pinned: ObjectId[];
+  readonly pinned: Pin[];
   /** Set when the task left the queue (dispatched, dropped): late arrivals are ignored. */
   gone: boolean;
 }
@@ -66,10 +67,7 @@ export class LocalScheduler {
         queue.shift();
         this.readyCount--;
         task.gone = true;
-        for (const id of task.args) {
-          this.objects.store.pin(id);
-          task.pinned.push(id);
-        }
+        for (const id of task.args) task.pinned.push(this.objects.store.pin(id));
         this.start(task, allocation);
       }
       if (queue.length === 0) this.readyByShape.delete(shape);
@@ -90,7 +88,7 @@ export class LocalScheduler {
   /** Unpins a finished or abandoned task's arguments. */
   release(task: QueuedTask): void {
     task.gone = true;
-    for (const id of task.pinned) if (this.objects.store.has(id)) this.objects.store.unpin(id);
+    for (const pin of task.pinned) this.objects.store.unpin(pin);
     task.pinned.length = 0;
   }
 

@@ -13,6 +13,15 @@ interface StoredObject {
   pins: number;
 }
 
+/**
+ * One holder's pin on one resident copy. A forced drop (`remove`) takes the copy's pins with it;
+ * a later copy of the same id is a different object, so an old pin must not unpin it.
+ */
+export interface Pin {
+  readonly id: ObjectId;
+  readonly copy: object;
+}
+
 export type PutOutcome = { stored: true; evicted: ObjectId[] } | { stored: false; evicted: ObjectId[] };
 
 export class ObjectStore {
@@ -50,13 +59,10 @@ export class ObjectStore {
   }
 
   /** Stores an object, evicting LRU unpinned objects to make room; refuses if it cannot fit. */
-  put(id: ObjectId, value: unknown, sizeBytes: number, pin = false): PutOutcome {
+  put(id: ObjectId, value: unknown, sizeBytes: number): PutOutcome {
     assert(sizeBytes >= 0, `object store: negative size for ${id}`);
     const evicted: ObjectId[] = [];
-    if (this.objects.has(id)) {
-      if (pin) this.pin(id);
-      return { stored: true, evicted };
-    }
+    if (this.objects.has(id)) return { stored: true, evicted };
     if (sizeBytes > this.capacityBytes - this.pinnedBytes) return { stored: false, evicted };
     for (const [victim, o] of this.objects) {
       if (this.used + sizeBytes <= this.capacityBytes) break;
@@ -68,20 +74,21 @@ export class ObjectStore {
     assert(this.used + sizeBytes <= this.capacityBytes, `object store: eviction left no room for ${id}`);
     this.objects.set(id, { value, sizeBytes, pins: 0 });
     this.used += sizeBytes;
-    if (pin) this.pin(id);
     return { stored: true, evicted };
   }
 
-  pin(id: ObjectId): void {
+  pin(id: ObjectId): Pin {
     const o = this.objects.get(id);
     assert(o !== undefined, `pin: ${id} is not resident`);
     if (o.pins++ === 0) this.pinnedBytes += o.sizeBytes;
+    return { id, copy: o };
   }
 
-  unpin(id: ObjectId): void {
-    const o = this.objects.get(id);
-    assert(o !== undefined, `unpin: ${id} is not resident`);
-    assert(o.pins > 0, `unpin: ${id} is not pinned`);
+  /** Releases a pin; a no-op when its copy was dropped since (the pin went with it). */
+  unpin(pin: Pin): void {
+    const o = this.objects.get(pin.id);
+    if (o !== pin.copy) return;
+    assert(o.pins > 0, `unpin: ${pin.id} is not pinned`);
     if (--o.pins === 0) this.pinnedBytes -= o.sizeBytes;
   }
 

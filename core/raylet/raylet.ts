@@ -24,7 +24,7 @@ import { ActorHost, type HostedActor } from "./actor-host.js";
 import { LocalScheduler, type QueuedTask } from "./local-scheduler.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "./messages.js";
 import { ObjectManager } from "./object-manager.js";
-import { ObjectStore } from "./object-store.js";
+import { ObjectStore, type Pin } from "./object-store.js";
 import { LineageReconstruction } from "../recovery/reconstruction.js";
 import { readRestorePlan, writeCheckpoint } from "../recovery/actor-restore.js";
 import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
@@ -290,7 +290,7 @@ export class Raylet implements Process {
     const replay = spec.attempt > 0 && entry.options.recovery === "replay";
     const actor: HostedActor = {
       actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [],
-      running: false, executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0, checkpointSeq: 0, checkpointLoadUs: 0,
+      running: false, runningPins: [], executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0, checkpointSeq: 0, checkpointLoadUs: 0,
     };
     this.actors.add(actor);
     this.updateTask(spec, "finished");
@@ -339,14 +339,15 @@ export class Raylet implements Process {
     this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`), retriable: true });
   }
 
-  private runActorCall(actor: HostedActor, spec: TaskSpec, pinned: ObjectId[]): void {
+  private runActorCall(actor: HostedActor, spec: TaskSpec, pinned: Pin[]): void {
     const entry = this.config.functions.get(spec.functionId);
     assert(entry.kind === "actor-class", `actor call ${spec.taskId} names a plain function`);
     const actorSeq = actor.executed++;
     this.updateTask(spec, "running", actorSeq);
     this.gcs.call({ op: "actor.logCall", actorId: actor.actorId, seq: actorSeq, taskId: spec.taskId });
     const release = () => {
-      for (const id of pinned) if (this.store.has(id)) this.store.unpin(id);
+      for (const pin of pinned) this.store.unpin(pin);
+      pinned.length = 0;
     };
     const resolved = resolveArgs(spec, this.store);
     if ("error" in resolved) {
