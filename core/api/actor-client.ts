@@ -12,14 +12,33 @@
  *   drops. In "restart" mode state is lost: a pending call is retried only while `maxTaskRetries`
  *   allows, else it fails with ActorUnavailableError; no completed call is re-run.
  */
-import { address } from "../env.js";
-import type { ActorId, ObjectId } from "../ids.js";
+import { address, type Address, type Env } from "../env.js";
+import type { ActorId, ObjectId, TaskId } from "../ids.js";
+import type { GcsClient } from "../gcs/client.js";
 import type { ActorEntry, TaskRow } from "../gcs/tables.js";
 import type { ActorLog, ResubmitResult } from "../gcs/messages.js";
 import { hasRetriesLeft, nextAttempt, type TaskSpec } from "../task-spec.js";
 import { CONTROL_MESSAGE_BYTES, type RayletMessage } from "../raylet/messages.js";
 import { ActorDiedError, ActorUnavailableError, ObjectLostError, type RayError } from "./errors.js";
-import type { CoreWorker } from "./core-worker.js";
+
+/**
+ * What the actor client needs of its core worker (core-worker.ts implements it): the worker owns
+ * the calls, the actor client decides where they go. A narrow port, so the two files do not import
+ * each other.
+ */
+export interface ActorOwner {
+  readonly env: Env;
+  readonly config: { readonly nodeName: string; readonly incarnation: number };
+  readonly gcs: GcsClient;
+  /** The tasks this worker owns and has not seen finish, by id. */
+  readonly owned: ReadonlyMap<TaskId, { readonly spec: TaskSpec }>;
+  readonly rayletAddress: Address;
+  /** The owned actor calls to `actorId` not yet done. */
+  pendingCallsTo(actorId: ActorId): TaskSpec[];
+  resubmitLocally(spec: TaskSpec): void;
+  submitGranted(spec: TaskSpec): void;
+  failForGood(spec: TaskSpec, error: RayError): void;
+}
 
 export class ActorClient {
   private readonly entries = new Map<ActorId, ActorEntry>();
@@ -29,7 +48,7 @@ export class ActorClient {
   private readonly subscribed = new Set<ActorId>();
   restartsRequested = 0;
 
-  constructor(private readonly cw: CoreWorker) {}
+  constructor(private readonly cw: ActorOwner) {}
 
   entry(actorId: ActorId): ActorEntry | undefined {
     return this.entries.get(actorId);
