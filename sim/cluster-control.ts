@@ -43,6 +43,10 @@ export interface ClusterControl {
   nodeSpec(name: string): ResolvedNode | undefined;
   /** The configured and added nodes' names (not the GCS and scheduler hosts). */
   userNodes(): string[];
+  /** Crashes the global scheduler's host (no-op if it is dead already). */
+  killScheduler(): void;
+  /** Starts a fresh global scheduler on its host (no-op if it is alive). */
+  restartScheduler(): void;
   /** The GCS's current row for a node, from whichever shard holds it. */
   nodeRow(name: string): NodeRow | undefined;
 }

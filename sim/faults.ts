@@ -146,6 +146,20 @@ export class Faults {
   }
 
   /**
+   * Crashes the global scheduler's host; with `restartAfterMs`, a fresh scheduler starts there
+   * (stateless: it rebuilds its view from the GCS and heartbeats). Meanwhile raylets schedule
+   * locally and hold what they forward until it is placed.
+   */
+  killScheduler(options: At & { restartAfterMs?: number } = {}): void {
+    const restartAfterMs = options?.restartAfterMs === undefined ? undefined : this.checkMs("killScheduler", "restartAfterMs", options.restartAfterMs);
+    this.at("killScheduler", options?.atMs, () => {
+      this.trace("killScheduler", "__gs", restartAfterMs ?? 0);
+      this.cluster.killScheduler();
+      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.restartScheduler());
+    });
+  }
+
+  /**
    * Kills replica `replica` of shard `shard`'s chain as it stands when the fault fires (0 = the
    * head, the last = the tail; with `gcs.replicas: 1`, the shard's single server). Nothing happens
    * if the chain is shorter by then.
@@ -161,6 +175,25 @@ export class Faults {
       const host = this.cluster.gcs.killReplica(shard, replica);
       this.trace("killGcsReplica", host ?? `gcs${shard}:r${replica}(none)`, replace ? replaceAfterMs : 0);
       if (host !== undefined && replace) this.after(replaceAfterMs, () => this.cluster.gcs.spawnReplica(shard));
+    });
+  }
+
+  /**
+   * A straggler: tasks and actor calls that start on the node while it is slowed take `factor` ×
+   * their drawn duration (what already runs keeps its pace). Until `durationMs` ends, or for good.
+   */
+  slowNode(name: string, options: At & { factor: number; durationMs?: number }): void {
+    this.checkNode("slowNode", name);
+    const factor = options?.factor;
+    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) throw new ConfigError(`slowNode({ factor }) must be a finite number >= 1 (how many times longer tasks take), got ${JSON.stringify(factor)}`);
+    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("slowNode", "durationMs", options.durationMs);
+    this.at("slowNode", options.atMs, () => {
+      const node = this.cluster.world.node(name);
+      this.trace("slowNode", `${name}x${factor}`, durationMs ?? 0);
+      node.slowFactor = factor;
+      if (durationMs !== undefined) this.after(durationMs, () => {
+        if (node.slowFactor === factor) node.slowFactor = 1;
+      });
     });
   }
 

@@ -39,7 +39,8 @@ export class Simulation implements ClusterControl {
   readonly gcsAddresses: Address[];
   readonly driverNode: string;
   readonly driver: CoreWorker;
-  readonly globalScheduler: GlobalScheduler;
+  /** The live global scheduler (a fresh one after `killScheduler` and its restart); undefined while dead. */
+  globalScheduler: GlobalScheduler | undefined;
   private readonly nodeSpecs = new Map<string, ResolvedNode>();
   private readonly ray: Ray;
   private started = false;
@@ -57,12 +58,7 @@ export class Simulation implements ClusterControl {
     this.gcs = this.startGcs();
     this.gcsAddresses = this.gcs.addresses;
     this.world.addNode(GLOBAL_SCHEDULER_HOST);
-    this.globalScheduler = this.world.spawn(GLOBAL_SCHEDULER_HOST, address("gsched", GLOBAL_SCHEDULER_HOST), (env) => new GlobalScheduler(env, {
-      gcsShards: this.gcsAddresses,
-      policy: c.scheduler.policy,
-      bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
-      infeasibleTimeoutUs: Math.max(1, c.scheduler.infeasibleTimeoutUs),
-    }));
+    this.globalScheduler = this.spawnScheduler();
     for (const n of c.nodes) this.startNode(n);
     this.driverNode = c.nodes[0]!.name;
     this.driver = this.world.spawn(this.driverNode, address("driver", this.driverNode), (env) => this.newCoreWorker(env, c.nodes[0]!));
@@ -134,6 +130,9 @@ export class Simulation implements ClusterControl {
       heartbeatIntervalUs: c.failureDetection.heartbeatUs,
       queueThreshold: c.scheduler.queueThreshold,
       reconstructionPollUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+      forwardRetryUs: c.gcs.requestTimeoutUs,
+      // A scheduler silent as long as a node must be to be declared dead is presumed gone.
+      forwardFallbackUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
       onFenced: () => this.fenced(spec.name, node.incarnation),
     }));
     this.raylets.set(spec.name, raylet);
@@ -166,6 +165,30 @@ export class Simulation implements ClusterControl {
       this.killNode(name);
       this.restartNode(name);
     } }, 0, undefined, true);
+  }
+
+  /** Crashes the global scheduler's host: its state is gone; messages to it are dropped. */
+  killScheduler(): void {
+    if (!this.world.node(GLOBAL_SCHEDULER_HOST).alive) return;
+    this.world.killNode(GLOBAL_SCHEDULER_HOST);
+    this.globalScheduler = undefined;
+  }
+
+  /** A fresh, empty global scheduler on the restarted host: it rebuilds its view from the GCS. */
+  restartScheduler(): void {
+    if (this.world.node(GLOBAL_SCHEDULER_HOST).alive) return;
+    this.world.addNode(GLOBAL_SCHEDULER_HOST);
+    this.globalScheduler = this.spawnScheduler();
+  }
+
+  private spawnScheduler(): GlobalScheduler {
+    const c = this.config;
+    return this.world.spawn(GLOBAL_SCHEDULER_HOST, address("gsched", GLOBAL_SCHEDULER_HOST), (env) => new GlobalScheduler(env, {
+      gcsShards: this.gcsAddresses,
+      policy: c.scheduler.policy,
+      bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
+      infeasibleTimeoutUs: Math.max(1, c.scheduler.infeasibleTimeoutUs),
+    }));
   }
 
   killNode(name: string): void {

@@ -6,8 +6,13 @@ import type { RayError } from "../api/errors.js";
 export type RayletMessage =
   /** A core worker on this node submits a task (or an actor creation). */
   | { readonly type: "raylet.submit"; readonly spec: TaskSpec }
-  /** The global scheduler places a task here: keep it. */
-  | { readonly type: "raylet.assign"; readonly spec: TaskSpec }
+  /** The global scheduler places a task here: keep it, and tell `origin` (the forwarder) it is placed. */
+  | { readonly type: "raylet.assign"; readonly spec: TaskSpec; readonly origin?: string }
+  /**
+   * About a task this raylet forwarded (forwarded-tasks.ts): `placed` — a raylet has it, or the
+   * scheduler failed it (stop holding it); otherwise the scheduler has it and waits for room.
+   */
+  | { readonly type: "raylet.forwardAck"; readonly taskId: TaskId; readonly attempt: number; readonly placed: boolean }
   /** A caller sends a method call to the node hosting the actor. */
   | { readonly type: "raylet.actorCall"; readonly spec: TaskSpec }
   | { readonly type: "raylet.killActor"; readonly actorId: ActorId; readonly noRestart: boolean }

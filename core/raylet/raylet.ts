@@ -9,7 +9,7 @@
  * the GCS or an owner does not also hold.
  */
 import { assert } from "../assert.js";
-import { type Address, type Env, type Message, type Process } from "../env.js";
+import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import { ActorDiedError, ObjectStoreFullError, RayError, TaskError, WorkerCrashedError } from "../api/errors.js";
 import type { FunctionTable } from "../api/function-table.js";
@@ -29,7 +29,7 @@ import { LineageReconstruction } from "../recovery/reconstruction.js";
 import { readRestorePlan, writeCheckpoint } from "../recovery/actor-restore.js";
 import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
 import { resolveArgs, startAttempt, type AttemptOutcome, type RunningAttempt } from "./task-runner.js";
-import type { ScheduleMessage } from "../scheduler/messages.js";
+import { attemptKey, ForwardedTasks } from "./forwarded-tasks.js";
 
 export interface RayletConfig {
   readonly nodeName: string;
@@ -46,6 +46,10 @@ export interface RayletConfig {
   readonly queueThreshold: number;
   /** How often a reconstruction request is repeated while another attempt is in progress. */
   readonly reconstructionPollUs: number;
+  /** How long a forward to the global scheduler waits for an answer before it is sent again. */
+  readonly forwardRetryUs: number;
+  /** A scheduler silent this long: a forwarded task this node can ever run runs here instead. */
+  readonly forwardFallbackUs: number;
   /** This raylet learned the GCS declared its own incarnation dead: it must exit. */
   readonly onFenced?: (raylet: Raylet) => void;
 }
@@ -65,7 +69,10 @@ export class Raylet implements Process {
   readonly gcs: GcsClient;
   readonly running = new Map<TaskId, RunningAttempt>();
   readonly reconstruction: LineageReconstruction;
+  readonly forwarded: ForwardedTasks;
   fenced = false;
+  /** Every (task, attempt) queued here: a placement that arrives twice is kept once. */
+  private readonly keptAttempts = new Set<string>();
   private readonly fetches = new Map<string, FetchRequest>();
   private meanTaskUs = 0;
   tasksFinished = 0;
@@ -95,6 +102,14 @@ export class Raylet implements Process {
       fail: (id, error) => this.objects.addLocal(id, new StoredError(error), 0, false),
       actorOutputLost: (id, spec) => this.actorOutputLost(id, spec),
     });
+    this.forwarded = new ForwardedTasks(env, {
+      scheduler: config.globalScheduler,
+      nodeName: config.nodeName,
+      retryUs: config.forwardRetryUs,
+      fallbackUs: config.forwardFallbackUs,
+      canRunHere: (spec) => this.pool.canEverFit(spec.resources),
+      keepHere: (spec) => this.keep(spec),
+    });
     this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
     this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.runActorCall(actor, spec, pinned));
     this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
@@ -112,7 +127,11 @@ export class Raylet implements Process {
       case "raylet.submit":
         return this.submitLocal(m.spec);
       case "raylet.assign":
-        return this.keep(m.spec);
+        return this.assigned(m.spec, m.origin);
+      case "raylet.forwardAck":
+        if (m.placed) this.forwarded.placed(m.taskId, m.attempt);
+        else this.forwarded.heldThere(m.taskId, m.attempt);
+        return;
       case "raylet.actorCall":
         return this.actorCall(m.spec);
       case "raylet.killActor":
@@ -172,16 +191,27 @@ export class Raylet implements Process {
   private submitLocal(spec: TaskSpec): void {
     const canRunNow = fits(this.pool.available, spec.resources) && this.scheduler.queueLength === 0;
     if (this.pool.canEverFit(spec.resources) && (canRunNow || this.scheduler.queueLength < this.config.queueThreshold)) return this.keep(spec);
-    const forward: ScheduleMessage = { type: "gs.schedule", spec, fromNode: this.nodeName };
-    this.env.send(this.config.globalScheduler, forward, CONTROL_MESSAGE_BYTES);
+    this.forwarded.forward(spec);
+  }
+
+  /** The global scheduler placed a task here: the forwarder may stop holding it; keep it once. */
+  private assigned(spec: TaskSpec, origin: string | undefined): void {
+    if (origin === this.nodeName) this.forwarded.placed(spec.taskId, spec.attempt);
+    else if (origin !== undefined) {
+      const ack: RayletMessage = { type: "raylet.forwardAck", taskId: spec.taskId, attempt: spec.attempt, placed: true };
+      this.env.send(address("raylet", origin), ack, CONTROL_MESSAGE_BYTES);
+    }
+    if (this.keptAttempts.has(attemptKey(spec.taskId, spec.attempt))) return;
+    this.keep(spec);
   }
 
   private keep(spec: TaskSpec): void {
     if (!this.pool.canEverFit(spec.resources)) {
       // Placed here by a stale view (a GPU failed since): let the global scheduler place it again.
-      this.env.send(this.config.globalScheduler, { type: "gs.schedule", spec, fromNode: this.nodeName } satisfies ScheduleMessage, CONTROL_MESSAGE_BYTES);
+      this.forwarded.forward(spec);
       return;
     }
+    this.keptAttempts.add(attemptKey(spec.taskId, spec.attempt));
     this.updateTask(spec, "scheduled");
     this.env.trace({ kind: "task.scheduled", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.scheduler.enqueue(spec);

@@ -6,6 +6,13 @@
  * waits (for a repair, a restart, a new node) and is placed as soon as a heartbeat shows room;
  * if after `infeasibleTimeoutUs` no live node could run it even once repaired, it fails with
  * TaskUnschedulableError.
+ *
+ * It may die at any moment and a fresh one start empty: its node view comes back from the GCS node
+ * table and heartbeats, and the tasks it held come back because their forwarders hold them until
+ * placed and forward them again (core/raylet/forwarded-tasks.ts). A forward is answered: the chosen
+ * raylet tells the forwarder, or this scheduler does (`raylet.forwardAck`). A task forwarded twice
+ * (a lost answer, a retry) is placed once: a duplicate of one being placed gets "held", of one
+ * placed gets the placement sent again.
  */
 import { assert } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
@@ -37,8 +44,12 @@ export class GlobalScheduler implements Process {
   private readonly gcs: GcsClient;
   private readonly policy: PlacementPolicy;
   private readonly nodes = new Map<string, NodeView>();
-  private readonly infeasible: Array<{ spec: TaskSpec; entries: Map<string, ObjectEntry | undefined>; sinceUs: number }> = [];
+  private readonly infeasible: Array<{ spec: TaskSpec; entries: Map<string, ObjectEntry | undefined>; origin: string; sinceUs: number }> = [];
   private graceTimerSet = false;
+  /** (task, attempt) keys being placed (reading argument locations, or waiting for room). */
+  private readonly placing = new Set<string>();
+  /** Where each (task, attempt) this scheduler placed went. */
+  private readonly placed = new Map<string, string>();
   tasksPlaced = 0;
 
   constructor(private readonly env: Env, private readonly config: GlobalSchedulerConfig) {
@@ -54,23 +65,35 @@ export class GlobalScheduler implements Process {
     if (this.gcs.handle(message)) return;
     const m = message as ScheduleMessage;
     assert(m.type === "gs.schedule", `global scheduler: unexpected message ${message.type}`);
-    this.schedule(m.spec);
+    const key = `${m.spec.taskId}/${m.spec.attempt}`;
+    if (this.placing.has(key)) return this.ack(m.fromNode, m.spec, false);
+    const at = this.placed.get(key);
+    if (at !== undefined && at !== m.fromNode) {
+      // Placed before; the placement or its answer was lost. Send it again, unless that node is
+      // dead: then the task's retry is the GCS's and its owner's business, not a second placement.
+      if (this.nodes.get(at)?.row.state === "alive") return this.assign(at, m.spec, m.fromNode);
+      return this.ack(m.fromNode, m.spec, true);
+    }
+    // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
+    this.placed.delete(key);
+    this.placing.add(key);
+    this.schedule(m.spec, m.fromNode);
   }
 
-  private schedule(spec: TaskSpec): void {
+  private schedule(spec: TaskSpec, origin: string): void {
     const args = [...new Set(refArgs(spec))];
     const entries = new Map<string, ObjectEntry | undefined>();
-    if (args.length === 0) return this.place(spec, entries);
+    if (args.length === 0) return this.place(spec, entries, origin);
     let left = args.length;
     for (const id of args) {
       this.gcs.call({ op: "object.get", objectId: id }, (entry) => {
         entries.set(id, entry as ObjectEntry | undefined);
-        if (--left === 0) this.place(spec, entries);
+        if (--left === 0) this.place(spec, entries, origin);
       });
     }
   }
 
-  private place(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
+  private place(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>, origin: string): void {
     const candidates: Candidate[] = [];
     const withRoom: Candidate[] = [];
     for (const [name, view] of this.nodes) {
@@ -91,7 +114,7 @@ export class GlobalScheduler implements Process {
     // Nodes with the resources free now come first. An actor holds its resources for good, so it
     // waits here for room rather than queueing behind other actors on a full node.
     const pool = withRoom.length > 0 ? withRoom : spec.kind === "actor-creation" ? [] : candidates;
-    if (pool.length === 0) return this.defer(spec, entries);
+    if (pool.length === 0) return this.defer(spec, entries, origin);
     const chosen = pool[this.policy.pick(pool, this.env.rng("global-scheduler"))]!;
     const view = this.nodes.get(chosen.node)!;
     view.placedSinceHeartbeat++;
@@ -99,11 +122,24 @@ export class GlobalScheduler implements Process {
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
     this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
-    this.env.send(address("raylet", chosen.node), { type: "raylet.assign", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    const key = `${spec.taskId}/${spec.attempt}`;
+    this.placing.delete(key);
+    this.placed.set(key, chosen.node);
+    this.assign(chosen.node, spec, origin);
   }
 
-  private defer(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>): void {
-    this.infeasible.push({ spec, entries, sinceUs: this.env.nowUs() });
+  private assign(node: string, spec: TaskSpec, origin: string): void {
+    this.env.send(address("raylet", node), { type: "raylet.assign", spec, origin } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** Answers a forwarder: `placed` (stop holding it) or held here, waiting for room. */
+  private ack(origin: string, spec: TaskSpec, placed: boolean): void {
+    const ack: RayletMessage = { type: "raylet.forwardAck", taskId: spec.taskId, attempt: spec.attempt, placed };
+    this.env.send(address("raylet", origin), ack, CONTROL_MESSAGE_BYTES);
+  }
+
+  private defer(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>, origin: string): void {
+    this.infeasible.push({ spec, entries, origin, sinceUs: this.env.nowUs() });
     if (this.graceTimerSet) return;
     this.graceTimerSet = true;
     this.env.setTimer(this.config.infeasibleTimeoutUs, () => this.expireInfeasible(), "background");
@@ -117,7 +153,9 @@ export class GlobalScheduler implements Process {
     for (const t of waiting) {
       const expired = now - t.sinceUs >= this.config.infeasibleTimeoutUs;
       if (expired && !this.couldEverRun(t.spec)) {
+        this.placing.delete(`${t.spec.taskId}/${t.spec.attempt}`);
         this.env.send(t.spec.owner, { type: "cw.taskUnschedulable", spec: t.spec } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
+        this.ack(t.origin, t.spec, true);
       } else this.infeasible.push(t);
     }
     if (this.infeasible.length > 0) {
@@ -145,7 +183,7 @@ export class GlobalScheduler implements Process {
     // A heartbeat may show room (a repaired GPU, a restarted node, a finished actor): place what waits.
     if (row.state === "alive" && this.infeasible.length > 0 && this.infeasible.some((t) => hasRoom(next, t.spec))) {
       const retry = this.infeasible.splice(0);
-      for (const t of retry) this.place(t.spec, t.entries);
+      for (const t of retry) this.place(t.spec, t.entries, t.origin);
     }
   }
 }
