@@ -22,6 +22,7 @@ import { ActorClient } from "./actor-client.js";
 import { isObjectRef } from "./object-ref.js";
 import { isStoredError } from "./stored-error.js";
 import type { TaskContext } from "./task-context.js";
+import { msToUs } from "../units.js";
 
 export interface CoreWorkerConfig {
   readonly nodeName: string;
@@ -312,7 +313,7 @@ export class CoreWorker implements Process {
     if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
     this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: [...new Set(ids)], locateOnly } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
     if (timeoutMs !== undefined) {
-      fetch.timer = this.env.setTimer(Math.round(timeoutMs * 1000), () => {
+      fetch.timer = this.env.setTimer(msToUs(timeoutMs), () => {
         fetch.timer = undefined;
         if (kind === "wait") return this.completeFetch(reqId, fetch);
         this.endFetch(reqId, fetch);

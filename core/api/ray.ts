@@ -11,6 +11,7 @@ import { FunctionTable, type AnyClass, type AnyFunction, type FunctionEntry } fr
 import { ObjectRef, isObjectRef } from "./object-ref.js";
 import { checkAmount, checkCount, resolveActorOptions, resolveRemoteOptions, type ActorOptions, type OptionDefaults, type RemoteOptions } from "./options.js";
 import type { TaskContext } from "./task-context.js";
+import { msToUs, usToMs } from "../units.js";
 
 type MaybeRef<T> = T | ObjectRef<T>;
 type RefArgs<A extends unknown[]> = { [K in keyof A]: MaybeRef<A[K]> };
@@ -185,12 +186,12 @@ export class Ray {
     const ctx = this.context;
     const env = ctx.worker.env;
     const d = env.userDeferred<void>(`sleep(${delayMs} ms) at ${ctx.nodeName}`);
-    env.setTimer(Math.round(delayMs * 1000), () => d.resolve());
+    env.setTimer(msToUs(delayMs), () => d.resolve());
     return d.promise;
   }
 
   now(): number {
-    return this.host.env.nowUs() / 1000;
+    return usToMs(this.host.env.nowUs());
   }
 
   nodes(): NodeInfo[] {

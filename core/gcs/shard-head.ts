@@ -18,6 +18,7 @@ import type { RequestDedupe } from "./request-dedupe.js";
 import { flushedKeysOf, type FlushedOp } from "./shard-flush.js";
 import type { GcsShardState } from "./shard-state.js";
 import type { NodeRow } from "./tables.js";
+import { usToMs } from "../units.js";
 
 export interface ShardHeadOptions {
   heartbeatIntervalUs: number;
@@ -150,7 +151,7 @@ export class ShardHead {
       for (const row of this.host.state.nodes.values()) {
         const heardUs = Math.max(row.lastHeartbeatUs, this.servingSinceUs);
         if (row.state !== "alive" || now - heardUs <= this.options.heartbeatTimeoutUs) continue;
-        this.declareDead(row.node, row.incarnation, `no heartbeat for ${(now - row.lastHeartbeatUs) / 1000} ms`);
+        this.declareDead(row.node, row.incarnation, `no heartbeat for ${usToMs(now - row.lastHeartbeatUs)} ms`);
       }
     }
     this.scheduleDetector();

@@ -15,6 +15,7 @@ import type { CoreWorker } from "../api/core-worker.js";
 import type { TaskSpec } from "../task-spec.js";
 import type { ObjectStore } from "./object-store.js";
 import type { Allocation, ResourcePool } from "./resource-pool.js";
+import { msToFractionalUs } from "../units.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly value: unknown }
@@ -108,7 +109,7 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   };
   o.env.trace({ kind: "task.started", taskId: o.spec.taskId, name: o.spec.name, gpus: gpuIds.join(" "), attempt: o.spec.attempt });
   attempt.executionId = o.env.execute(
-    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round((durationMs * 1000) / speedFactor) },
+    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor) },
     (outcome) => {
       attempt.executionDone = true;
       if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });

@@ -7,6 +7,7 @@
  */
 import { choiceIndex } from "../random/distributions.js";
 import type { Rng } from "../env.js";
+import { transferUs } from "../units.js";
 
 export type PolicyName = "locality-aware" | "locality-unaware" | "random";
 export const POLICY_NAMES: readonly PolicyName[] = ["locality-aware", "locality-unaware", "random"];
@@ -26,7 +27,7 @@ export interface PlacementPolicy {
 
 function waitUs(c: Candidate, bandwidthBytesPerSec: number, withTransfer: boolean): number {
   const queueUs = (c.queueLength * Math.max(c.meanTaskUs, 1)) / Math.max(c.cpus, 1);
-  return queueUs + (withTransfer ? (c.missingBytes * 1e6) / bandwidthBytesPerSec : 0);
+  return queueUs + (withTransfer ? transferUs(c.missingBytes, bandwidthBytesPerSec) : 0);
 }
 
 function lowest(candidates: readonly Candidate[], score: (c: Candidate) => number, rng: Rng): number {
