@@ -18,10 +18,22 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/** A chart's laid-out box, in CSS px, named by its SVG <title>. */
+export interface ChartBox {
+  title: string;
+  widthPx: number;
+  heightPx: number;
+}
+
 export interface PageReport {
+  /** What Chromium reports as its product, e.g. "Chrome/150.0.7871.100": proof it really ran. */
+  browser: string;
+  /** Console errors and assertions, uncaught page exceptions, and error log entries (failed loads). */
   consoleErrors: string[];
   charts: number;
   chartsWithAxes: number;
+  /** One per chart SVG, from getBoundingClientRect(). */
+  chartBoxes: ChartBox[];
   sections: number;
 }
 
@@ -30,7 +42,11 @@ type Message = { id?: number; method?: string; params?: Record<string, unknown>;
 const PAGE_CHECK = `(() => {
   const charts = [...document.querySelectorAll("svg.raysim-chart")];
   const withAxes = charts.filter((svg) => svg.querySelector("g.axis-x .tick") && svg.querySelector("g.axis-y .tick") && svg.getBoundingClientRect().width > 100);
-  return { charts: charts.length, chartsWithAxes: withAxes.length, sections: document.querySelectorAll("section.entry").length };
+  const chartBoxes = charts.map((svg) => {
+    const box = svg.getBoundingClientRect();
+    return { title: svg.querySelector("title")?.textContent ?? "", widthPx: box.width, heightPx: box.height };
+  });
+  return { charts: charts.length, chartsWithAxes: withAxes.length, chartBoxes, sections: document.querySelectorAll("section.entry").length };
 })()`;
 
 export interface InspectOptions {
@@ -45,7 +61,7 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
   const profile = mkdtempSync(join(tmpdir(), "raysim-chromium-"));
   const child = spawn(
     CHROMIUM,
-    ["--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", `--user-data-dir=${profile}`, "--no-first-run", "--disable-breakpad", "--disable-crash-reporter", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=1280,900", "about:blank"],
+    ["--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", `--user-data-dir=${profile}`, "--disable-quic", "--no-first-run", "--disable-breakpad", "--disable-crash-reporter", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=1280,900", "about:blank"],
     { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
   );
   const toChrome = child.stdio[3] as Writable;
@@ -88,6 +104,8 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
         if (entry?.level === "error") consoleErrors.push(`log: ${entry.text ?? ""} ${entry.url ?? ""}`);
       }
     });
+    const version = await send("Browser.getVersion");
+    const browser = String(version.result!.product);
     const target = await send("Target.createTarget", { url: "about:blank" });
     const attached = await send("Target.attachToTarget", { targetId: target.result!.targetId, flatten: true });
     const session = attached.result!.sessionId as string;
@@ -97,7 +115,7 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
     await send("Page.navigate", { url }, session);
     await loadFired;
     const evaluated = await send("Runtime.evaluate", { expression: PAGE_CHECK, returnByValue: true }, session);
-    const counts = (evaluated.result!.result as { value: { charts: number; chartsWithAxes: number; sections: number } }).value;
+    const counts = (evaluated.result!.result as { value: Omit<PageReport, "browser" | "consoleErrors"> }).value;
     if (options.screenshotPath !== undefined) {
       const metrics = await send("Page.getLayoutMetrics", {}, session);
       const size = metrics.result!.cssContentSize as { width: number; height: number };
@@ -109,7 +127,7 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
       writeFileSync(slice.path, Buffer.from(shot.result!.data as string, "base64"));
     }
     await send("Browser.close").catch(() => undefined);
-    return { consoleErrors, ...counts };
+    return { browser, consoleErrors, ...counts };
   };
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
