@@ -5,6 +5,7 @@
  * checkpoints, during which it served nothing).
  */
 import type { TraceEvent } from "../core/trace.js";
+import { usToMs } from "../core/units.js";
 
 export interface ActorRecoveryRow {
   actorId: string;
@@ -54,13 +55,13 @@ export class ActorMetrics {
         this.open.delete(e.actorId);
         row.callsReplayed = e.calls;
         row.checkpointSeq = e.checkpointSeq;
-        row.checkpointLoadMs = e.checkpointLoadUs / 1000;
+        row.checkpointLoadMs = usToMs(e.checkpointLoadUs);
         row.servingMs = tMs;
         row.unavailableMs = tMs - row.failureMs;
         return;
       }
       case "actor.checkpointed":
-        this.checkpoints.push({ actorId: e.actorId, seq: e.seq, startMs: e.startUs / 1000, endMs: tMs, sizeBytes: e.sizeBytes });
+        this.checkpoints.push({ actorId: e.actorId, seq: e.seq, startMs: usToMs(e.startUs), endMs: tMs, sizeBytes: e.sizeBytes });
         return;
       default:
         return;

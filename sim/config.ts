@@ -1,11 +1,13 @@
 /**
  * The Simulation's configuration: defaults for everything, and validation that names the field and
  * what is accepted (ConfigError). Units are the public API's: milliseconds and bytes; conversion to
- * the core's integer microseconds happens here and nowhere else.
+ * the core's integer microseconds happens here, through core/units.ts (the one module that
+ * multiplies by 1000).
  */
 import { ConfigError } from "../core/api/errors.js";
 import type { GpuSpec } from "../core/raylet/resource-pool.js";
 import { POLICY_NAMES, type PolicyName } from "../core/scheduler/policies.js";
+import { msToUs } from "../core/units.js";
 
 export interface GpuConfig {
   model?: string;
@@ -192,8 +194,8 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     seed,
     nodes,
     network: {
-      latencyUs: Math.round(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0) * 1000),
-      localLatencyUs: Math.round(num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0) * 1000),
+      latencyUs: msToUs(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0)),
+      localLatencyUs: msToUs(num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0)),
       bandwidthBytesPerSec: bandwidth,
     },
     gcs: {
@@ -202,24 +204,24 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
       maxLineageBytes: num("gcs.maxLineageBytes", gcs.maxLineageBytes, DEFAULTS.gcs.maxLineageBytes, 0, false, true),
       flushBytes: positive("gcs.flushBytes", num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true), gcs.flushBytes),
       flushMode,
-      pingUs: Math.max(1, Math.round(positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs) * 1000)),
+      pingUs: Math.max(1, msToUs(positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs))),
       missedPings: num("gcs.missedPings", gcs.missedPings, DEFAULTS.gcs.missedPings, 1, true),
-      requestTimeoutUs: Math.max(1, Math.round(positive("gcs.requestTimeoutMs", num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0), gcs.requestTimeoutMs) * 1000)),
-      memorySampleUs: Math.max(1, Math.round(positive("gcs.memorySampleMs", num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0), gcs.memorySampleMs) * 1000)),
+      requestTimeoutUs: Math.max(1, msToUs(positive("gcs.requestTimeoutMs", num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0), gcs.requestTimeoutMs))),
+      memorySampleUs: Math.max(1, msToUs(positive("gcs.memorySampleMs", num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0), gcs.memorySampleMs))),
     },
-    failureDetection: { heartbeatUs: Math.max(1, Math.round(heartbeatMs * 1000)), missedHeartbeats: missed },
+    failureDetection: { heartbeatUs: Math.max(1, msToUs(heartbeatMs)), missedHeartbeats: missed },
     scheduler: {
       policy,
       queueThreshold: num("scheduler.queueThreshold", sch.queueThreshold, DEFAULTS.scheduler.queueThreshold, 1, true),
-      infeasibleTimeoutUs: Math.round(num("scheduler.infeasibleTimeoutMs", sch.infeasibleTimeoutMs, DEFAULTS.scheduler.infeasibleTimeoutMs, 0) * 1000),
+      infeasibleTimeoutUs: msToUs(num("scheduler.infeasibleTimeoutMs", sch.infeasibleTimeoutMs, DEFAULTS.scheduler.infeasibleTimeoutMs, 0)),
     },
     storage: {
-      latencyUs: Math.round(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0) * 1000),
+      latencyUs: msToUs(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0)),
       bandwidthBytesPerSec: num("storage.bandwidthBytesPerSec", st.bandwidthBytesPerSec, DEFAULTS.storage.bandwidthBytesPerSec, 1),
     },
     defaults: { maxRetries, returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0) },
     checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
     keepEvents: (c.keepEvents as boolean | undefined) ?? true,
-    idleLimitUs: Math.round(num("idleLimitMs", c.idleLimitMs, 0, 0) * 1000),
+    idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
   };
 }

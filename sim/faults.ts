@@ -28,6 +28,7 @@ import type { ClusterControl } from "./cluster-control.js";
 import type { NodeConfig } from "./config.js";
 import type { EventHandler } from "./event-queue.js";
 import type { ExecutionRecord } from "./world.js";
+import { msToUs } from "../core/units.js";
 
 interface At {
   atMs?: number;
@@ -262,7 +263,7 @@ export class Faults {
   private at(fault: string, atMs: number | undefined, apply: () => void): void {
     if (atMs === undefined) return this.after(0, apply);
     const ms = this.checkMs(fault, "atMs", atMs);
-    const delayUs = Math.max(0, Math.round(ms * 1000) - this.cluster.world.kernel.nowUs);
+    const delayUs = Math.max(0, msToUs(ms) - this.cluster.world.kernel.nowUs);
     this.cluster.world.kernel.schedule(delayUs, new Deferred(apply), 0, undefined, false);
   }
 
@@ -271,11 +272,11 @@ export class Faults {
       this.cluster.world.kernel.schedule(0, new Deferred(apply), 0, undefined, false);
       return;
     }
-    this.cluster.world.kernel.schedule(Math.round(ms * 1000), new Deferred(apply), 0, undefined, false);
+    this.cluster.world.kernel.schedule(msToUs(ms), new Deferred(apply), 0, undefined, false);
   }
 
   private trace(fault: string, target: string, durationMs: number): void {
-    this.cluster.world.recorder.record(this.cluster.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: Math.round(durationMs * 1000) });
+    this.cluster.world.recorder.record(this.cluster.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: msToUs(durationMs) });
   }
 
   private checkNode(fault: string, name: unknown): void {

@@ -11,12 +11,13 @@
 import { assert, InvariantViolation } from "../core/assert.js";
 import type { UserDeferred } from "../core/env.js";
 import { EventQueue, type EventHandler } from "./event-queue.js";
+import { secToUs, usToMs } from "../core/units.js";
 
 export class DeadlockError extends Error {
   override name = "DeadlockError";
   constructor(readonly atUs: number, readonly awaited: readonly string[], why: string) {
     super(
-      `deadlock at ${(atUs / 1000).toFixed(3)} ms: ${why}; the driver still waits on ` +
+      `deadlock at ${usToMs(atUs).toFixed(3)} ms: ${why}; the driver still waits on ` +
         (awaited.length > 0 ? awaited.slice(0, 20).join(", ") + (awaited.length > 20 ? ", …" : "") : "(nothing registered)"),
     );
   }
@@ -137,7 +138,7 @@ export class Kernel {
    */
   async run<T>(driver: Promise<T> | undefined, options: RunOptions = {}): Promise<{ value: T | undefined; end: RunEnd }> {
     const untilUs = options.untilUs ?? Number.POSITIVE_INFINITY;
-    const idleLimitUs = options.idleLimitUs ?? 60_000_000;
+    const idleLimitUs = options.idleLimitUs ?? secToUs(60);
     assert(untilUs >= this.nowUsValue, `run: untilUs ${untilUs} is in the past`);
     let settled = driver === undefined;
     let failed = false;
@@ -201,7 +202,7 @@ export class Kernel {
           throw new DeadlockError(
             this.nowUsValue,
             this.awaitedLabels(),
-            `only background events (heartbeats) ran for ${idleLimitUs / 1000} ms`,
+            `only background events (heartbeats) ran for ${usToMs(idleLimitUs)} ms`,
           );
         }
       }

@@ -8,6 +8,7 @@ import type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttem
 import type { Recorder } from "./recorder.js";
 import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
 import { ActorMetrics, type ActorRecoveryRow, type CheckpointRow } from "./actor-metrics.js";
+import { usToMs } from "../core/units.js";
 
 export type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttemptRow, ThroughputRow };
 
@@ -23,7 +24,7 @@ export class Metrics {
   private readonly actorMetrics = new ActorMetrics();
 
   constructor(private readonly recorder: Recorder, private readonly nowMs: () => number) {
-    recorder.onEvent((tUs, node, e) => this.onEvent(tUs / 1000, node, e));
+    recorder.onEvent((tUs, node, e) => this.onEvent(usToMs(tUs), node, e));
   }
 
   private onEvent(tMs: number, node: string, e: TraceEvent): void {
@@ -65,13 +66,13 @@ export class Metrics {
         return;
       }
       case "gcs.op":
-        this.gcsRows.push({ op: e.op, table: e.table, shard: e.shard, startMs: e.startUs / 1000, endMs: tMs });
+        this.gcsRows.push({ op: e.op, table: e.table, shard: e.shard, startMs: usToMs(e.startUs), endMs: tMs });
         return;
       case "gcs.memory":
         this.gcsMemoryRows.push({ tMs, shard: e.shard, bytes: e.bytes });
         return;
       case "fault":
-        this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 });
+        this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: usToMs(e.durationUs) });
         if (e.fault === "killNode" || e.fault === "fencedRestart") this.closeRowsOn(e.target, tMs);
         return;
       case "node.died":

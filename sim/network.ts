@@ -10,6 +10,7 @@
 import { assert } from "../core/assert.js";
 import type { EventHandler } from "./event-queue.js";
 import type { Kernel } from "./kernel.js";
+import { bytesInUs, transferUs } from "../core/units.js";
 
 export interface NetworkOptions {
   latencyUs: number;
@@ -58,7 +59,7 @@ export class Network {
 
   /** Time for `sizeBytes` alone on an idle link, in µs (latency + size / bandwidth). */
   transferTimeUs(sizeBytes: number): number {
-    return Math.round(this.options.latencyUs + (sizeBytes * 1e6) / this.options.bandwidthBytesPerSec);
+    return Math.round(this.options.latencyUs + transferUs(sizeBytes, this.options.bandwidthBytesPerSec));
   }
 
   transmit(fromNode: string, toNode: string, sizeBytes: number, handler: EventHandler, tag: number, data: unknown, work: boolean): void {
@@ -118,7 +119,7 @@ export class Network {
     const now = this.kernel.nowUs;
     const n = nic.flows.length;
     if (n > 0) {
-      const sentPerFlow = ((now - nic.lastUpdateUs) * this.options.bandwidthBytesPerSec) / 1e6 / n;
+      const sentPerFlow = bytesInUs(now - nic.lastUpdateUs, this.options.bandwidthBytesPerSec) / n;
       for (const f of nic.flows) f.remainingBytes -= sentPerFlow;
     }
     nic.lastUpdateUs = now;
@@ -131,7 +132,7 @@ export class Network {
     if (n === 0) return;
     let minRemaining = Infinity;
     for (const f of nic.flows) minRemaining = Math.min(minRemaining, f.remainingBytes);
-    const delayUs = Math.max(0, Math.ceil((Math.max(0, minRemaining) * n * 1e6) / this.options.bandwidthBytesPerSec));
+    const delayUs = Math.max(0, Math.ceil(transferUs(Math.max(0, minRemaining) * n, this.options.bandwidthBytesPerSec)));
     nic.pendingEvent = this.kernel.schedule(delayUs, nic, 0, undefined, true);
   }
 }

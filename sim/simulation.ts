@@ -22,6 +22,7 @@ import { Metrics } from "./metrics.js";
 import { World } from "./world.js";
 import { checkClusterInvariants } from "./invariants.js";
 import { GcsService } from "./gcs-service.js";
+import { msToUs, secToUs, usToMs } from "../core/units.js";
 
 const GLOBAL_SCHEDULER_HOST = "__gs";
 
@@ -54,7 +55,7 @@ export class Simulation implements ClusterControl {
       storage: { latencyUs: c.storage.latencyUs, bandwidthBytesPerSec: c.storage.bandwidthBytesPerSec },
       keepEvents: c.keepEvents,
     });
-    this.metrics = new Metrics(this.world.recorder, () => this.world.kernel.nowUs / 1000);
+    this.metrics = new Metrics(this.world.recorder, () => usToMs(this.world.kernel.nowUs));
     this.gcs = this.startGcs();
     this.gcsAddresses = this.gcs.addresses;
     this.world.addNode(GLOBAL_SCHEDULER_HOST);
@@ -96,17 +97,17 @@ export class Simulation implements ClusterControl {
     this.started = true;
     const c = this.config;
     const detectionUs = c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats;
-    const idleLimitUs = c.idleLimitUs > 0 ? c.idleLimitUs : Math.max(60_000_000, 20 * detectionUs);
+    const idleLimitUs = c.idleLimitUs > 0 ? c.idleLimitUs : Math.max(secToUs(60), 20 * detectionUs);
     const program = Promise.resolve().then(() => driver(this.ray));
     const { value } = await this.world.kernel.run(program, {
-      untilUs: options.untilMs === undefined ? undefined : Math.round(options.untilMs * 1000),
+      untilUs: options.untilMs === undefined ? undefined : msToUs(options.untilMs),
       idleLimitUs,
     });
     return value as T;
   }
 
   get nowMs(): number {
-    return this.world.kernel.nowUs / 1000;
+    return usToMs(this.world.kernel.nowUs);
   }
 
   /** Starts a node's processes (a fresh incarnation if it ran before). */

@@ -30,6 +30,7 @@ import { Kernel } from "./kernel.js";
 import { Network, type NetworkOptions } from "./network.js";
 import { RandomStreams, type Seed } from "./random.js";
 import { Recorder } from "./recorder.js";
+import { transferUs } from "../core/units.js";
 
 const TAG_DELIVER = 1;
 const TAG_TIMER = 2;
@@ -96,7 +97,7 @@ class SimStorage {
   bytesRead = 0;
   constructor(readonly latencyUs: number, readonly bandwidthBytesPerSec: number) {}
   costUs(sizeBytes: number): number {
-    return Math.round(this.latencyUs + (sizeBytes * 1e6) / this.bandwidthBytesPerSec);
+    return Math.round(this.latencyUs + transferUs(sizeBytes, this.bandwidthBytesPerSec));
   }
 }
 
