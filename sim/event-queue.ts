@@ -114,7 +114,7 @@ export class EventQueue {
   /**
    * @param initialCapacity initial capacity of the far and side heaps (they double as needed).
    * @param wheelBits log2 of the wheel's span in µs, in [10, 20]. Measured (queue-variants --cpu,
-   *   heartbeats every 100 ms, 16 / 1000 timers): 2^12 7.9M / 3.5M, 2^14 5.9M / 3.2M, 2^16 6.9M /
+   *   heartbeats every 100 ms, 16 and 1000 timers): 2^12 7.9M / 3.5M, 2^14 5.9M / 3.2M, 2^16 6.9M /
    *   3.4M, 2^17 11.3M / 5.9M, 2^18 8.2M / 5.9M events/s; the hold model the same within noise.
    *   2^17 µs = 131 ms holds 100 ms timers in the wheel; a new queue costs ~0.3 ms (2 x 512 KB).
    */
