@@ -1,0 +1,277 @@
+/**
+ * A swarm seed's fault schedule, swarm-testing style (Groce et al., "Swarm Testing", ISSTA 2012):
+ * the seed first draws which fault kinds this run uses and how likely each is, then the faults.
+ * Every kind of `sim.faults` is in the pool. Each fault is kept *recoverable* for the workload
+ * (see workload.ts): a permanent loss (a node kill without restart, a GPU never repaired) only
+ * when what is left can still run every demand; GCS replica kills on a shard spaced so a
+ * replacement has joined before the next, and never while the chain master is down.
+ *
+ * `describe` prints a fault as the `sim.faults` call that makes it, for replay lines.
+ */
+import type { Simulation, ObjectRef } from "../../sim/index.js";
+import { Faults } from "../../sim/faults.js";
+import { Draw } from "./draw.js";
+import { demands, HEAD, VICTIM, type SwarmNode, type Workload } from "./workload.js";
+
+export const FAULT_KINDS = [
+  "killNode", "addNode", "crashWorkers", "failGpu", "killGcsReplica", "partition", "dropMessages", "evict", "random",
+  "killScheduler", "killGcsMaster", "duplicateMessages", "delayMessages", "slowNode",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+type MessageFault = { to?: string; from?: string; probability: number; atMs: number; durationMs: number };
+
+export type FaultSpec =
+  | { kind: "killNode"; node: string; atMs: number; restartAfterMs?: number }
+  | { kind: "addNode"; node: SwarmNode; atMs: number }
+  | { kind: "crashWorkers"; task: string; times: number; atMs: number }
+  | { kind: "failGpu"; node: string; index: number; atMs: number; repairAfterMs?: number }
+  | { kind: "killGcsReplica"; shard: number; replica: number; atMs: number }
+  | { kind: "partition"; a: string[]; b: string[]; atMs: number; healAfterMs: number }
+  | ({ kind: "dropMessages" } & MessageFault)
+  | ({ kind: "duplicateMessages" } & MessageFault)
+  | ({ kind: "delayMessages"; extraMs: number } & MessageFault)
+  | { kind: "evict"; task: number; atMs: number }
+  | { kind: "random"; nodeMtbfMs: number; repairMs: number; untilMs: number; nodes: string[] }
+  | { kind: "killScheduler"; atMs: number; restartAfterMs: number }
+  | { kind: "killGcsMaster"; atMs: number; restartAfterMs: number }
+  | { kind: "slowNode"; node: string; factor: number; atMs: number; durationMs: number };
+
+const HORIZON_MS = 400;
+/** Time a fresh GCS replica gets to join its chain before the next kill on that shard. */
+const GCS_REJOIN_MS = 300;
+
+/** Whether this build's `sim.faults` has the kind (faults being added land one by one). */
+export function faultAvailable(kind: FaultKind): boolean {
+  return typeof (Faults.prototype as unknown as Record<string, unknown>)[kind] === "function";
+}
+
+export function drawSchedule(w: Workload): FaultSpec[] {
+  const d = new Draw(w.seed, "faults");
+  const workers = w.nodes.filter((n) => n.name !== HEAD && n.name !== VICTIM).map((n) => n.name);
+  const gpuNodes = w.nodes.filter((n) => n.gpus > 0 && n.name !== VICTIM);
+  const possible = (k: FaultKind): boolean => {
+    if (!faultAvailable(k)) return false;
+    if (k === "killGcsReplica") return w.gcs.replicas >= 2;
+    if (k === "failGpu") return gpuNodes.length > 0;
+    if (k === "evict") return w.tasks.length > 0;
+    return true;
+  };
+  // Swarm testing: which kinds this seed uses, and how often, is itself drawn.
+  const weights = FAULT_KINDS.map((k) => (d.chance(0.6) && possible(k) ? 0.1 + d.float() : 0));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const count = total === 0 ? 0 : d.int(1, 7);
+  const crashTargets = [
+    ...w.tasks.map((_, i) => `task${i}`),
+    ...w.tasks.flatMap((t, i) => (t.children > 0 ? [`task${i}.child`] : [])),
+    ...w.actors.map((a) => `${a.name}.${a.recovery === "restart" ? "f" : "inc"}`),
+  ];
+  const channels = [undefined, undefined, "gcs", "scheduler", "raylet", "worker", ...workers];
+  const at = () => d.int(0, HORIZON_MS);
+  const message = (): MessageFault => {
+    const to = d.pick(channels);
+    const from = d.chance(0.3) ? d.pick(channels) : undefined;
+    return { ...(to === undefined ? {} : { to }), ...(from === undefined ? {} : { from }), probability: Math.round(d.float() * 30) / 100, atMs: at(), durationMs: d.int(10, 500) };
+  };
+  const out: FaultSpec[] = [];
+  let added = 0;
+  for (let i = 0; i < count; i++) {
+    let r = d.float() * total;
+    let kind: FaultKind = FAULT_KINDS[0];
+    for (let k = 0; k < FAULT_KINDS.length; k++) {
+      r -= weights[k]!;
+      if (r < 0 && weights[k]! > 0) {
+        kind = FAULT_KINDS[k]!;
+        break;
+      }
+      if (weights[k]! > 0) kind = FAULT_KINDS[k]!;
+    }
+    let f: FaultSpec;
+    switch (kind) {
+      case "killNode":
+        f = { kind, node: d.pick(workers), atMs: at(), ...(d.chance(0.7) ? { restartAfterMs: d.int(0, 1000) } : {}) };
+        break;
+      case "addNode":
+        f = { kind, node: { name: `x${++added}`, cpus: d.int(1, 3), gpus: d.int(0, 1), resources: d.chance(0.5) ? { acc: 1, actor: 2 } : { actor: 2 } }, atMs: at() };
+        break;
+      case "crashWorkers":
+        f = { kind, task: d.pick(crashTargets), times: d.int(1, 3), atMs: at() };
+        break;
+      case "failGpu": {
+        const node = d.pick(gpuNodes);
+        f = { kind, node: node.name, index: d.int(0, node.gpus - 1), atMs: at(), ...(d.chance(0.8) ? { repairAfterMs: d.int(0, 1000) } : {}) };
+        break;
+      }
+      case "killGcsReplica":
+        f = { kind, shard: d.int(0, w.gcs.shards - 1), replica: d.int(0, w.gcs.replicas - 1), atMs: at() };
+        break;
+      case "partition": {
+        const a = d.properSubset(workers);
+        f = { kind, a, b: [HEAD, ...workers.filter((n) => !a.includes(n))], atMs: at(), healAfterMs: d.int(10, 600) };
+        break;
+      }
+      case "dropMessages":
+      case "duplicateMessages":
+        f = { kind, ...message() };
+        break;
+      case "delayMessages":
+        f = { kind, ...message(), extraMs: d.int(1, 20) };
+        break;
+      case "evict":
+        f = { kind, task: d.int(0, w.tasks.length - 1), atMs: at() };
+        break;
+      case "random":
+        f = { kind, nodeMtbfMs: d.int(200, 3000), repairMs: d.int(10, 300), untilMs: d.int(100, 800), nodes: workers };
+        break;
+      case "killScheduler":
+      case "killGcsMaster":
+        f = { kind, atMs: at(), restartAfterMs: d.int(0, 500) };
+        break;
+      case "slowNode":
+        f = { kind, node: d.pick(w.nodes.filter((n) => n.name !== VICTIM)).name, factor: d.pick([2, 3, 5]), atMs: at(), durationMs: d.int(50, 1000) };
+        break;
+    }
+    const kept = keepRecoverable(w, out, f);
+    if (kept !== undefined) out.push(kept);
+  }
+  return out.sort((a, b) => startMs(a) - startMs(b));
+}
+
+export function startMs(f: FaultSpec): number {
+  return f.kind === "random" ? 0 : f.atMs;
+}
+
+/** When the last effect of the fault is over (a restart, a repair, a heal, the end of a window). */
+export function endMs(f: FaultSpec): number {
+  switch (f.kind) {
+    case "killNode":
+      return f.atMs + (f.restartAfterMs ?? 0);
+    case "failGpu":
+      return f.atMs + (f.repairAfterMs ?? 0);
+    case "partition":
+      return f.atMs + f.healAfterMs;
+    case "random":
+      return f.untilMs + f.repairMs;
+    case "killScheduler":
+    case "killGcsMaster":
+      return f.atMs + f.restartAfterMs;
+    case "dropMessages":
+    case "duplicateMessages":
+    case "delayMessages":
+    case "slowNode":
+      return f.atMs + f.durationMs;
+    default:
+      return f.atMs;
+  }
+}
+
+/** The fault if the schedule with it stays recoverable, else its temporary form (or none). */
+function keepRecoverable(w: Workload, before: readonly FaultSpec[], f: FaultSpec): FaultSpec | undefined {
+  if (f.kind === "killNode" && f.restartAfterMs === undefined && !covered(w, [...before, f])) return { ...f, restartAfterMs: 0 };
+  if (f.kind === "failGpu" && f.repairAfterMs === undefined && !covered(w, [...before, f])) return { ...f, repairAfterMs: 0 };
+  if (f.kind === "killGcsReplica" && gcsConflict(before, f)) return undefined;
+  if (f.kind === "killGcsMaster" && before.some((g) => g.kind === "killGcsReplica" && g.atMs >= f.atMs - GCS_REJOIN_MS && g.atMs <= endMs(f) + GCS_REJOIN_MS)) return undefined;
+  return f;
+}
+
+function gcsConflict(before: readonly FaultSpec[], f: FaultSpec & { kind: "killGcsReplica" }): boolean {
+  return before.some(
+    (g) =>
+      (g.kind === "killGcsReplica" && g.shard === f.shard && Math.abs(g.atMs - f.atMs) < GCS_REJOIN_MS) ||
+      (g.kind === "killGcsMaster" && f.atMs >= g.atMs - GCS_REJOIN_MS && f.atMs <= endMs(g) + GCS_REJOIN_MS),
+  );
+}
+
+/**
+ * Whether, after every permanent loss in `faults`, each demand of the workload still fits some
+ * node that stays (or is added), and the free actors still find homes.
+ */
+export function covered(w: Workload, faults: readonly FaultSpec[]): boolean {
+  const dead = new Set(faults.flatMap((f) => (f.kind === "killNode" && f.restartAfterMs === undefined ? [f.node] : [])));
+  const lostGpus = new Map<string, number>();
+  for (const f of faults) if (f.kind === "failGpu" && f.repairAfterMs === undefined) lostGpus.set(f.node, (lostGpus.get(f.node) ?? 0) + 1);
+  const nodes = [...w.nodes, ...faults.flatMap((f) => (f.kind === "addNode" ? [f.node] : []))]
+    .filter((n) => n.name !== VICTIM && !dead.has(n.name))
+    .map((n) => ({ ...n, gpus: n.gpus - Math.min(n.gpus, lostGpus.get(n.name) ?? 0) }));
+  const fits = (demand: Record<string, number>) =>
+    nodes.some((n) => Object.entries(demand).every(([r, v]) => v === 0 || (r === "CPU" ? n.cpus >= v : r === "GPU" ? n.gpus >= 1 : (n.resources[r] ?? 0) >= v)));
+  if (!demands(w).every(fits)) return false;
+  const freeActors = w.actors.filter((a) => !a.onHead).length;
+  return nodes.reduce((s, n) => s + (n.resources.actor ?? 0), 0) >= freeActors;
+}
+
+function faultsApi(sim: Simulation): Record<string, (...args: unknown[]) => void> {
+  return sim.faults as unknown as Record<string, (...args: unknown[]) => void>;
+}
+
+/** Schedules every fault but evictions, which need the refs (see `applyEvictions`). */
+export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): void {
+  const api = faultsApi(sim);
+  for (const f of faults) {
+    switch (f.kind) {
+      case "killNode":
+        sim.faults.killNode(f.node, { atMs: f.atMs, ...(f.restartAfterMs === undefined ? {} : { restartAfterMs: f.restartAfterMs }) });
+        break;
+      case "addNode":
+        sim.faults.addNode(nodeConfig(f.node), { atMs: f.atMs });
+        break;
+      case "crashWorkers":
+        sim.faults.crashWorkers({ task: f.task, times: f.times, atMs: f.atMs });
+        break;
+      case "failGpu":
+        sim.faults.failGpu(f.node, f.index, { atMs: f.atMs, ...(f.repairAfterMs === undefined ? {} : { repairAfterMs: f.repairAfterMs }) });
+        break;
+      case "killGcsReplica":
+        sim.faults.killGcsReplica({ shard: f.shard, replica: f.replica }, { atMs: f.atMs });
+        break;
+      case "partition":
+        sim.faults.partition(f.a, f.b, { atMs: f.atMs, healAfterMs: f.healAfterMs });
+        break;
+      case "random":
+        sim.faults.random({ nodeMtbfMs: f.nodeMtbfMs, repairMs: f.repairMs, untilMs: f.untilMs, nodes: f.nodes });
+        break;
+      case "evict":
+        break;
+      case "slowNode":
+        api.slowNode!(f.node, { factor: f.factor, atMs: f.atMs, durationMs: f.durationMs });
+        break;
+      default: {
+        const { kind, ...options } = f;
+        api[kind]!(options);
+      }
+    }
+  }
+}
+
+export function applyEvictions(sim: Simulation, faults: readonly FaultSpec[], taskRefs: readonly ObjectRef[]): void {
+  for (const f of faults) if (f.kind === "evict") sim.faults.evict(taskRefs[f.task]!, { atMs: f.atMs });
+}
+
+export function nodeConfig(n: SwarmNode) {
+  return { name: n.name, cpus: n.cpus, resources: { ...n.resources }, objectStoreBytes: n.name === HEAD ? 1e9 : 20e6, gpus: Array.from({ length: n.gpus }, () => ({ model: "V100" })) };
+}
+
+/** The fault as the `sim.faults` call that makes it. */
+export function describe(f: FaultSpec): string {
+  const o = (v: unknown) => JSON.stringify(v).replace(/"(\w+)":/g, "$1: ").replace(/,(?=\S)/g, ", ").replace(/^\{/, "{ ").replace(/\}$/, " }");
+  switch (f.kind) {
+    case "killNode":
+      return `sim.faults.killNode(${JSON.stringify(f.node)}, ${o({ atMs: f.atMs, restartAfterMs: f.restartAfterMs })})`;
+    case "addNode":
+      return `sim.faults.addNode(${o(nodeConfig(f.node))}, ${o({ atMs: f.atMs })})`;
+    case "failGpu":
+      return `sim.faults.failGpu(${JSON.stringify(f.node)}, ${f.index}, ${o({ atMs: f.atMs, repairAfterMs: f.repairAfterMs })})`;
+    case "killGcsReplica":
+      return `sim.faults.killGcsReplica(${o({ shard: f.shard, replica: f.replica })}, ${o({ atMs: f.atMs })})`;
+    case "partition":
+      return `sim.faults.partition(${JSON.stringify(f.a)}, ${JSON.stringify(f.b)}, ${o({ atMs: f.atMs, healAfterMs: f.healAfterMs })})`;
+    case "evict":
+      return `sim.faults.evict(taskRefs[${f.task}], ${o({ atMs: f.atMs })})`;
+    case "slowNode":
+      return `sim.faults.slowNode(${JSON.stringify(f.node)}, ${o({ factor: f.factor, atMs: f.atMs, durationMs: f.durationMs })})`;
+    default: {
+      const { kind, ...options } = f;
+      return `sim.faults.${kind}(${o(options)})`;
+    }
+  }
+}
