@@ -6,7 +6,7 @@
  * resubmits while `maxRetries` allows, and otherwise stores the typed error as the value of the
  * task's returns so every `get` and dependent raises it.
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
 import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
@@ -86,7 +86,7 @@ export class CoreWorker implements Process {
       case "cw.taskUnschedulable":
         return this.failForGood(m.spec, new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)));
       default:
-        assert(false, `core worker: unexpected message ${(message as Message).type}`);
+        unreachable(m, "core worker message");
     }
   }
 

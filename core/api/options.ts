@@ -7,6 +7,7 @@ import type { Rng } from "../env.js";
 import type { ResourceSet } from "../resources.js";
 import { exponential, lognormal, uniform } from "../random/distributions.js";
 import { ConfigError } from "./errors.js";
+import { unreachable } from "../assert.js";
 
 /** What a duration function may look at besides the arguments. */
 export interface DurationContext {
@@ -203,5 +204,7 @@ export function drawDurationMs(model: DurationModel, args: readonly unknown[], c
       const mu = Math.log(Math.max(model.meanMs, 1e-12)) - (model.sigma * model.sigma) / 2;
       return lognormal(rng(), mu, model.sigma);
     }
+    default:
+      return unreachable(model, "duration model");
   }
 }

@@ -11,7 +11,7 @@
  * Replicas learn the configuration from pings (which repair any lost push); clients from lookups
  * and from a push whenever the members change.
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import type { Address, Env, Message, Process, Urgency } from "../env.js";
 import type { ChainConfig, ChainMessage } from "./chain-messages.js";
 import { GCS_MESSAGE_BYTES } from "./messages.js";
@@ -92,7 +92,7 @@ export class ChainMaster implements Process {
         return this.startNextJoin(m.shard);
       }
       default:
-        assert(false, `chain master: unexpected message ${message.type}`);
+        unreachable(m, "chain master message");
     }
   }
 

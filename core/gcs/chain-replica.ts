@@ -12,7 +12,7 @@
  * With no master (`master: undefined`) it is a single server, head and tail at once: the shard as
  * Ray ran it without replication (and this simulator's `gcs.replicas: 1`).
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import type { Address, Env, Message, Process, TimerId } from "../env.js";
 import { ChainDataPath, type ChainReplicaOptions } from "./chain-data-path.js";
 import type { ChainConfig, ChainMessage, ShardRequestMessage } from "./chain-messages.js";
@@ -65,7 +65,7 @@ export class ChainReplica extends ChainDataPath implements Process {
       case "chain.notServing":
         return void this.peerClient.handle(m);
       default:
-        assert(false, `GCS replica: unexpected message ${message.type}`);
+        unreachable(m, "GCS replica message");
     }
   }
 

@@ -3,6 +3,7 @@ import type { Address } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { TaskSpec } from "../task-spec.js";
 import type { ActorEntry, Heartbeat, NodeRow, ObjectEntry, TaskRow, TaskStatus } from "./tables.js";
+import { unreachable } from "../assert.js";
 
 export type GcsTable = "task" | "object" | "node" | "actor" | "function";
 
@@ -72,6 +73,8 @@ export function keyOf(op: GcsOp): string {
       return op.actorId;
     case "function.register":
       return op.functionId;
+    default:
+      return unreachable(op, "GCS op");
   }
 }
 

@@ -8,7 +8,7 @@
  * Memory is accounted in bytes per row (an estimate of Redis's footprint) so flushing can cap it.
  * The indexes of flushed and evicted ids are not counted: they stand for keys kept in storage.
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import type { Address } from "../env.js";
 import { hasRetriesLeft, nextAttempt, specSizeBytes } from "../task-spec.js";
 import { IdQueue } from "./id-queue.js";
@@ -198,6 +198,8 @@ export class GcsShardState {
       case "function.register":
         this.functions.set(op.functionId, { functionId: op.functionId, name: op.name });
         return undefined;
+      default:
+        return unreachable(op, "GCS op");
     }
   }
 

@@ -17,7 +17,7 @@ import { StoredError } from "../api/stored-error.js";
 import type { CoreWorker } from "../api/core-worker.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification } from "../gcs/messages.js";
-import type { ObjectEntry, TaskStatus } from "../gcs/tables.js";
+import type { ObjectEntry, TaskRow, TaskStatus } from "../gcs/tables.js";
 import { fits, type ResourceSet } from "../resources.js";
 import { hasRetriesLeft, type TaskSpec } from "../task-spec.js";
 import { ActorHost, type HostedActor } from "./actor-host.js";
@@ -74,6 +74,8 @@ export class Raylet implements Process {
   /** Every (task, attempt) queued here: a placement that arrives twice is kept once. */
   private readonly keptAttempts = new Set<string>();
   private readonly fetches = new Map<string, FetchRequest>();
+  /** The latest incarnation of each node the GCS declared dead (owners that may be gone). */
+  private readonly deadIncarnations = new Map<string, number>();
   private meanTaskUs = 0;
   tasksFinished = 0;
 
@@ -267,7 +269,7 @@ export class Raylet implements Process {
       case "error": {
         if (retriesUserError(spec, outcome.userError)) {
           this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: "user-error-retry", attempt: spec.attempt });
-          this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error: outcome.error, retriable: true });
+          this.tellOwner(spec, { type: "cw.taskFailed", spec, error: outcome.error, retriable: true });
           return;
         }
         return this.finishFailed(spec, outcome.error);
@@ -276,7 +278,7 @@ export class Raylet implements Process {
         this.updateTask(spec, "lost");
         this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: outcome.how, attempt: spec.attempt });
         const error = new WorkerCrashedError(spec.taskId, spec.name, spec.attempt + 1);
-        this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error, retriable: true });
+        this.tellOwner(spec, { type: "cw.taskFailed", spec, error, retriable: true });
         return;
       }
     }
@@ -299,7 +301,7 @@ export class Raylet implements Process {
     this.tasksFinished++;
     this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
-    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+    this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
   }
 
   /** The task failed for good: its error becomes the value of each of its returns. */
@@ -307,7 +309,7 @@ export class Raylet implements Process {
     for (const id of spec.returnIds) this.objects.addLocal(id, new StoredError(error), 0, false);
     this.updateTask(spec, "failed");
     this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
-    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+    this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.kind === "actor-creation") this.publishActorDead(spec, error.message);
   }
 
@@ -325,7 +327,7 @@ export class Raylet implements Process {
     this.actors.add(actor);
     this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
-    this.tellOwner(spec.owner, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
+    this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.attempt > 0) this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
     if (!replay) return this.publishActor(actor, "alive", "");
     // Say where the instance is being restored, so its owner restarts it again if this node dies.
@@ -366,7 +368,7 @@ export class Raylet implements Process {
   private actorCall(spec: TaskSpec): void {
     if (this.actors.submit(spec)) return;
     // Not here (it died, or moved): the caller re-resolves the actor and resends if allowed.
-    this.tellOwner(spec.owner, { type: "cw.taskFailed", spec, error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`), retriable: true });
+    this.tellOwner(spec, { type: "cw.taskFailed", spec, error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`), retriable: true });
   }
 
   private runActorCall(actor: HostedActor, spec: TaskSpec, pinned: Pin[]): void {
@@ -484,6 +486,7 @@ export class Raylet implements Process {
       this.config.onFenced?.(this);
       return;
     }
+    if ((this.deadIncarnations.get(n.key) ?? -1) < n.row.incarnation) this.deadIncarnations.set(n.key, n.row.incarnation);
     this.objects.onNodeDead(n.key);
     this.reconstruction.onNodeDead();
   }
@@ -509,13 +512,26 @@ export class Raylet implements Process {
     this.gcs.call({ op: "task.update", taskId: spec.taskId, status, node: this.nodeName, incarnation: this.config.incarnation, attempt: spec.attempt, actorSeq });
   }
 
-  tellOwner(owner: Address, message: CoreWorkerMessage): void {
-    this.env.send(owner, message, CONTROL_MESSAGE_BYTES);
+  /**
+   * Tells a task's owner about it. An owner declared dead may have been replaced by an adopter (a
+   * retried parent, core/gcs/shard-state.ts `adopt`): then the task table names who owns it now.
+   */
+  tellOwner(spec: TaskSpec, message: CoreWorkerMessage): void {
+    if ((this.deadIncarnations.get(spec.ownerNode) ?? -1) < spec.ownerIncarnation) return this.env.send(spec.owner, message, CONTROL_MESSAGE_BYTES);
+    this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
+      const owner = (row as TaskRow | undefined)?.spec.owner;
+      if (owner !== undefined) this.env.send(owner, message, CONTROL_MESSAGE_BYTES);
+    });
   }
 
   /** A lost actor output: the actor's owner replays it (actor fault tolerance). */
   protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
-    this.tellOwner(spec.owner, { type: "cw.actorOutputLost", objectId: id, spec });
+    this.tellOwner(spec, { type: "cw.actorOutputLost", objectId: id, spec });
+  }
+
+  /** A lost actor output: the actor's owner replays it (actor fault tolerance). */
+  protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
+    this.tellOwner(spec, { type: "cw.actorOutputLost", objectId: id, spec });
   }
 
   checkInvariants(): void {

@@ -24,6 +24,7 @@ import type { GcsClient } from "../gcs/client.js";
 import type { ResubmitResult } from "../gcs/messages.js";
 import type { ObjectEntry } from "../gcs/tables.js";
 import type { TaskSpec } from "../task-spec.js";
+import { unreachable } from "../assert.js";
 
 export interface ReconstructionHost {
   readonly env: Env;
@@ -96,6 +97,8 @@ export class LineageReconstruction {
       case "evicted":
         this.active.delete(id);
         return this.host.fail(id, new ObjectReconstructionFailedLineageEvictedError(id, taskId));
+      default:
+        unreachable(r, "resubmit result");
     }
   }
 

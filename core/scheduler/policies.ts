@@ -8,6 +8,7 @@
 import { choiceIndex } from "../random/distributions.js";
 import type { Rng } from "../env.js";
 import { transferUs } from "../units.js";
+import { unreachable } from "../assert.js";
 
 export type PolicyName = "locality-aware" | "locality-unaware" | "random";
 export const POLICY_NAMES: readonly PolicyName[] = ["locality-aware", "locality-unaware", "random"];
@@ -52,5 +53,7 @@ export function makePolicy(name: PolicyName, bandwidthBytesPerSec: number): Plac
       return { pick: (cs, rng) => lowest(cs, (c) => waitUs(c, bandwidthBytesPerSec, false), rng) };
     case "random":
       return { pick: (cs, rng) => choiceIndex(rng, cs.length) };
+    default:
+      return unreachable(name, "placement policy");
   }
 }
