@@ -10,6 +10,20 @@ export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantViolation(message);
 }
 
-export function unreachable(value: never, what = "value"): never {
-  throw new InvariantViolation(`unreachable ${what}: ${JSON.stringify(value)}`);
+/**
+ * Ends a switch over a union: the compiler checks that every member has a case (`value` is
+ * `never` there), and a value that slips past the types at run time is a bug, named by `what`.
+ */
+export function unreachable(value: never, what: string): never {
+  throw new InvariantViolation(`unreachable ${what}: ${describe(value)}`);
+}
+
+/** A short description of an unexpected value: a message's type, else a clipped JSON form. */
+function describe(value: unknown): string {
+  if (typeof value === "object" && value !== null && "type" in value) return `type ${String(value.type)}`;
+  try {
+    return String(JSON.stringify(value)).slice(0, 200);
+  } catch {
+    return String(value);
+  }
 }

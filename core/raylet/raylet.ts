@@ -8,7 +8,7 @@
  * It may lose everything at any moment (its node dies): nothing here is needed for recovery that
  * the GCS or an owner does not also hold.
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import { ActorDiedError, ObjectStoreFullError, RayError, TaskError, WorkerCrashedError } from "../api/errors.js";
@@ -185,7 +185,7 @@ export class Raylet implements Process {
         if (this.store.remove(m.objectId)) this.objects.evicted([m.objectId]);
         return;
       default:
-        assert(false, `raylet ${this.nodeName}: unexpected message ${(message as Message).type}`);
+        unreachable(m, `raylet ${this.nodeName} message`);
     }
   }
 
@@ -281,6 +281,8 @@ export class Raylet implements Process {
         this.tellOwner(spec, { type: "cw.taskFailed", spec, error, retriable: true });
         return;
       }
+      default:
+        unreachable(outcome, "attempt outcome");
     }
   }
 
