@@ -60,6 +60,18 @@ export class ActorClient {
     this.subscribe(spec.actorId!);
   }
 
+  /**
+   * A retried parent recreated an actor id that exists: own the live actor (its latest creation
+   * attempt) instead of building a second one. `nodeDead`: its creation was in progress on a node
+   * declared dead before this worker owned it, so no death notice will come: restart it now.
+   */
+  adoptCreation(latest: TaskSpec, nodeDead: boolean): void {
+    const actorId = latest.actorId!;
+    const known = this.created.get(actorId);
+    if (known === undefined || known.attempt <= latest.attempt) this.created.set(actorId, latest);
+    if (nodeDead) this.restart(actorId, `its node died before its creator was retried`);
+  }
+
   /** Sends a call to the actor's node, or holds it until the actor is alive. */
   send(spec: TaskSpec): void {
     const actorId = spec.actorId!;
@@ -168,6 +180,9 @@ export class ActorClient {
           this.cw.submitGranted(r.spec);
           return;
         }
+        // Another owner (the creator's retried attempt, or its first) restarted it: follow that
+        // attempt, so this owner's next restart names it.
+        if (r.kind === "stale" && r.attempt > (this.created.get(actorId)?.attempt ?? -1)) this.created.set(actorId, { ...creation, attempt: r.attempt });
         if (r.kind === "exhausted" || r.kind === "evicted") {
           const dead: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "dead", node: "", restarts: creation.attempt, deathCause: `${cause}, and its maxRestarts budget is used up`, recovery: base?.recovery };
           this.cw.gcs.call({ op: "actor.put", entry: dead });

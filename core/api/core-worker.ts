@@ -10,13 +10,13 @@ import { assert, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
 import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
-import type { GcsNotification, ResubmitResult } from "../gcs/messages.js";
+import type { GcsNotification, ResubmitResult, TaskAddResult } from "../gcs/messages.js";
 import type { ActorEntry, NodeRow, TaskRow } from "../gcs/tables.js";
 import { hasRetriesLeft, type TaskArg, type TaskSpec } from "../task-spec.js";
 import type { TaskCause, TaskKind } from "../trace.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
 import { formatResources } from "../resources.js";
-import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectLostError, ObjectStoreFullError, RayError, TaskUnschedulableError } from "./errors.js";
+import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectLostError, ObjectStoreFullError, RayError, TaskUnschedulableError, WorkerCrashedError } from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
 import { ActorClient } from "./actor-client.js";
 import { isObjectRef } from "./object-ref.js";
@@ -101,7 +101,7 @@ export class CoreWorker implements Process {
       maxRetries: o.maxRetries,
       retryExceptions: o.retryExceptions,
     });
-    this.submit(spec);
+    this.submitOnce(ctx, spec, (latest) => this.sendToRaylet(latest));
     return [...spec.returnIds];
   }
 
@@ -116,7 +116,7 @@ export class CoreWorker implements Process {
     const actorId = actorIdOf(spec.taskId);
     const withActor: TaskSpec = { ...spec, actorId, recovery: o.recovery };
     this.actors.ownCreation(withActor);
-    this.submit(withActor);
+    this.submitOnce(ctx, withActor, (latest) => this.sendToRaylet(latest));
     return actorId;
   }
 
@@ -134,8 +134,8 @@ export class CoreWorker implements Process {
       handleId,
       handleSeq,
     };
-    this.recordSubmission(spec);
-    this.actors.send(spec);
+    // The actor host drops a call it already accepted, so an adopted call may be sent again.
+    this.submitOnce(ctx, spec, (latest) => this.actors.send(latest));
     return [...spec.returnIds];
   }
 
@@ -203,8 +203,51 @@ export class CoreWorker implements Process {
     };
   }
 
-  private submit(spec: TaskSpec): void {
-    this.recordSubmission(spec);
+  /**
+   * Records a new task in the task table and sends it. The children of a first attempt are new by
+   * construction (their ids derive from the parent's), so they go at once. A retried or replayed
+   * parent recreates the same ids: those wait for the table's answer, and an id that exists is
+   * adopted (issue 10: exactly once at a time), never started a second time.
+   */
+  private submitOnce(ctx: TaskContext, spec: TaskSpec, send: (spec: TaskSpec) => void): void {
+    if (ctx.attempt === 0) {
+      this.recordSubmission(spec);
+      return send(spec);
+    }
+    this.tasksSubmitted++;
+    this.owned.set(spec.taskId, { spec });
+    this.gcs.call({ op: "task.add", spec }, (result) => {
+      const r = result as TaskAddResult;
+      if (r.added) {
+        this.traceSubmitted(spec, spec.cause);
+        return send(spec);
+      }
+      this.adopt(spec, r.row, r.nodeDead, send);
+    });
+  }
+
+  /** Takes over a live task row found under a recreated id: watch its attempt, do not run it again. */
+  private adopt(spec: TaskSpec, row: TaskRow | undefined, nodeDead: boolean, send: (spec: TaskSpec) => void): void {
+    const mine = this.owned.get(spec.taskId);
+    const done = row === undefined || row.status === "finished" || row.status === "failed";
+    if (mine !== undefined && (mine.spec === spec || (row !== undefined && mine.spec.attempt < row.spec.attempt))) {
+      if (done) this.owned.delete(spec.taskId);
+      else this.owned.set(spec.taskId, { spec: row.spec });
+    }
+    if (spec.kind === "actor-creation") return this.actors.adoptCreation(row?.spec ?? spec, !done && nodeDead);
+    if (done) return;
+    const latest = this.owned.get(spec.taskId)?.spec ?? row.spec;
+    if (spec.kind === "actor-method") return send(latest);
+    // No one may be left to report on this attempt: its node died, or its worker did and the
+    // report went to an owner that is gone.
+    if (nodeDead || row.status === "lost") {
+      const error = nodeDead ? new NodeDiedError(latest.taskId, latest.name, row.node, latest.attempt + 1) : new WorkerCrashedError(latest.taskId, latest.name, latest.attempt + 1);
+      if (hasRetriesLeft(latest)) this.retry(latest, error);
+      else this.failForGood(latest, error);
+    }
+  }
+
+  private sendToRaylet(spec: TaskSpec): void {
     this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
   }
 

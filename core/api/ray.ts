@@ -63,8 +63,6 @@ export interface RayHost {
 const HANDLE_FIELDS = new Set<string | symbol>(["actorId", "className", "then", "toJSON", "constructor"]);
 
 export class Ray {
-  private handleCount = 0;
-
   constructor(private readonly host: RayHost) {}
 
   private get context(): TaskContext {
@@ -112,7 +110,9 @@ export class Ray {
   }
 
   private makeHandle(entry: FunctionEntry & { kind: "actor-class" }, actorId: ActorId): object {
-    const handleId = `${actorId}/h${this.handleCount++}`;
+    // The creator's handle is named by the actor alone, so a retried creator's calls carry the
+    // same (handle, seq) as its first attempt's and the actor drops the ones it already accepted.
+    const handleId = `${actorId}/h`;
     let seq = 0;
     const methods = new Map<string, { remote: (...args: unknown[]) => unknown }>();
     const proto = entry.cls.prototype as Record<string, unknown>;

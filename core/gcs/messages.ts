@@ -89,6 +89,14 @@ export interface ActorLog {
   readonly calls: readonly TaskId[];
 }
 
+/**
+ * The answer to task.add. A task id that exists is adopted, never reset: a retried parent recreates
+ * its children's ids, and their live rows (attempt, status) are the truth. `row` is undefined when
+ * the row's lineage was evicted (only finished rows are). `nodeDead`: the node the row names was
+ * declared dead, so no one may be left to report on that attempt.
+ */
+export type TaskAddResult = { readonly added: true } | { readonly added: false; readonly row: TaskRow | undefined; readonly nodeDead: boolean };
+
 /** The answer to task.resubmit. */
 export type ResubmitResult =
   | { readonly kind: "granted"; readonly spec: TaskSpec }
@@ -127,6 +135,8 @@ export interface GcsNotifyMessage {
 
 export type GcsResult<O extends GcsOp["op"]> = O extends "task.get"
   ? TaskRow | undefined
+  : O extends "task.add"
+  ? TaskAddResult
   : O extends "object.get" | "object.subscribe"
     ? ObjectEntry | undefined
     : O extends "actor.get" | "actor.subscribe"

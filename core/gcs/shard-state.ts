@@ -10,9 +10,9 @@
  */
 import { assert, unreachable } from "../assert.js";
 import type { Address } from "../env.js";
-import { hasRetriesLeft, nextAttempt, specSizeBytes } from "../task-spec.js";
+import { hasRetriesLeft, nextAttempt, specSizeBytes, type TaskSpec } from "../task-spec.js";
 import { IdQueue } from "./id-queue.js";
-import type { ActorLog, GcsNotification, GcsOp, ResubmitResult } from "./messages.js";
+import type { ActorLog, GcsNotification, GcsOp, ResubmitResult, TaskAddResult } from "./messages.js";
 import type { TaskId } from "../ids.js";
 import type { ActorEntry, FunctionRow, NodeRow, ObjectEntry, TaskRow } from "./tables.js";
 
@@ -84,18 +84,20 @@ export class GcsShardState {
     switch (op.op) {
       case "task.add": {
         const old = this.tasks.get(op.spec.taskId);
-        if (old !== undefined) {
-          // A resubmission (retry, reconstruction): keep the row, take the new attempt.
+        if (old !== undefined && op.spec.attempt > old.spec.attempt) {
+          // A newer attempt decided by its owner alone (an actor call retried across a restart).
           old.spec = op.spec;
           old.status = "submitted";
-          return undefined;
+          return { added: true } satisfies TaskAddResult;
         }
+        if (old !== undefined) return this.adopt(old, op.spec);
+        if (this.evictedTasks.has(op.spec.taskId)) return { added: false, row: undefined, nodeDead: false } satisfies TaskAddResult;
         this.tasks.set(op.spec.taskId, { spec: op.spec, status: "submitted", node: op.spec.ownerNode, nodeIncarnation: op.spec.ownerIncarnation, actorSeq: -1 });
         const size = specSizeBytes(op.spec);
         this.bytes += size;
         this.lineageBytes += size;
         this.enforceLineageCap();
-        return undefined;
+        return { added: true } satisfies TaskAddResult;
       }
       case "task.update": {
         const row = this.tasks.get(op.taskId);
@@ -207,6 +209,18 @@ export class GcsShardState {
     let log = this.actorLogs.get(actorId);
     if (log === undefined) this.actorLogs.set(actorId, (log = { calls: [], checkpointSeq: 0 }));
     return log;
+  }
+
+  /**
+   * The same task id submitted again (its parent was retried or replayed): the live row stays as it
+   * is. If the row's owner was declared dead, the newcomer becomes the owner of later attempts.
+   */
+  private adopt(row: TaskRow, spec: TaskSpec): TaskAddResult {
+    const ownerDead = this.isDead(row.spec.ownerNode, row.spec.ownerIncarnation);
+    if (ownerDead && !this.isDead(spec.ownerNode, spec.ownerIncarnation)) {
+      row.spec = { ...row.spec, owner: spec.owner, ownerNode: spec.ownerNode, ownerIncarnation: spec.ownerIncarnation };
+    }
+    return { added: false, row: { ...row }, nodeDead: this.isDead(row.node, row.nodeIncarnation) };
   }
 
   private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {

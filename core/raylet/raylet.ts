@@ -531,11 +531,6 @@ export class Raylet implements Process {
     this.tellOwner(spec, { type: "cw.actorOutputLost", objectId: id, spec });
   }
 
-  /** A lost actor output: the actor's owner replays it (actor fault tolerance). */
-  protected actorOutputLost(id: ObjectId, spec: TaskSpec): void {
-    this.tellOwner(spec, { type: "cw.actorOutputLost", objectId: id, spec });
-  }
-
   checkInvariants(): void {
     this.pool.checkInvariants();
     this.store.checkInvariants();
