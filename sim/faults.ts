@@ -161,6 +161,21 @@ export class Faults {
   }
 
   /**
+   * Crashes the chain master's host (needs `gcs.replicas` >= 2: with single servers there is no
+   * master); with `restartAfterMs`, a fresh master starts there and rebuilds the configuration from
+   * the replicas. Meanwhile the chains serve on; a replica that fails is removed once it is back.
+   */
+  killGcsMaster(options: At & { restartAfterMs?: number } = {}): void {
+    if (!this.cluster.gcs.replicated) throw new ConfigError("killGcsMaster: the GCS has no chain master with gcs.replicas: 1; set gcs.replicas >= 2");
+    const restartAfterMs = options?.restartAfterMs === undefined ? undefined : this.checkMs("killGcsMaster", "restartAfterMs", options.restartAfterMs);
+    this.at("killGcsMaster", options?.atMs, () => {
+      if (!this.cluster.gcs.killMaster()) return;
+      this.trace("killGcsMaster", "__gcsmaster", restartAfterMs ?? 0);
+      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.gcs.restartMaster());
+    });
+  }
+
+  /**
    * Kills replica `replica` of shard `shard`'s chain as it stands when the fault fires (0 = the
    * head, the last = the tail; with `gcs.replicas: 1`, the shard's single server). Nothing happens
    * if the chain is shorter by then.

@@ -2,14 +2,15 @@
  * Starts the GCS on hosts of its own and gives the simulator a handle on it. With one replica per
  * shard: a single server per shard at `gcs@__gcs<i>` (as Ray ran without replication). With more:
  * a chain per shard of replicas at `gcs@__gcs<i>r<k>` on hosts `__gcs<i>r<k>`, and the chain
- * master at `gcsmaster@__gcsmaster` (treated as reliable: no fault targets its host); clients get
- * the shards' service addresses (core/gcs/chain-messages.ts). Killing a replica kills its host, as
+ * master at `gcsmaster@__gcsmaster`; clients get the shards' service addresses
+ * (core/gcs/chain-messages.ts). The master's host may crash (killMaster) and a fresh, empty master
+ * start there (restartMaster): it rebuilds the configuration from the replicas. Killing a replica kills its host, as
  * a machine crash would; a replacement is a fresh process on a fresh host that asks to join.
  */
 import { assert } from "../core/assert.js";
 import { address, type Address } from "../core/env.js";
 import { ChainMaster } from "../core/gcs/chain-master.js";
-import { chainServiceAddresses } from "../core/gcs/chain-messages.js";
+import { chainServiceAddresses, type ChainConfig } from "../core/gcs/chain-messages.js";
 import { ChainReplica } from "../core/gcs/chain-replica.js";
 import type { FlushMode } from "../core/gcs/flusher.js";
 import { GcsShard } from "../core/gcs/shard.js";
@@ -41,7 +42,8 @@ interface ReplicaRecord {
 export class GcsService {
   /** What clients are given: server addresses, or the chained shards' service addresses. */
   readonly addresses: Address[];
-  readonly master: ChainMaster | undefined;
+  /** The live chain master (undefined: not replicated, or its host is down). */
+  master: ChainMaster | undefined;
   private readonly replicas = new Map<Address, ReplicaRecord>();
   private readonly spawned: number[];
 
@@ -58,11 +60,31 @@ export class GcsService {
     this.addresses = chainServiceAddresses(masterAddress, options.shards);
     const initial = Array.from({ length: options.shards }, (_, s) => Array.from({ length: options.replicas }, () => this.spawnReplica(s, true)));
     world.addNode(GCS_MASTER_HOST);
-    this.master = world.spawn(GCS_MASTER_HOST, masterAddress, (env) => new ChainMaster(env, {
+    this.master = this.spawnMaster(initial);
+  }
+
+  /** Crashes the chain master's host. Returns false when there is no master to kill. */
+  killMaster(): boolean {
+    if (this.master === undefined) return false;
+    this.world.killNode(GCS_MASTER_HOST);
+    this.master = undefined;
+    return true;
+  }
+
+  /** A fresh master on the restarted host, knowing nothing: it learns the chains from the replicas. */
+  restartMaster(): void {
+    if (!this.replicated || this.world.node(GCS_MASTER_HOST).alive) return;
+    this.world.addNode(GCS_MASTER_HOST);
+    this.master = this.spawnMaster(undefined);
+  }
+
+  private spawnMaster(initial: Address[][] | undefined): ChainMaster {
+    return this.world.spawn(GCS_MASTER_HOST, address("gcsmaster", GCS_MASTER_HOST), (env) => new ChainMaster(env, {
       initialMembers: initial,
-      pingIntervalUs: options.pingIntervalUs,
-      missedPings: options.missedPings,
-      requestTimeoutUs: options.requestTimeoutUs,
+      shards: this.options.shards,
+      pingIntervalUs: this.options.pingIntervalUs,
+      missedPings: this.options.missedPings,
+      requestTimeoutUs: this.options.requestTimeoutUs,
     }));
   }
 
@@ -93,10 +115,17 @@ export class GcsService {
     return addr;
   }
 
-  /** The shard's chain, head first (a single server: just it). */
+  /**
+   * The shard's chain, head first (a single server: just it). With the master down or not yet
+   * rebuilt: the newest configuration a live replica of the shard holds.
+   */
   members(shard: number): readonly Address[] {
-    if (this.master !== undefined) return this.master.config(shard).members;
-    return [this.addresses[shard]!];
+    if (!this.replicated) return [this.addresses[shard]!];
+    const known = this.master?.known(shard);
+    if (known !== undefined) return known.members;
+    let newest: ChainConfig | undefined;
+    for (const r of this.liveReplicas(shard)) if (r.config !== undefined && (newest === undefined || r.config.epoch > newest.epoch)) newest = r.config;
+    return newest?.members ?? [];
   }
 
   /**

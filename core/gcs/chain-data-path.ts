@@ -57,6 +57,8 @@ export abstract class ChainDataPath {
   predecessor: Address | undefined;
   successor: Address | undefined;
   protected leaseUntilUs: number;
+  /** Serving on past the lease while the master is silent to the whole chain (chain-replica.ts). */
+  protected graceUntilUs = -Infinity;
   protected readonly log = new ChainLog();
   /** A joiner's applied writes whose replies may be its own once the tail hands over. */
   protected retained: AppliedEntry[] = [];
@@ -81,9 +83,10 @@ export abstract class ChainDataPath {
   /** A joiner holding the tail role has applied every write the old tail acknowledged. */
   protected abstract caughtUp(): void;
 
-  /** Member, holding state, within the lease the master's last ping granted. */
+  /** Member, holding state, within the lease the master's last ping granted (or a grace). */
   serving(): boolean {
-    return this.installed && this.member && this.env.nowUs() < this.leaseUntilUs;
+    const now = this.env.nowUs();
+    return this.installed && this.member && (now < this.leaseUntilUs || now < this.graceUntilUs);
   }
 
   protected onRequest(m: ShardRequestMessage): void {

@@ -1,6 +1,6 @@
 /**
- * The chain master (Ray paper §4.2.3: "a chain master"; treated as reliable, as the paper does):
- * owns each shard's chain configuration and changes it in three cases.
+ * The chain master (Ray paper §4.2.3: "a chain master"): owns each shard's chain configuration and
+ * changes it in three cases.
  * - A replica stops answering pings: after `missedPings` intervals it is suspected and no longer
  *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed.
  *   The chain closes the gap: its neighbours resend or take over (chain-replica.ts). The last
@@ -10,15 +10,23 @@
  * - A join whose source (the tail) left restarts from the new tail.
  * Replicas learn the configuration from pings (which repair any lost push); clients from lookups
  * and from a push whenever the members change.
+ *
+ * It may crash and restart empty (`initialMembers: undefined`). It then rebuilds each shard's
+ * configuration from the replicas: a member whose lease ran out reports its configuration every
+ * ping interval (chain.report), and the highest epoch per shard wins; a shard is unknown (lookups,
+ * joins unanswered; clients ask again) until its first report. While it was down the chains served
+ * on by vouching for each other (chain-replica.ts); so that no member it cannot reach still serves
+ * when it removes one, it removes nobody for two leases after its start.
  */
-import { assert, unreachable } from "../assert.js";
+import { assert } from "../assert.js";
 import type { Address, Env, Message, Process, Urgency } from "../env.js";
 import type { ChainConfig, ChainMessage } from "./chain-messages.js";
 import { GCS_MESSAGE_BYTES } from "./messages.js";
 
 export interface ChainMasterOptions {
-  /** Each shard's first members, head first. */
-  initialMembers: readonly (readonly Address[])[];
+  /** Each shard's first members, head first; undefined: a restart, rebuilding from the replicas. */
+  initialMembers: readonly (readonly Address[])[] | undefined;
+  shards: number;
   pingIntervalUs: number;
   /** Pings missed before a replica is suspected; the lease lasts as long. */
   missedPings: number;
@@ -39,16 +47,26 @@ interface ShardChain {
 }
 
 export class ChainMaster implements Process {
-  readonly chains: ShardChain[];
+  /** Per shard; undefined while a restarted master has heard from none of its replicas. */
+  readonly chains: Array<ShardChain | undefined>;
+  /** A restarted master removes nobody before this (see above). */
+  private readonly holdUntilUs: number;
   private readonly watches = new Map<Address, Watch>();
   private readonly clients = new Set<Address>();
   private transfers = 0;
   reconfigurations = 0;
 
   constructor(private readonly env: Env, private readonly options: ChainMasterOptions) {
-    assert(options.initialMembers.length > 0, "chain master: no shards");
+    assert(options.shards > 0, "chain master: no shards");
     assert(options.pingIntervalUs > 0, "chain master: ping interval must be > 0");
     assert(options.missedPings >= 1, "chain master: missedPings must be >= 1");
+    this.holdUntilUs = options.initialMembers === undefined ? env.nowUs() + 2 * this.leaseUs : -Infinity;
+    if (options.initialMembers === undefined) {
+      this.chains = Array.from({ length: options.shards }, () => undefined);
+      this.tick();
+      return;
+    }
+    assert(options.initialMembers.length === options.shards, "chain master: initial members for every shard");
     this.chains = options.initialMembers.map((members, shard) => {
       assert(members.length > 0, `chain master: shard ${shard} has no replica`);
       for (const m of members) this.watch(m);
@@ -67,11 +85,20 @@ export class ChainMaster implements Process {
     return chain.config;
   }
 
+  /** The shard's configuration, or undefined while a restarted master has not learned it. */
+  known(shard: number): ChainConfig | undefined {
+    assert(shard >= 0 && shard < this.options.shards, `chain master: no shard ${shard}`);
+    return this.chains[shard]?.config;
+  }
+
   onMessage(from: Address, message: Message): void {
     const m = message as ChainMessage;
+    if (m.type === "chain.report") return this.onReport(from, m.shard, m.config);
+    if (m.type === "chain.lookup") this.clients.add(from);
+    // Not yet learned from its replicas (a restart): whoever asks, asks again.
+    if ("shard" in m && this.known(m.shard) === undefined) return;
     switch (m.type) {
       case "chain.lookup":
-        this.clients.add(from);
         return this.sendConfig(from, this.config(m.shard), "background");
       case "chain.pong": {
         const w = this.watches.get(from);
@@ -92,8 +119,27 @@ export class ChainMaster implements Process {
         return this.startNextJoin(m.shard);
       }
       default:
-        unreachable(m, "chain master message");
+        assert(false, `chain master: unexpected message ${message.type}`);
     }
+  }
+
+  /** A member out of lease reports its configuration: a restarted master adopts the newest. */
+  private onReport(from: Address, shard: number, config: ChainConfig): void {
+    assert(config.shard === shard, `chain master: report for shard ${shard} carries shard ${config.shard}`);
+    const chain = this.chains[shard];
+    const w = this.watches.get(from);
+    if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
+    if (chain !== undefined && config.epoch <= chain.config.epoch) return;
+    this.chains[shard] = { config, waiting: chain?.waiting ?? [] };
+    this.transfers = Math.max(this.transfers, config.transferId);
+    const now = this.env.nowUs();
+    for (const r of [...config.members, ...(config.joiner === undefined ? [] : [config.joiner])]) {
+      const watch = this.watches.get(r);
+      if (watch === undefined) this.watch(r);
+      else if (!watch.suspected) watch.lastPongUs = Math.max(watch.lastPongUs, now);
+    }
+    // Clients that looked it up while it was unknown get it now.
+    for (const client of this.clients) this.sendConfig(client, config, "background");
   }
 
   private onJoin(shard: number, from: Address): void {
@@ -116,7 +162,8 @@ export class ChainMaster implements Process {
 
   /** Publishes a configuration: to every replica concerned and, when members changed, to clients. */
   private reconfigure(shard: number, next: Omit<ChainConfig, "epoch">, membersChanged: boolean): void {
-    const chain = this.chains[shard]!;
+    const chain = this.chains[shard];
+    assert(chain !== undefined, `chain master: reconfiguring unknown shard ${shard}`);
     assert(next.members.length > 0, `chain master: shard ${shard} would have no member`);
     chain.config = { ...next, epoch: chain.config.epoch + 1 };
     this.reconfigurations++;
@@ -145,13 +192,14 @@ export class ChainMaster implements Process {
     const now = this.env.nowUs();
     const suspectAfterUs = this.leaseUs;
     this.chains.forEach((chain, shard) => {
+      if (chain === undefined) return;
       for (const r of [...this.replicasOf(chain), ...chain.waiting]) {
         const w = this.watches.get(r)!;
         // The last member is never suspected: it holds the only copy, so the shard waits for it.
         const sole = chain.config.members.length === 1 && chain.config.members[0] === r;
         if (sole) w.suspected = false;
         else if (!w.suspected && now - w.lastPongUs > suspectAfterUs) w.suspected = true;
-        if (w.suspected && now >= w.lastPingSentUs + this.leaseUs) {
+        if (w.suspected && now >= w.lastPingSentUs + this.leaseUs && now >= this.holdUntilUs) {
           this.remove(shard, r);
           continue;
         }
@@ -164,7 +212,8 @@ export class ChainMaster implements Process {
   }
 
   private remove(shard: number, replica: Address): void {
-    const chain = this.chains[shard]!;
+    const chain = this.chains[shard];
+    assert(chain !== undefined, `chain master: removing from unknown shard ${shard}`);
     const c = chain.config;
     this.watches.delete(replica);
     const waitingIndex = chain.waiting.indexOf(replica);

@@ -83,6 +83,18 @@ export type ChainMessage =
   /** From the old tail: replies for writes after `seq` are now the joiner's to send. */
   | { readonly type: "chain.handover"; readonly transferId: number; readonly seq: number }
   | { readonly type: "chain.lookup"; readonly shard: number }
+  /**
+   * From a member whose lease ran out, every ping interval: what it holds, so a restarted master
+   * rebuilds each shard's configuration from the replicas (the highest epoch wins).
+   */
+  | { readonly type: "chain.report"; readonly shard: number; readonly config: ChainConfig; readonly appliedSeq: number }
+  /**
+   * Between the members of one configuration while the master is silent to all of them: a member
+   * serves on (grace) only while every other member answers that it, too, has no lease and holds
+   * the same epoch (chain-replica.ts explains why that is safe).
+   */
+  | { readonly type: "chain.vouchRequest"; readonly shard: number; readonly epoch: number; readonly sentUs: number }
+  | { readonly type: "chain.vouch"; readonly shard: number; readonly epoch: number; readonly sentUs: number }
   /** From a replica that may not serve a request (not a member, no lease, not the head). */
   | { readonly type: "chain.notServing"; readonly shard: number; readonly reqId: number };
 

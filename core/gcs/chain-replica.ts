@@ -9,10 +9,19 @@
  * Invariant: a joiner becomes a member only once it holds every write the old tail acknowledged,
  * so no acknowledged write depends on a replica outside the chain.
  *
+ * The master may die and restart empty (chain-master.ts rebuilds from `chain.report`s). While it is
+ * silent, the configuration cannot change, so the chain serves on: a member whose lease ran out
+ * asks every other member to vouch for it, and serves for another lease from the round's start
+ * once all of them answer that they hold the same epoch and have no lease either. That is safe
+ * because the master removes a member only once it has been silent to the master for a lease, and
+ * while the master lives its pings keep the other members' leases valid, so they do not vouch for
+ * the silent one; a restarted master removes nobody before a further two leases have passed. A
+ * member that cannot be vouched for (one of them died) stops, and the shard waits for the master.
+ *
  * With no master (`master: undefined`) it is a single server, head and tail at once: the shard as
  * Ray ran it without replication (and this simulator's `gcs.replicas: 1`).
  */
-import { assert, unreachable } from "../assert.js";
+import { assert } from "../assert.js";
 import type { Address, Env, Message, Process, TimerId } from "../env.js";
 import { ChainDataPath, type ChainReplicaOptions } from "./chain-data-path.js";
 import type { ChainConfig, ChainMessage, ShardRequestMessage } from "./chain-messages.js";
@@ -29,6 +38,10 @@ export class ChainReplica extends ChainDataPath implements Process {
   private joinTimer: TimerId | undefined;
   private leaseTimer: TimerId | undefined;
   private joinTicks = 0;
+  /** The lease the master's pings grant; a grace lasts as long. 0: never pinged, no grace. */
+  private leaseUs = 0;
+  private vouchRoundUs = -1;
+  private readonly vouchedBy = new Set<Address>();
 
   constructor(env: Env, options: ChainReplicaOptions) {
     super(env, options);
@@ -64,13 +77,18 @@ export class ChainReplica extends ChainDataPath implements Process {
         return this.onHandover(m.transferId, m.seq);
       case "chain.notServing":
         return void this.peerClient.handle(m);
+      case "chain.vouchRequest":
+        return this.onVouchRequest(from, m.epoch, m.sentUs);
+      case "chain.vouch":
+        return this.onVouch(from, m.epoch, m.sentUs);
       default:
-        unreachable(m, "GCS replica message");
+        assert(false, `GCS replica: unexpected message ${message.type}`);
     }
   }
 
   private onPing(from: Address, config: ChainConfig, sentUs: number, leaseUs: number): void {
     this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + leaseUs);
+    this.leaseUs = leaseUs;
     this.watchLease();
     this.adopt(config);
     this.env.send(from, { type: "chain.pong", shard: this.options.shardIndex, epoch: this.config!.epoch, appliedSeq: this.appliedSeq } satisfies ChainMessage, 64, "background");
@@ -201,6 +219,39 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.env.send(this.options.master!, message, 64, again ? "background" : "work");
   }
 
+  /** Out of lease: report to the master (a restarted one rebuilds from this) and seek a grace. */
+  private graceTick(): void {
+    const c = this.config!;
+    const shard = this.options.shardIndex;
+    const now = this.env.nowUs();
+    this.env.send(this.options.master!, { type: "chain.report", shard, config: c, appliedSeq: this.appliedSeq } satisfies ChainMessage, 64, "background");
+    if (!this.installed || this.leaseUs === 0) return;
+    this.vouchRoundUs = now;
+    this.vouchedBy.clear();
+    const others = c.members.filter((m) => m !== this.env.self);
+    // The sole member: the master never removes the last copy, so nobody else could serve.
+    if (others.length === 0) return this.extendGrace(now);
+    for (const o of others) this.env.send(o, { type: "chain.vouchRequest", shard, epoch: c.epoch, sentUs: now } satisfies ChainMessage, 64, "background");
+  }
+
+  private onVouchRequest(from: Address, epoch: number, sentUs: number): void {
+    const c = this.config;
+    if (!this.installed || !this.member || c === undefined || c.epoch !== epoch || !c.members.includes(from)) return;
+    if (this.env.nowUs() < this.leaseUntilUs) return; // the master is alive: it decides about `from`
+    this.env.send(from, { type: "chain.vouch", shard: this.options.shardIndex, epoch, sentUs } satisfies ChainMessage, 64, "background");
+  }
+
+  private onVouch(from: Address, epoch: number, sentUs: number): void {
+    const c = this.config;
+    if (c === undefined || sentUs !== this.vouchRoundUs || epoch !== c.epoch || !c.members.includes(from)) return;
+    this.vouchedBy.add(from);
+    if (c.members.every((m) => m === this.env.self || this.vouchedBy.has(m))) this.extendGrace(sentUs);
+  }
+
+  private extendGrace(roundUs: number): void {
+    this.graceUntilUs = Math.max(this.graceUntilUs, roundUs + this.leaseUs);
+  }
+
   private reset(): void {
     this.setHead(false);
     this.state = this.freshState();
@@ -218,7 +269,8 @@ export class ChainReplica extends ChainDataPath implements Process {
   private scheduleJoinTick(): void {
     if (this.joinTimer !== undefined || this.options.master === undefined) return;
     // Backs off, so a long state transfer is not restarted by impatience.
-    const delayUs = this.options.joinRetryUs * Math.min(64, 2 ** Math.min(6, this.joinTicks));
+    // A member out of lease does not back off: its grace is renewed every interval.
+    const delayUs = this.member ? this.options.joinRetryUs : this.options.joinRetryUs * Math.min(64, 2 ** Math.min(6, this.joinTicks));
     this.joinTimer = this.env.setTimer(this.joinTicks === 0 ? 0 : delayUs, () => this.joinTick(), "background");
   }
 
@@ -232,6 +284,10 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.joinTimer = undefined;
     if (this.member && this.env.nowUs() < this.leaseUntilUs) return void (this.joinTicks = 0);
     this.joinTicks++;
+    if (this.member) {
+      this.graceTick();
+      return this.scheduleJoinTick();
+    }
     const shard = this.options.shardIndex;
     const c = this.config;
     let message: ChainMessage = { type: "chain.join", shard };
