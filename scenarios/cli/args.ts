@@ -3,7 +3,9 @@
  * small grammars of --seed, --seeds, --jobs and --shard. Every rejection is a UsageError naming
  * the option and what it accepts.
  */
+import { statSync, type Stats } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Shard } from "../sweep/plan.js";
 import { UsageError } from "../runner/usage-error.js";
@@ -81,4 +83,31 @@ export function onePositional(command: string, positionals: readonly string[], w
   if (positionals.length === 0) throw new UsageError(`${command} needs ${what}; known: ${known}`);
   if (positionals.length > 1) throw new UsageError(`${command} takes ${what}, not several: ${positionals.join(" ")}`);
   return positionals[0]!;
+}
+
+/**
+ * --out: a results folder, made if missing. An existing file there (or as any parent) is rejected
+ * now, as one line, instead of failing deep in mkdir.
+ */
+export function parseOut(out: string | undefined, fallback: string): string {
+  const root = out ?? fallback;
+  for (let path = resolve(root); ; path = dirname(path)) {
+    const stat = statOrUndefined(path);
+    if (stat !== undefined) {
+      if (stat.isDirectory()) return root;
+      const what = path === resolve(root) ? "is a file" : `is inside ${path}, which is a file`;
+      throw new UsageError(`--out ${root} ${what}; --out takes a folder for results (made if missing)`);
+    }
+    if (dirname(path) === path) return root;
+  }
+}
+
+/** A path's stat, or undefined when nothing is there (or a parent is a file: ENOTDIR). */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOTDIR") return undefined;
+    throw error;
+  }
 }

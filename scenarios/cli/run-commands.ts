@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { onePositional, parseCommand, parseSeed } from "./args.js";
+import { onePositional, parseCommand, parseOut, parseSeed } from "./args.js";
 import { commandHelp, scenarioHelp, scenarioList } from "./help.js";
 import { headlineLines, RunFailedError, type CliIo } from "./io.js";
 import { parseSets } from "../runner/params.js";
@@ -88,7 +88,7 @@ function requestFrom(command: string, argv: readonly string[], io: CliIo) {
   const scenario = findScenario(onePositional(command, positionals, "a scenario name", scenarioNames()));
   const size: Size = values.full === true ? "full" : "quick";
   const request = prepareRun(scenario, size, seedOf(values.seed, io), parseSets(scenario, values.set ?? []));
-  return { help: false as const, scenario, request, root: values.out ?? DEFAULT_RESULTS, png: values.png === true };
+  return { help: false as const, scenario, request, root: parseOut(values.out, DEFAULT_RESULTS), png: values.png === true };
 }
 
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -126,7 +126,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const { values, positionals } = parseCommand("report", argv, { out: { type: "string" }, help: { type: "boolean", short: "h" } });
   if (values.help === true) return help(io, "report");
   if (positionals.length > 0) throw new UsageError(`report takes no arguments, got: ${positionals.join(" ")}; use --out DIR for another folder`);
-  await rebuildReport(io, values.out ?? DEFAULT_RESULTS);
+  await rebuildReport(io, parseOut(values.out, DEFAULT_RESULTS));
   return 0;
 }
 

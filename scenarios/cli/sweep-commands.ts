@@ -3,7 +3,7 @@
  * `merge` (shards back into one sweep), and the default suite behind a bare `npm start`.
  */
 import { join } from "node:path";
-import { onePositional, parseCommand, parseJobs, parseSeeds, parseShard } from "./args.js";
+import { onePositional, parseCommand, parseJobs, parseOut, parseSeeds, parseShard } from "./args.js";
 import { headlineLines, type CliIo } from "./io.js";
 import { DEFAULT_RESULTS, help, rebuildReport, runAndWrite, scenarioNames } from "./run-commands.js";
 import { parseSets } from "../runner/params.js";
@@ -87,7 +87,7 @@ export async function sweepCommand(argv: readonly string[], io: CliIo): Promise<
   const size: Size = values.full === true ? "full" : "quick";
   const plan: SweepPlan = { scenario: scenario.name, size, seeds, grid: parseGrid(scenario, values.grid ?? [], sets), sets };
   const shard = parseShard(values.shard);
-  const root = values.out ?? DEFAULT_RESULTS;
+  const root = parseOut(values.out, DEFAULT_RESULTS);
   await runSweep(scenario, plan, root, io, { jobs: parseJobs(values.jobs), shard, keepRuns: values["keep-runs"], png: values.png === true });
   if (shard === undefined) await rebuildReport(io, root);
   return 0;
@@ -100,7 +100,7 @@ export async function mergeCommand(argv: readonly string[], io: CliIo): Promise<
   const { findShardFiles, mergeShards, writeSweepFiles } = await import("../sweep/files.js");
   const files = findShardFiles(positionals);
   const merged = mergeShards(files);
-  const root = values.out ?? DEFAULT_RESULTS;
+  const root = parseOut(values.out, DEFAULT_RESULTS);
   const dir = join(root, merged.scenario.name, sweepIdOf(merged.plan));
   const summary = await writeSweepFiles(dir, merged.scenario, merged.plan, merged.outcomes, { wallMs: merged.wallMs, shards: merged.shards }, { png: values.png === true });
   io.stdout.write(`merged ${merged.shards} shards, ${merged.outcomes.length} runs\n${sweepLines(summary)}\n  → ${dir}/\n`);
@@ -120,7 +120,7 @@ export async function suiteCommand(argv: readonly string[], io: CliIo): Promise<
   if (values.help === true) return help(io, "");
   if (positionals.length > 0) throw new UsageError(`unknown command '${positionals[0]}'; commands: list, run, sweep, merge, trace, report (see: npm start -- --help)`);
   const size: Size = values.full === true ? "full" : "quick";
-  const root = values.out ?? DEFAULT_RESULTS;
+  const root = parseOut(values.out, DEFAULT_RESULTS);
   const jobs = parseJobs(values.jobs);
   const startMs = performance.now();
   for (const entry of DEFAULT_SUITE) {

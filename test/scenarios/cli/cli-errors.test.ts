@@ -7,6 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cliInProcess, cliSpawned, type CliResult } from "./cli-harness.js";
 
 const errorCases: [string[], RegExp][] = [
@@ -40,6 +43,24 @@ function checkUsageError(r: CliResult, argv: readonly string[], expected: RegExp
 
 test("runCli() turns each kind of bad input into exit code 2 and one line naming it", async () => {
   for (const [argv, expected] of errorCases) checkUsageError(await cliInProcess(argv), argv, expected);
+});
+
+test("--out naming a file (or a folder inside one) is bad input: one line naming --out, exit 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "raysim-out-"));
+  try {
+    const file = join(dir, "results.txt");
+    writeFileSync(file, "not a folder\n");
+    const cases: string[][] = [
+      ["run", "mmc-queue", "--out", file],
+      ["trace", "mmc-queue", "--out", file],
+      ["sweep", "mmc-queue", "--seeds", "1..2", "--out", file],
+      ["report", "--out", file],
+      ["run", "mmc-queue", "--out", join(file, "sub")],
+    ];
+    for (const argv of cases) checkUsageError(await cliInProcess(argv), argv, /^raysim: --out \S+ (is a file|is inside \S+, which is a file); --out takes a folder/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the CLI process exits with code 2 on bad input, 0 on --help, never with a stack trace", async () => {
