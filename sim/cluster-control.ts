@@ -20,6 +20,7 @@ export type ClusterWorld = Pick<
   | "node"
   | "isAlive"
   | "linkFilters"
+  | "messageFaults"
   | "onExecutionStart"
   | "inject"
   | "failGpu"

@@ -11,7 +11,9 @@
  * - failGpu: what runs on the GPU fails, and the node loses that capacity until the repair.
  * - partition: messages between the two sides are dropped; GCS and scheduler hosts sit with the
  *   side holding the driver's node. A side that looks dead is fenced off by incarnation.
- * - dropMessages: each matching message is dropped with a probability (seeded stream).
+ * - dropMessages, duplicateMessages, delayMessages: each matching message is lost, copied or held
+ *   back with a probability (a seeded stream per rule; sim/message-faults.ts). The RPC layer under
+ *   every process (core/rpc/rpc-layer.ts) resends what was lost and drops copies, so they only delay.
  * - evict: every copy of an object is dropped from memory (as an eviction would).
  * - random: per-node exponential failures with repair, drawn from the seed, sparing the driver's node.
  * - killGcsReplica: the host of the replica at a position of a shard's chain crashes (its state is
@@ -21,12 +23,13 @@
  */
 import { ConfigError } from "../core/api/errors.js";
 import type { ObjectRef } from "../core/api/object-ref.js";
-import { address, type Message } from "../core/env.js";
+import { address } from "../core/env.js";
 import { exponential } from "../core/random/distributions.js";
 import type { RayletMessage } from "../core/raylet/messages.js";
 import type { ClusterControl } from "./cluster-control.js";
 import type { NodeConfig } from "./config.js";
 import type { EventHandler } from "./event-queue.js";
+import { checkMessageFault, MessageFaultRule, type MessageFaultKind, type MessageFaultOptions } from "./message-faults.js";
 import type { ExecutionRecord } from "./world.js";
 import { msToUs } from "../core/units.js";
 
@@ -43,6 +46,7 @@ class Deferred implements EventHandler {
 
 export class Faults {
   private readonly crashWatchers: Array<{ task: string; left: number }> = [];
+  private messageFaultCount = 0;
 
   constructor(private readonly cluster: ClusterControl) {
     cluster.world.onExecutionStart = (record) => this.maybeCrash(record);
@@ -126,21 +130,34 @@ export class Faults {
     });
   }
 
-  dropMessages(options: At & { to?: string; from?: string; probability: number; durationMs?: number }): void {
-    const p = options?.probability;
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ConfigError(`dropMessages({ probability }) must be a number in [0, 1], got ${String(p)}`);
-    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("dropMessages", "durationMs", options.durationMs);
-    const rng = this.cluster.world.random.stream("faults/drop");
-    const matches = (pattern: string | undefined, node: string, addr: string | undefined) =>
-      pattern === undefined || node === pattern || (addr !== undefined && addr.startsWith(`${pattern}@`)) || (pattern === "gcs" && node.startsWith("__gcs"));
-    this.at("dropMessages", options.atMs, () => {
-      this.trace("dropMessages", `${options.from ?? "*"}->${options.to ?? "*"}@${p}`, durationMs ?? 0);
-      const filter = (from: string, to: string, _m: Message, toAddr: string) => matches(options.from, from, undefined) && matches(options.to, to, toAddr) && rng.next() < p;
-      this.cluster.world.linkFilters.push(filter);
+  /** Loses each matching message with `probability` (any link: see sim/message-faults.ts). */
+  dropMessages(options: At & MessageFaultOptions): void {
+    this.messageFault("dropMessages", "drop", options);
+  }
+
+  /** Delivers a second copy of each matching message with `probability`, a little later. */
+  duplicateMessages(options: At & MessageFaultOptions): void {
+    this.messageFault("duplicateMessages", "duplicate", options);
+  }
+
+  /** Delays each matching message with `probability` by `extraMs`, so later ones overtake it. */
+  delayMessages(options: At & MessageFaultOptions & { extraMs: number }): void {
+    this.messageFault("delayMessages", "delay", options);
+  }
+
+  private messageFault(fault: string, kind: MessageFaultKind, options: At & MessageFaultOptions): void {
+    const { durationMs, extraMs } = checkMessageFault(fault, options, this.cluster.userNodes());
+    // One stream per rule, numbered in declaration order: rules never shift each other's draws.
+    const rng = this.cluster.world.random.stream(`faults/${fault}/${this.messageFaultCount++}`);
+    const rule = new MessageFaultRule(kind, options.from, options.to, options.probability, msToUs(extraMs), rng);
+    this.at(fault, options.atMs, () => {
+      this.trace(fault, rule.describe(), durationMs ?? 0);
+      const rules = this.cluster.world.messageFaults;
+      rules.push(rule);
       if (durationMs !== undefined) {
         this.after(durationMs, () => {
-          const i = this.cluster.world.linkFilters.indexOf(filter);
-          if (i >= 0) this.cluster.world.linkFilters.splice(i, 1);
+          const i = rules.indexOf(rule);
+          if (i >= 0) rules.splice(i, 1);
         });
       }
     });

@@ -54,6 +54,8 @@ export class Simulation implements ClusterControl {
       network: { latencyUs: c.network.latencyUs, localLatencyUs: c.network.localLatencyUs, bandwidthBytesPerSec: c.network.bandwidthBytesPerSec },
       storage: { latencyUs: c.storage.latencyUs, bandwidthBytesPerSec: c.storage.bandwidthBytesPerSec },
       keepEvents: c.keepEvents,
+      // Channels may lose, copy and reorder messages (sim.faults.*Messages): an RPC layer under every process.
+      rpc: true,
     });
     this.metrics = new Metrics(this.world.recorder, () => usToMs(this.world.kernel.nowUs));
     this.gcs = this.startGcs();

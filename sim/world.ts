@@ -24,9 +24,11 @@ import type {
   Urgency,
   UserDeferred,
 } from "../core/env.js";
+import { RPC_DEFAULTS, RpcLayer, type RpcOptions } from "../core/rpc/rpc-layer.js";
 import type { TraceEvent } from "../core/trace.js";
 import type { EventHandler } from "./event-queue.js";
 import { Kernel } from "./kernel.js";
+import type { MessageFaultRule } from "./message-faults.js";
 import { Network, type NetworkOptions } from "./network.js";
 import { RandomStreams, type Seed } from "./random.js";
 import { Recorder } from "./recorder.js";
@@ -42,6 +44,8 @@ export interface WorldOptions {
   network?: Partial<NetworkOptions>;
   storage?: { latencyUs?: number; bandwidthBytesPerSec?: number };
   keepEvents?: boolean;
+  /** Put core/rpc's RPC layer (ids, acks, resends, dedupe) under every process spawned. */
+  rpc?: boolean | Partial<RpcOptions>;
 }
 
 export class NodeState {
@@ -59,6 +63,8 @@ interface Envelope {
   from: ProcessEntry;
   to: ProcessEntry;
   message: Message;
+  /** A delayed message or a duplicate copy: message faults do not delay or copy it again. */
+  perturbed: boolean;
 }
 
 interface TimerRecord {
@@ -177,10 +183,15 @@ export class World implements EventHandler {
     current: () => this.contextStore.getStore(),
   };
   readonly linkFilters: LinkFilter[] = [];
+  /** Active message faults (sim/message-faults.ts), consulted only while one is active. */
+  readonly messageFaults: MessageFaultRule[] = [];
   /** Called when an execution starts, so fault injectors can watch for targets (crashWorkers). */
   onExecutionStart: ((record: ExecutionRecord) => void) | undefined;
+  private readonly rpcOptions: RpcOptions | undefined;
   messagesSent = 0;
   messagesDropped = 0;
+  messagesDuplicated = 0;
+  messagesDelayed = 0;
   bytesSent = 0;
 
   constructor(options: WorldOptions) {
@@ -188,6 +199,8 @@ export class World implements EventHandler {
     this.recorder = new Recorder({ keepEvents: options.keepEvents ?? true });
     this.network = new Network(this.kernel, options.network ?? {});
     this.storage = new SimStorage(options.storage?.latencyUs ?? 1_000, options.storage?.bandwidthBytesPerSec ?? 1e9);
+    const rpc = options.rpc ?? false;
+    this.rpcOptions = rpc === false ? undefined : { ...RPC_DEFAULTS, ...(rpc === true ? {} : rpc) };
   }
 
   /** Adds a node, or brings a dead one back as a fresh incarnation with no processes. */
@@ -219,8 +232,15 @@ export class World implements EventHandler {
     const entry = new ProcessEntry(this, addr, node);
     this.processes.set(addr, entry);
     node.processes.set(addr, entry);
-    const process = make(entry.env);
-    entry.process = process;
+    if (this.rpcOptions === undefined) {
+      const process = make(entry.env);
+      entry.process = process;
+      return process;
+    }
+    const rpc = new RpcLayer(entry.env, this.rpcOptions);
+    const process = make(rpc.env);
+    rpc.attach(process);
+    entry.process = rpc;
     return process;
   }
 
@@ -278,7 +298,7 @@ export class World implements EventHandler {
       this.messagesDropped++;
       return;
     }
-    const envelope: Envelope = { from, to: receiver, message };
+    const envelope: Envelope = { from, to: receiver, message, perturbed: false };
     this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work");
   }
 
@@ -338,6 +358,35 @@ export class World implements EventHandler {
     record.done(outcome);
   }
 
+  /**
+   * Applies the active message faults to a message about to be delivered: true when it is dropped
+   * or delayed (then it comes back later, perturbed). A duplicate copy follows a little later.
+   */
+  private perturb(e: Envelope): boolean {
+    const fromNode = e.from.node.name;
+    const toNode = e.to.node.name;
+    for (const rule of this.messageFaults) {
+      if (rule.kind === "drop") {
+        if (!rule.hits(fromNode, toNode, e.from.address, e.to.address)) continue;
+        this.messagesDropped++;
+        return true;
+      }
+      if (e.perturbed || !rule.hits(fromNode, toNode, e.from.address, e.to.address)) continue;
+      // The copy or the late message keeps the urgency of the delivery it came from.
+      const work = (this.kernel.currentEventId & 1) === 1;
+      if (rule.kind === "delay") {
+        e.perturbed = true;
+        this.messagesDelayed++;
+        this.kernel.schedule(rule.extraUs, this, TAG_DELIVER, e, work);
+        return true;
+      }
+      this.messagesDuplicated++;
+      const copy: Envelope = { from: e.from, to: e.to, message: e.message, perturbed: true };
+      this.kernel.schedule(rule.duplicateDelayUs(), this, TAG_DELIVER, copy, work);
+    }
+    return false;
+  }
+
   handleEvent(tag: number, data: unknown): void {
     switch (tag) {
       case TAG_DELIVER: {
@@ -347,6 +396,7 @@ export class World implements EventHandler {
           this.messagesDropped++;
           return;
         }
+        if (this.messageFaults.length !== 0 && this.perturb(envelope)) return;
         for (const filter of this.linkFilters) {
           if (filter(from.node.name, to.node.name, message, to.address)) {
             this.messagesDropped++;

@@ -59,8 +59,10 @@ export class ActorHost {
       return true;
     }
     const handle = spec.handleId!;
-    // A new incarnation takes the first call it sees from a handle as where that handle is.
-    const expected = actor.nextSeq.get(handle) ?? spec.handleSeq!;
+    // The first incarnation expects every handle from seq 0 (calls may arrive out of order: a later
+    // one must wait for an earlier one, not make it look like a duplicate). A restarted one takes
+    // the first call it sees from a handle as where that handle is.
+    const expected = actor.nextSeq.get(handle) ?? (actor.creation.attempt === 0 ? 0 : spec.handleSeq!);
     const seq = spec.handleSeq!;
     if (seq < expected) return true; // a duplicate of a call already accepted
     if (seq > expected) {

@@ -1,0 +1,274 @@
+/**
+ * The RPC layer under every core process, as gRPC is under Ray's: a channel may lose, duplicate and
+ * reorder messages, and the protocol above must neither hang nor act twice. So every "work"
+ * message carries a per-link sequence number and the sender's session, is kept until the receiver
+ * acknowledges it, and is sent again (with exponential backoff) when no acknowledgement came in
+ * time; the receiver hands each (session, seq) to its process once and drops the copies.
+ *
+ * Which messages go through it — the decision per message family (see the messages.ts files):
+ * - Everything sent as "work" is at-most-once delivered and retried until acknowledged: task
+ *   submission, assignment and forwarding (raylet.*, gs.schedule), completion and failure notices to
+ *   owners (cw.*), worker↔raylet dispatch, actor calls, object pulls and pushes (a lost push is sent
+ *   again by its sender), every GCS request and reply (single-server writes included) and the
+ *   notifications that matter (gcs.notify: deaths, object locations, actor states), chain writes
+ *   and acks. Idempotence is then not required of the receivers, but many are anyway.
+ * - "background" messages bypass it: they are periodic or have retries of their own, and a lost one
+ *   is superseded by the next — heartbeats (node.heartbeat, the alive rows fanned out to the global
+ *   scheduler), chain pings and pongs, chain lookups, configs and notServing hints, and the GCS
+ *   client's own resends (chain-client.ts sweeps by request id; the head dedupes them).
+ *
+ * No ordering is imposed: a message does not wait behind a lost one (a small control message must
+ * not queue behind a 100 MB push), so the protocol above tolerates reordering.
+ *
+ * A restarted process is a new session. A message first sent before its receiver process started
+ * was addressed to a predecessor that died: it is acknowledged and dropped, never delivered to the
+ * successor (the world drops in-flight messages to a dead incarnation the same way). Messages from
+ * a dead sender are never delivered, so a receiver keeps one window per sender address and resets
+ * it when a new session shows up.
+ *
+ * Acknowledgements are batched per peer and sent `ackDelayUs` after the first unacknowledged
+ * receipt, as background traffic: they never keep a finished run alive, and so do resends, so a
+ * peer that stays dead leaves only background work behind.
+ */
+import { assert } from "../assert.js";
+import type { Address, DurableStorage, Env, ExecutionId, ExecutionOutcome, ExecutionRequest, Message, Process, Rng, TaskContextPort, TimerId, Urgency, UserDeferred } from "../env.js";
+import type { TraceEvent } from "../trace.js";
+
+export interface RpcOptions {
+  /** First resend after this long without an acknowledgement (plus the size allowance). */
+  readonly retryUs: number;
+  /** Backoff doubles the wait up to this. */
+  readonly maxRetryUs: number;
+  /** Receipts are acknowledged in one batch per peer this long after the first. */
+  readonly ackDelayUs: number;
+  /** Bulk messages wait longer for their ack: a conservative rate, far below a NIC's. */
+  readonly retryBytesPerUs: number;
+  /** A message unacknowledged this long is given up on (its receiver is gone for good). */
+  readonly giveUpUs: number;
+}
+
+export const RPC_DEFAULTS: RpcOptions = {
+  retryUs: 20_000,
+  maxRetryUs: 1_000_000,
+  ackDelayUs: 1_000,
+  retryBytesPerUs: 100,
+  giveUpUs: 600_000_000,
+};
+
+export interface RpcData {
+  readonly type: "rpc.data";
+  readonly session: number;
+  readonly seq: number;
+  /** When the message was first sent: a receiver that started later drops it. */
+  readonly firstSentUs: number;
+  readonly payload: Message;
+}
+
+export interface RpcAck {
+  readonly type: "rpc.ack";
+  /** The session of the sender whose messages are acknowledged. */
+  readonly session: number;
+  readonly seqs: readonly number[];
+}
+
+const ACK_BYTES = 64;
+const ACK_SEQ_BYTES = 4;
+/** Unacknowledged messages per process; far above need, a guard against a leak. */
+const UNACKED_MAX = 1 << 22;
+
+interface Outgoing {
+  readonly to: Address;
+  readonly seq: number;
+  readonly message: RpcData;
+  readonly sizeBytes: number;
+  lastSentUs: number;
+  waitUs: number;
+}
+
+interface PeerOut {
+  nextSeq: number;
+  readonly unacked: Map<number, Outgoing>;
+}
+
+interface PeerIn {
+  session: number;
+  /** Every seq below this was received. */
+  lowWater: number;
+  readonly above: Set<number>;
+  acks: number[];
+}
+
+export class RpcLayer implements Process {
+  readonly env: Env;
+  private readonly session: number;
+  private readonly startUs: number;
+  private readonly links = new Map<Address, PeerOut>();
+  private unackedCount = 0;
+  private readonly peers = new Map<Address, PeerIn>();
+  private readonly ackDue = new Set<Address>();
+  private ackTimer: TimerId | undefined;
+  private sweepTimer: TimerId | undefined;
+  private inner: Process | undefined;
+  resends = 0;
+  duplicatesDropped = 0;
+
+  constructor(private readonly base: Env, private readonly options: RpcOptions = RPC_DEFAULTS) {
+    assert(options.retryUs > 0 && options.maxRetryUs >= options.retryUs, "rpc: retryUs must be > 0 and <= maxRetryUs");
+    assert(options.ackDelayUs >= 0 && options.ackDelayUs < options.retryUs, "rpc: ackDelayUs must be in [0, retryUs)");
+    this.startUs = base.nowUs();
+    // The start time tells sessions at one address apart; the draw breaks a tie within a microsecond.
+    this.session = this.startUs + base.rng("rpc/sessions").next();
+    this.env = new RpcEnv(base, this);
+  }
+
+  /** The process this layer delivers to (set once, right after the process is built). */
+  attach(process: Process): void {
+    assert(this.inner === undefined, "rpc: attached twice");
+    this.inner = process;
+  }
+
+  get pendingCount(): number {
+    return this.unackedCount;
+  }
+
+  send(to: Address, message: Message, sizeBytes: number, urgency: Urgency): void {
+    if (urgency === "background") return this.base.send(to, message, sizeBytes, urgency);
+    // Hot path: the message is built only on failure.
+    if (this.unackedCount >= UNACKED_MAX) assert(false, "rpc: too many unacknowledged messages");
+    let link = this.links.get(to);
+    if (link === undefined) this.links.set(to, (link = { nextSeq: 0, unacked: new Map() }));
+    const seq = link.nextSeq++;
+    const now = this.base.nowUs();
+    const data: RpcData = { type: "rpc.data", session: this.session, seq, firstSentUs: now, payload: message };
+    const waitUs = this.options.retryUs + Math.ceil(sizeBytes / this.options.retryBytesPerUs);
+    link.unacked.set(seq, { to, seq, message: data, sizeBytes, lastSentUs: now, waitUs });
+    this.unackedCount++;
+    this.base.send(to, data, sizeBytes, "work");
+    if (this.sweepTimer === undefined) this.armSweep();
+  }
+
+  onMessage(from: Address, message: Message): void {
+    if (message.type === "rpc.data") return this.onData(from, message as RpcData);
+    if (message.type === "rpc.ack") return this.onAck(from, message as RpcAck);
+    this.inner!.onMessage(from, message);
+  }
+
+  private onData(from: Address, m: RpcData): void {
+    let peer = this.peers.get(from);
+    if (peer === undefined || peer.session !== m.session) {
+      // A new sender process at that address: its predecessor is dead and sends no more.
+      const acks = peer?.acks ?? [];
+      acks.length = 0;
+      peer = { session: m.session, lowWater: 0, above: new Set(), acks };
+      this.peers.set(from, peer);
+    }
+    const seen = m.seq < peer.lowWater || peer.above.has(m.seq);
+    this.queueAck(from, peer, m.seq);
+    if (seen) {
+      this.duplicatesDropped++;
+      return;
+    }
+    if (m.seq === peer.lowWater) {
+      peer.lowWater++;
+      while (peer.above.delete(peer.lowWater)) peer.lowWater++;
+    } else {
+      peer.above.add(m.seq);
+    }
+    if (m.firstSentUs < this.startUs) return; // addressed to this address's previous process
+    this.inner!.onMessage(from, m.payload);
+  }
+
+  private queueAck(from: Address, peer: PeerIn, seq: number): void {
+    peer.acks.push(seq);
+    this.ackDue.add(from);
+    if (this.ackTimer === undefined) this.ackTimer = this.base.setTimer(this.options.ackDelayUs, () => this.flushAcks(), "background");
+  }
+
+  private flushAcks(): void {
+    this.ackTimer = undefined;
+    for (const to of this.ackDue) {
+      const peer = this.peers.get(to);
+      if (peer === undefined || peer.acks.length === 0) continue;
+      const seqs = peer.acks;
+      peer.acks = [];
+      this.base.send(to, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
+    }
+    this.ackDue.clear();
+  }
+
+  private onAck(from: Address, m: RpcAck): void {
+    if (m.session !== this.session) return; // meant for this address's previous process
+    const link = this.links.get(from);
+    if (link === undefined) return;
+    for (const seq of m.seqs) if (link.unacked.delete(seq)) this.unackedCount--;
+  }
+
+  private armSweep(): void {
+    this.sweepTimer = this.base.setTimer(Math.max(1, Math.floor(this.options.retryUs / 2)), () => this.sweep(), "background");
+  }
+
+  /** Sends again what waited its whole timeout; backs off each time. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.base.nowUs();
+    for (const link of this.links.values()) {
+      for (const [seq, o] of link.unacked) {
+        if (now - o.message.firstSentUs >= this.options.giveUpUs) {
+          link.unacked.delete(seq);
+          this.unackedCount--;
+          continue;
+        }
+        if (now - o.lastSentUs < o.waitUs) continue;
+        o.lastSentUs = now;
+        o.waitUs = Math.min(this.options.maxRetryUs, o.waitUs * 2);
+        this.resends++;
+        this.base.send(o.to, o.message, o.sizeBytes, "background");
+      }
+    }
+    if (this.unackedCount > 0) this.armSweep();
+  }
+}
+
+/** The process's Env with `send` going through the RPC layer; every other port is the world's. */
+class RpcEnv implements Env {
+  readonly self: Address;
+  readonly nodeName: string;
+  readonly storage: DurableStorage;
+  readonly taskContext: TaskContextPort<unknown>;
+  constructor(private readonly base: Env, private readonly rpc: RpcLayer) {
+    this.self = base.self;
+    this.nodeName = base.nodeName;
+    this.storage = base.storage;
+    this.taskContext = base.taskContext;
+  }
+  nowUs(): number {
+    return this.base.nowUs();
+  }
+  setTimer(delayUs: number, fire: () => void, urgency?: Urgency): TimerId {
+    return this.base.setTimer(delayUs, fire, urgency);
+  }
+  cancelTimer(timer: TimerId): void {
+    this.base.cancelTimer(timer);
+  }
+  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency: Urgency = "work"): void {
+    this.rpc.send(to, message, sizeBytes, urgency);
+  }
+  rng(stream: string): Rng {
+    return this.base.rng(stream);
+  }
+  freshRng(key: string): Rng {
+    return this.base.freshRng(key);
+  }
+  execute(request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): ExecutionId {
+    return this.base.execute(request, done);
+  }
+  cancelExecution(execution: ExecutionId): void {
+    this.base.cancelExecution(execution);
+  }
+  trace(event: TraceEvent): void {
+    this.base.trace(event);
+  }
+  userDeferred<T>(label: string): UserDeferred<T> {
+    return this.base.userDeferred<T>(label);
+  }
+}
