@@ -5,6 +5,7 @@
 import { Simulation } from "../sim/index.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
 import { mean, simulationTables } from "./output/simulation-tables.js";
+import { simulationTrace } from "./output/simulation-trace.js";
 
 export const actorReconstruction = defineScenario({
   name: "actor-reconstruction",
@@ -27,13 +28,13 @@ export const actorReconstruction = defineScenario({
     restartAfterS: { kind: "number", min: 0, max: 10_000, default: 5, unit: "s", description: "how long the killed nodes stay away" },
   },
   sweep: { x: "checkpointInterval", headlines: ["callsReplayed", "meanUnavailableMs"] },
-  async run(params, seed, progress): Promise<ScenarioResult> {
+  async run(params, seed, progress, options): Promise<ScenarioResult> {
     const workers = Array.from({ length: params.nodes }, (_, i) => `w${i + 1}`);
     const cpus = Math.max(4, Math.ceil((2 * params.actors) / params.nodes));
     const sim = new Simulation({
       seed,
       nodes: [{ name: "head", cpus: 0 }, ...workers.map((name) => ({ name, cpus }))],
-      keepEvents: false,
+      keepEvents: options?.trace === true,
     });
     await sim.run(async (ray) => {
       const Acc = ray.actor(class Accumulator {
@@ -57,6 +58,7 @@ export const actorReconstruction = defineScenario({
     tables.actorRecovery = table(["actorId", "failureMs", "restartedMs", "restartMs", "checkpointSeq", "checkpointLoadMs", "callsReplayed", "servingMs", "unavailableMs"], actorRows);
     const s = sim.metrics.summary();
     return {
+      ...simulationTrace(sim, options),
       tables,
       headlines: [
         { key: "actorsRestarted", label: "actors restarted", value: actorRows.length, unit: "actors" },

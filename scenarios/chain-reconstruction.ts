@@ -5,6 +5,7 @@
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
 import { mean, simulationTables } from "./output/simulation-tables.js";
+import { simulationTrace } from "./output/simulation-trace.js";
 
 export const chainReconstruction = defineScenario({
   name: "chain-reconstruction",
@@ -27,14 +28,14 @@ export const chainReconstruction = defineScenario({
     missedHeartbeats: { kind: "int", min: 2, max: 1000, default: 10, description: "missed heartbeats before a node is declared dead" },
   },
   sweep: { x: "missedHeartbeats", headlines: ["perNodeTasksPerSec", "meanRecoveryMs"] },
-  async run(params, seed, progress): Promise<ScenarioResult> {
+  async run(params, seed, progress, options): Promise<ScenarioResult> {
     const workers = Array.from({ length: params.nodes }, (_, i) => `w${i + 1}`);
     const sim = new Simulation({
       seed,
       nodes: [{ name: "head", cpus: 0 }, ...workers.map((name) => ({ name, cpus: 4 }))],
       failureDetection: { heartbeatMs: params.heartbeatMs, missedHeartbeats: params.missedHeartbeats },
       defaults: { maxRetries: -1 },
-      keepEvents: false,
+      keepEvents: options?.trace === true,
     });
     const durationMs = params.durationS * 1000;
     // The paper's removal times, 25/150, 50/150 and 100/150 of its run.
@@ -58,6 +59,7 @@ export const chainReconstruction = defineScenario({
     const perNode = mean(steady.map((r) => (r.original + r.retry + r.reconstruction) / params.nodes));
     const s = sim.metrics.summary();
     return {
+      ...simulationTrace(sim, options),
       tables,
       headlines: [
         {

@@ -7,6 +7,7 @@ import seedrandom from "seedrandom";
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
 import { mean, simulationTables } from "./output/simulation-tables.js";
+import { simulationTrace } from "./output/simulation-trace.js";
 
 export const dagRecovery = defineScenario({
   name: "dag-recovery",
@@ -29,14 +30,14 @@ export const dagRecovery = defineScenario({
     missedHeartbeats: { kind: "int", min: 2, max: 1000, default: 10, description: "missed 100 ms heartbeats before a node is declared dead" },
   },
   sweep: { x: "missedHeartbeats", headlines: ["meanRecoveryMs", "reexecutedTasks"] },
-  async run(params, seed, progress): Promise<ScenarioResult> {
+  async run(params, seed, progress, options): Promise<ScenarioResult> {
     const names = Array.from({ length: params.nodes }, (_, i) => (i === 0 ? "head" : `w${i}`));
     const sim = new Simulation({
       seed,
       nodes: names.map((name) => ({ name, cpus: 4, objectStoreBytes: 2e9 })),
       failureDetection: { heartbeatMs: 100, missedHeartbeats: params.missedHeartbeats },
       defaults: { maxRetries: -1 },
-      keepEvents: false,
+      keepEvents: options?.trace === true,
     });
     // Kill evenly over the DAG's expected span (its work spread over the cluster's CPUs).
     const spanMs = Math.max(1000, (params.tasks * params.taskMsMean) / (4 * params.nodes) * 2);
@@ -64,6 +65,7 @@ export const dagRecovery = defineScenario({
     const recovery = sim.metrics.recovery();
     const s = sim.metrics.summary();
     return {
+      ...simulationTrace(sim, options),
       tables,
       headlines: [
         { key: "makespanMs", label: "time to finish the DAG", value: s.makespanMs ?? 0, unit: "ms" },

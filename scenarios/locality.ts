@@ -5,6 +5,7 @@
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
 import { mean } from "./output/simulation-tables.js";
+import { simulationTrace } from "./output/simulation-trace.js";
 
 const SIZES = [1e5, 1e6, 1e7, 1e8];
 
@@ -21,17 +22,19 @@ export const locality = defineScenario({
     tasks: { kind: "int", min: 1, max: 100_000, default: 100, full: 1000, description: "tasks per (size, policy)" },
     taskMs: { kind: "number", min: 0, max: 10_000, default: 1, unit: "ms", description: "task duration in ms" },
   },
-  async run(params, seed, progress): Promise<ScenarioResult> {
+  async run(params, seed, progress, options): Promise<ScenarioResult> {
     const rows: Array<{ policy: string; sizeBytes: number; latencyMs: number; movedFraction: number }> = [];
     const policies = ["locality-aware", "locality-unaware"] as const;
     let step = 0;
+    let traced: Pick<ScenarioResult, "trace" | "traceInputs"> = {};
     for (const policy of policies) {
       for (const sizeBytes of SIZES) {
         const sim = new Simulation({
           seed,
           nodes: [{ name: "head", cpus: 0, objectStoreBytes: 1e12 }, { name: "w1", cpus: 4, objectStoreBytes: 1e12 }, { name: "w2", cpus: 4, objectStoreBytes: 1e12 }],
           scheduler: { policy },
-          keepEvents: false,
+          // A trace shows one configuration: the last, where every large input crosses the network.
+          keepEvents: options?.trace === true && step === policies.length * SIZES.length - 1,
         });
         const result = await sim.run(async (ray) => {
           const make = ray.remote((i: number) => i, { name: "make", returnBytes: sizeBytes });
@@ -52,12 +55,14 @@ export const locality = defineScenario({
         const uses = attempts.filter((a) => a.name === "use");
         // Each use's argument is made by the task submitted just before it.
         const moved = uses.filter((u) => madeOn.get(`t${Number(u.taskId.slice(1)) - 1}`) !== u.node).length;
+        if (step === policies.length * SIZES.length - 1) traced = simulationTrace(sim, options);
         rows.push({ policy, sizeBytes, latencyMs: mean(result), movedFraction: moved / Math.max(1, uses.length) });
         progress(++step / (policies.length * SIZES.length));
       }
     }
     const at = (policy: string, size: number) => rows.find((r) => r.policy === policy && r.sizeBytes === size)!.latencyMs;
     return {
+      ...traced,
       tables: { latency: table(["policy", "sizeBytes", "latencyMs", "movedFraction"], rows) },
       headlines: [
         { key: "awareLatencyMs100MB", label: "mean latency, locality-aware, 100 MB input", value: at("locality-aware", 1e8), unit: "ms" },

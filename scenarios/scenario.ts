@@ -94,6 +94,8 @@ export interface ScenarioResult {
   plots: readonly PlotSpec[];
   /** The typed trace of the run, for `trace` (Chrome trace-event export); never sent to workers. */
   trace?: () => Iterable<RecordedEvent>;
+  /** For the trace's flow arrows: the tasks whose outputs `taskId` took as arguments. */
+  traceInputs?: (taskId: string) => readonly string[];
 }
 
 /** How a sweep over this scenario is drawn by default. */

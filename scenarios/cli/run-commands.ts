@@ -109,7 +109,7 @@ export async function traceCommand(argv: readonly string[], io: CliIo): Promise<
   const dir = join(parsed.root, parsed.scenario.name, output.runId);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "trace.json");
-  const count = (await writers.trace())(path, trace(), { scenario: parsed.scenario.name, seed: parsed.request.seed, runId: output.runId, clock: "virtual µs" });
+  const count = (await writers.trace())(path, trace(), { scenario: parsed.scenario.name, seed: parsed.request.seed, runId: output.runId, clock: "virtual µs" }, { inputsOf: output.result.traceInputs });
   io.stdout.write(`wrote ${count} trace events to ${path}\nopen it in https://ui.perfetto.dev ("Open trace file") or chrome://tracing\n`);
   return 0;
 }
