@@ -93,9 +93,11 @@ options:
   trace: `usage: npm start -- trace <name> [--seed N] [--set key=value …] [--full] [--out DIR]
 
 Runs one scenario and writes its trace as Chrome trace-event JSON to
-results/<name>/<run-id>/trace.json: a track per node and worker, tasks as slices coloured by cause
-(original, retry, reconstruction, replay), faults as instant events, like \`ray timeline\`. Open it
-in https://ui.perfetto.dev or chrome://tracing.
+results/<name>/<run-id>/trace.json, like \`ray timeline\`: a process per node (raylet, worker,
+object-transfer and GCS-call lanes), one for the GCS and one for the global scheduler; tasks as
+slices coloured by cause (original, retry, reconstruction, replay); faults and failure detections
+as instant events; arrows from each task to the tasks its outputs fed. Open it in
+https://ui.perfetto.dev or chrome://tracing.
 
 options:
   --seed N          master seed (default 1, or RAYSIM_SEED)

@@ -105,7 +105,7 @@ export async function traceCommand(argv: readonly string[], io: CliIo): Promise<
   if (parsed.png) throw new UsageError("trace writes JSON only; --png belongs to run and sweep");
   const output = await runWithProgress(parsed.scenario, parsed.request, io, true);
   const trace = output.result.trace;
-  if (trace === undefined) throw new UsageError(`${parsed.scenario.name} does not record a trace`);
+  if (trace === undefined) throw new UsageError(`${parsed.scenario.name} does not record a trace; its result needs a trace() (see scenarios/output/simulation-trace.ts)`);
   const dir = join(parsed.root, parsed.scenario.name, output.runId);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "trace.json");
