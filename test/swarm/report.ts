@@ -2,7 +2,7 @@
  * The swarm's summary: counts per fault kind and per outcome, then each failure with its shrunk
  * schedule as `sim.faults` calls and the command that replays it.
  */
-import { describe, FAULT_KINDS, faultAvailable, type FaultKind } from "./schedule.js";
+import { describe, FAULT_KINDS, type FaultKind } from "./schedule.js";
 import type { SeedOutcome } from "./pool.js";
 import type { Verdict } from "./run-seed.js";
 
@@ -30,7 +30,7 @@ export function report(outcomes: readonly SeedOutcome[], wallMs: number, jobs: n
   }
   lines.push(`${pad("fault kind", 20)}${pad("seeds", 8, true)}${pad("faults", 8, true)}${pad("pass", 8, true)}${pad("fail", 8, true)}`);
   for (const [kind, row] of perKind) {
-    lines.push(`${pad(kind, 20)}${pad(row.seeds, 8, true)}${pad(row.faults, 8, true)}${pad(row.pass, 8, true)}${pad(row.fail, 8, true)}${faultAvailable(kind) ? "" : "   (not in sim.faults yet)"}`);
+    lines.push(`${pad(kind, 20)}${pad(row.seeds, 8, true)}${pad(row.faults, 8, true)}${pad(row.pass, 8, true)}${pad(row.fail, 8, true)}`);
   }
   const failures = outcomes.filter((o) => o.full.verdict !== "pass").sort((a, b) => a.full.seed - b.full.seed);
   const passed = verdicts.get("pass") ?? 0;

@@ -113,16 +113,19 @@ export async function runSeed(seed: number, options: RunSeedOptions = {}): Promi
     if ((++events & 1023) === 0 && Date.now() > deadline) throw new WallBoundError(`wall-time bound of ${options.wallMs} ms passed at virtual ${sim.nowMs} ms`);
   };
   const outcomes = new Map<string, Settled>();
+  const refLabels = new Map<string, string>();
+  /** Object ids in an error message, each followed by the probe it belongs to. */
+  const labelled = (text: string) => text.replace(/\b(t\d+:\d+)\b/g, (id) => (refLabels.has(id) ? `${id} (${refLabels.get(id)})` : id));
   let finished = false;
   try {
     await sim.run(async (ray) => {
-      await program(ray, sim, w, faults, outcomes);
+      await program(ray, sim, w, faults, outcomes, refLabels);
       finished = true;
     }, { untilMs: virtualBoundMs(faults) });
   } catch (error) {
     if (error instanceof DeadlockError && w.constructions.gcsDoom) return result("pass", "", sim);
-    if (error instanceof InvariantViolation) return result("invariant", describeError(error), sim);
-    if (error instanceof DeadlockError) return result("deadlock", describeError(error), sim);
+    if (error instanceof InvariantViolation) return result("invariant", labelled(describeError(error)), sim);
+    if (error instanceof DeadlockError) return result("deadlock", labelled(describeError(error)), sim);
     if (error instanceof WallBoundError) return result("wall-bound", error.message, sim);
     return result("crash", describeError(error), sim);
   }
@@ -198,9 +201,10 @@ export function expectedOutcomes(w: Workload): Map<string, Expected> {
 }
 
 /** The driver program: submits everything, then settles every probe (all concurrently). */
-async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly FaultSpec[], outcomes: Map<string, Settled>): Promise<void> {
+async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly FaultSpec[], outcomes: Map<string, Settled>, refLabels: Map<string, string>): Promise<void> {
   const jobs: Promise<void>[] = [];
-  const settle = async (label: string, p: Promise<unknown>) => {
+  const settle = async (label: string, p: Promise<unknown>, ref?: ObjectRef) => {
+    if (ref !== undefined) refLabels.set(ref.id, label);
     try {
       outcomes.set(label, { value: await p });
     } catch (error) {
@@ -216,13 +220,14 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
       // Killed once it runs (ground truth from the world): the attempt dies with its node.
       while (sim.world.node(VICTIM).executions.size === 0) await ray.sleep(1);
       sim.faults.killNode(VICTIM);
-      await settle("node-died", ray.get(r));
+      await settle("node-died", ray.get(r), r);
     })());
   }
   if (c.budget !== undefined) {
     sim.faults.crashWorkers({ task: "brittle", times: c.budget.maxRetries + 1 });
     const brittle = ray.remote(() => 5, { name: "brittle", durationMs: 10, maxRetries: c.budget.maxRetries, resources: { CPU: 1, head: 1 } });
-    jobs.push(settle("budget", ray.get(brittle.remote())));
+    const r = brittle.remote();
+    jobs.push(settle("budget", ray.get(r), r));
   }
   if (c.actorDied !== undefined) {
     const how = c.actorDied.how;
@@ -236,26 +241,29 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
     if (how === "crash") sim.faults.crashWorkers({ task: "Doomed.inc", times: 1 });
     const h = Doomed.remote();
     jobs.push((async () => {
-      await settle("actor-died.first", ray.get(h.inc.remote(1)));
+      const first = h.inc.remote(1);
+      await settle("actor-died.first", ray.get(first), first);
       if (how === "kill") {
         ray.kill(h, { noRestart: true });
         // Longer than any delay a message fault adds: the kill has landed by then.
         await ray.sleep(1_000);
       }
-      await settle("actor-died.after", ray.get(h.inc.remote(1)));
+      const after = h.inc.remote(1);
+      await settle("actor-died.after", ray.get(after), after);
     })());
   }
   if (c.unschedulable) {
     const impossible = ray.remote(() => 0, { name: "impossible", resources: { CPU: 1, unobtainium: 1 } });
-    jobs.push(settle("unschedulable", ray.get(impossible.remote())));
+    const r = impossible.remote();
+    jobs.push(settle("unschedulable", ray.get(r), r));
   }
   if (c.getTimeout !== undefined) {
     const { durationMs, timeoutMs } = c.getTimeout;
     const sloth = ray.remote(() => 4242, { name: "sloth", durationMs, maxRetries: -1 });
     const r = sloth.remote();
     jobs.push((async () => {
-      await settle("get-timeout", ray.get(r, { timeoutMs }));
-      await settle("get-timeout.value", ray.get(r));
+      await settle("get-timeout", ray.get(r, { timeoutMs }), r);
+      await settle("get-timeout.value", ray.get(r), r);
     })());
   }
   if (c.putEvict !== undefined) {
@@ -265,8 +273,9 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
     jobs.push((async () => {
       sim.faults.evict(p, { atMs: ray.now() + afterMs });
       await ray.sleep(afterMs + 5);
-      await settle("put-evict", ray.get(p));
-      await settle("put-evict.consumer", ray.get(use.remote(p)));
+      await settle("put-evict", ray.get(p), p);
+      const consumer = use.remote(p);
+      await settle("put-evict.consumer", ray.get(consumer), consumer);
     })());
   }
 
@@ -285,7 +294,7 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
     taskRefs.push(fn.remote(...t.args.map((a) => taskRefs[a]!), ...t.puts.map((p) => putRefs[p]!)) as ObjectRef<number>);
   });
   applyEvictions(sim, faults, taskRefs);
-  const taskGets = taskRefs.map((r, i) => settle(`task${i}`, ray.get(r)));
+  const taskGets = taskRefs.map((r, i) => settle(`task${i}`, ray.get(r), r));
   jobs.push(...taskGets);
   let allGotAtMs: number | undefined;
   void Promise.all(taskGets).then(() => (allGotAtMs = ray.now()));
@@ -304,8 +313,12 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
         }
       }, { ...common, checkpointInterval: a.checkpointInterval, checkpointBytes: 1000, methods: { inc: { durationMs: a.methodMs }, total: { durationMs: 1 } } });
       const h = Counter.remote();
-      a.calls.forEach((by, j) => jobs.push(settle(`${a.name}[${j}]`, ray.get(h.inc.remote(by)))));
-      jobs.push(settle(`${a.name}.total`, ray.get(h.total.remote())));
+      a.calls.forEach((by, j) => {
+        const r = h.inc.remote(by);
+        jobs.push(settle(`${a.name}[${j}]`, ray.get(r), r));
+      });
+      const total = h.total.remote();
+      jobs.push(settle(`${a.name}.total`, ray.get(total), total));
     } else {
       const Stateless = ray.actor(class {
         constructor(readonly base: number) {}
@@ -314,7 +327,10 @@ async function program(ray: Ray, sim: Simulation, w: Workload, faults: readonly 
         }
       }, { ...common, methods: { f: { durationMs: a.methodMs } } });
       const h = Stateless.remote(a.base);
-      a.calls.forEach((x, j) => jobs.push(settle(`${a.name}[${j}]`, ray.get(h.f.remote(x)))));
+      a.calls.forEach((x, j) => {
+        const r = h.f.remote(x);
+        jobs.push(settle(`${a.name}[${j}]`, ray.get(r), r));
+      });
     }
   }
 

@@ -4,12 +4,11 @@
  * Every kind of `sim.faults` is in the pool. Each fault is kept *recoverable* for the workload
  * (see workload.ts): a permanent loss (a node kill without restart, a GPU never repaired) only
  * when what is left can still run every demand; GCS replica kills on a shard spaced so a
- * replacement has joined before the next, and never while the chain master is down.
+ * replacement has joined before the next (see gcsConflict).
  *
  * `describe` prints a fault as the `sim.faults` call that makes it, for replay lines.
  */
 import type { Simulation, ObjectRef } from "../../sim/index.js";
-import { Faults } from "../../sim/faults.js";
 import { Draw } from "./draw.js";
 import { demands, HEAD, VICTIM, type SwarmNode, type Workload } from "./workload.js";
 
@@ -41,17 +40,11 @@ const HORIZON_MS = 400;
 /** Time a fresh GCS replica gets to join its chain before the next kill on that shard. */
 const GCS_REJOIN_MS = 300;
 
-/** Whether this build's `sim.faults` has the kind (faults being added land one by one). */
-export function faultAvailable(kind: FaultKind): boolean {
-  return typeof (Faults.prototype as unknown as Record<string, unknown>)[kind] === "function";
-}
-
 export function drawSchedule(w: Workload): FaultSpec[] {
   const d = new Draw(w.seed, "faults");
   const workers = w.nodes.filter((n) => n.name !== HEAD && n.name !== VICTIM).map((n) => n.name);
   const gpuNodes = w.nodes.filter((n) => n.gpus > 0 && n.name !== VICTIM);
   const possible = (k: FaultKind): boolean => {
-    if (!faultAvailable(k)) return false;
     if (k === "killGcsReplica") return w.gcs.replicas >= 2;
     if (k === "failGpu") return gpuNodes.length > 0;
     if (k === "evict") return w.tasks.length > 0;
@@ -170,16 +163,23 @@ function keepRecoverable(w: Workload, before: readonly FaultSpec[], f: FaultSpec
   if (f.kind === "killNode" && f.restartAfterMs === undefined && !covered(w, [...before, f])) return { ...f, restartAfterMs: 0 };
   if (f.kind === "failGpu" && f.repairAfterMs === undefined && !covered(w, [...before, f])) return { ...f, repairAfterMs: 0 };
   if (f.kind === "killGcsReplica" && gcsConflict(before, f)) return undefined;
-  if (f.kind === "killGcsMaster" && before.some((g) => g.kind === "killGcsReplica" && g.atMs >= f.atMs - GCS_REJOIN_MS && g.atMs <= endMs(f) + GCS_REJOIN_MS)) return undefined;
+  if (f.kind === "killGcsMaster") {
+    const lo = f.atMs - GCS_REJOIN_MS;
+    const hi = endMs(f) + GCS_REJOIN_MS;
+    const inside = before.filter((g) => g.kind === "killGcsReplica" && g.atMs >= lo && g.atMs <= hi) as Array<FaultSpec & { kind: "killGcsReplica" }>;
+    if (new Set(inside.map((g) => g.shard)).size < inside.length) return undefined;
+  }
   return f;
 }
 
+/**
+ * Two kills on one shard are safe once the first's replacement has joined: spaced by
+ * GCS_REJOIN_MS, and never both near one outage of the chain master (which admits joiners).
+ */
 function gcsConflict(before: readonly FaultSpec[], f: FaultSpec & { kind: "killGcsReplica" }): boolean {
-  return before.some(
-    (g) =>
-      (g.kind === "killGcsReplica" && g.shard === f.shard && Math.abs(g.atMs - f.atMs) < GCS_REJOIN_MS) ||
-      (g.kind === "killGcsMaster" && f.atMs >= g.atMs - GCS_REJOIN_MS && f.atMs <= endMs(g) + GCS_REJOIN_MS),
-  );
+  const masterWindows = before.flatMap((g) => (g.kind === "killGcsMaster" ? [[g.atMs - GCS_REJOIN_MS, endMs(g) + GCS_REJOIN_MS] as const] : []));
+  const near = (a: number, b: number) => masterWindows.some(([lo, hi]) => a >= lo && a <= hi && b >= lo && b <= hi);
+  return before.some((g) => g.kind === "killGcsReplica" && g.shard === f.shard && (Math.abs(g.atMs - f.atMs) < GCS_REJOIN_MS || near(g.atMs, f.atMs)));
 }
 
 /**
@@ -200,13 +200,8 @@ export function covered(w: Workload, faults: readonly FaultSpec[]): boolean {
   return nodes.reduce((s, n) => s + (n.resources.actor ?? 0), 0) >= freeActors;
 }
 
-function faultsApi(sim: Simulation): Record<string, (...args: unknown[]) => void> {
-  return sim.faults as unknown as Record<string, (...args: unknown[]) => void>;
-}
-
 /** Schedules every fault but evictions, which need the refs (see `applyEvictions`). */
 export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): void {
-  const api = faultsApi(sim);
   for (const f of faults) {
     switch (f.kind) {
       case "killNode":
@@ -233,11 +228,24 @@ export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): vo
       case "evict":
         break;
       case "slowNode":
-        api.slowNode!(f.node, { factor: f.factor, atMs: f.atMs, durationMs: f.durationMs });
+        sim.faults.slowNode(f.node, { factor: f.factor, atMs: f.atMs, durationMs: f.durationMs });
         break;
-      default: {
+      case "dropMessages":
+      case "duplicateMessages": {
         const { kind, ...options } = f;
-        api[kind]!(options);
+        sim.faults[kind](options);
+        break;
+      }
+      case "delayMessages": {
+        const { kind, ...options } = f;
+        sim.faults[kind](options);
+        break;
+      }
+      case "killScheduler":
+      case "killGcsMaster": {
+        const { kind, ...options } = f;
+        sim.faults[kind](options);
+        break;
       }
     }
   }
@@ -251,9 +259,19 @@ export function nodeConfig(n: SwarmNode) {
   return { name: n.name, cpus: n.cpus, resources: { ...n.resources }, objectStoreBytes: n.name === HEAD ? 1e9 : 20e6, gpus: Array.from({ length: n.gpus }, () => ({ model: "V100" })) };
 }
 
+/** A value as a TypeScript literal: `{ atMs: 5, nodes: ["w1", "w2"] }` (undefined fields left out). */
+function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+  if (v !== null && typeof v === "object") {
+    const fields = Object.entries(v).filter(([, x]) => x !== undefined);
+    return fields.length === 0 ? "{}" : `{ ${fields.map(([k, x]) => `${/^\w+$/.test(k) ? k : JSON.stringify(k)}: ${literal(x)}`).join(", ")} }`;
+  }
+  return JSON.stringify(v);
+}
+
 /** The fault as the `sim.faults` call that makes it. */
 export function describe(f: FaultSpec): string {
-  const o = (v: unknown) => JSON.stringify(v).replace(/"(\w+)":/g, "$1: ").replace(/,(?=\S)/g, ", ").replace(/^\{/, "{ ").replace(/\}$/, " }");
+  const o = literal;
   switch (f.kind) {
     case "killNode":
       return `sim.faults.killNode(${JSON.stringify(f.node)}, ${o({ atMs: f.atMs, restartAfterMs: f.restartAfterMs })})`;
@@ -264,7 +282,7 @@ export function describe(f: FaultSpec): string {
     case "killGcsReplica":
       return `sim.faults.killGcsReplica(${o({ shard: f.shard, replica: f.replica })}, ${o({ atMs: f.atMs })})`;
     case "partition":
-      return `sim.faults.partition(${JSON.stringify(f.a)}, ${JSON.stringify(f.b)}, ${o({ atMs: f.atMs, healAfterMs: f.healAfterMs })})`;
+      return `sim.faults.partition(${o(f.a)}, ${o(f.b)}, ${o({ atMs: f.atMs, healAfterMs: f.healAfterMs })})`;
     case "evict":
       return `sim.faults.evict(taskRefs[${f.task}], ${o({ atMs: f.atMs })})`;
     case "slowNode":
