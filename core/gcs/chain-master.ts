@@ -18,9 +18,9 @@
  * on by vouching for each other (chain-replica.ts); so that no member it cannot reach still serves
  * when it removes one, it removes nobody for two leases after its start.
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import type { Address, Env, Message, Process, Urgency } from "../env.js";
-import type { ChainConfig, ChainMessage } from "./chain-messages.js";
+import type { ChainConfig, ChainMessage, MasterMessage } from "./chain-messages.js";
 import { GCS_MESSAGE_BYTES } from "./messages.js";
 
 export interface ChainMasterOptions {
@@ -92,11 +92,11 @@ export class ChainMaster implements Process {
   }
 
   onMessage(from: Address, message: Message): void {
-    const m = message as ChainMessage;
+    const m = message as MasterMessage;
     if (m.type === "chain.report") return this.onReport(from, m.shard, m.config);
     if (m.type === "chain.lookup") this.clients.add(from);
     // Not yet learned from its replicas (a restart): whoever asks, asks again.
-    if ("shard" in m && this.known(m.shard) === undefined) return;
+    if (this.known(m.shard) === undefined) return;
     switch (m.type) {
       case "chain.lookup":
         return this.sendConfig(from, this.config(m.shard), "background");
@@ -119,7 +119,7 @@ export class ChainMaster implements Process {
         return this.startNextJoin(m.shard);
       }
       default:
-        assert(false, `chain master: unexpected message ${message.type}`);
+        unreachable(m, "chain master message");
     }
   }
 

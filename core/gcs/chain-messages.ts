@@ -98,6 +98,10 @@ export type ChainMessage =
   /** From a replica that may not serve a request (not a member, no lease, not the head). */
   | { readonly type: "chain.notServing"; readonly shard: number; readonly reqId: number };
 
+/** What the chain master receives; replicas receive the rest. */
+export type MasterMessage = Extract<ChainMessage, { readonly type: "chain.lookup" | "chain.pong" | "chain.join" | "chain.joined" | "chain.promoted" | "chain.report" }>;
+export type ReplicaMessage = Exclude<ChainMessage, MasterMessage>;
+
 export function isChainMessage(message: Message): message is ChainMessage {
   return message.type.startsWith("chain.");
 }

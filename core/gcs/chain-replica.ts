@@ -21,10 +21,10 @@
  * With no master (`master: undefined`) it is a single server, head and tail at once: the shard as
  * Ray ran it without replication (and this simulator's `gcs.replicas: 1`).
  */
-import { assert } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 import type { Address, Env, Message, Process, TimerId } from "../env.js";
 import { ChainDataPath, type ChainReplicaOptions } from "./chain-data-path.js";
-import type { ChainConfig, ChainMessage, ShardRequestMessage } from "./chain-messages.js";
+import type { ChainConfig, ChainMessage, ReplicaMessage, ShardRequestMessage } from "./chain-messages.js";
 import { RequestDedupe } from "./request-dedupe.js";
 import { installSnapshot, takeSnapshot, type ShardSnapshot } from "./shard-snapshot.js";
 
@@ -56,7 +56,7 @@ export class ChainReplica extends ChainDataPath implements Process {
   onMessage(from: Address, message: Message): void {
     if (message.type === "gcs.request") return this.onRequest(message as ShardRequestMessage);
     if (message.type === "gcs.reply" || message.type === "gcs.notify") return void this.peerClient.handle(message);
-    const m = message as ChainMessage;
+    const m = message as ReplicaMessage;
     switch (m.type) {
       case "chain.write":
         return this.onWrite(from, m.entry);
@@ -82,7 +82,7 @@ export class ChainReplica extends ChainDataPath implements Process {
       case "chain.vouch":
         return this.onVouch(from, m.epoch, m.sentUs);
       default:
-        assert(false, `GCS replica: unexpected message ${message.type}`);
+        unreachable(m, "GCS replica message");
     }
   }
 
