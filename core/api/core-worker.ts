@@ -234,7 +234,8 @@ export class CoreWorker implements Process {
       if (done) this.owned.delete(spec.taskId);
       else this.owned.set(spec.taskId, { spec: row.spec });
     }
-    if (spec.kind === "actor-creation") return this.actors.adoptCreation(row?.spec ?? spec, !done && nodeDead);
+    // A created actor lives where its creation ran: if that node died, it needs a restart.
+    if (spec.kind === "actor-creation") return this.actors.adoptCreation(row?.spec ?? spec, row?.status !== "failed" && nodeDead);
     if (done) return;
     const latest = this.owned.get(spec.taskId)?.spec ?? row.spec;
     if (spec.kind === "actor-method") return send(latest);

@@ -130,8 +130,13 @@ function runBody(o: StartOptions, attempt: RunningAttempt, maybeFinish: () => vo
   const fail = (e: unknown) => settle({ kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e });
   try {
     const result = o.env.taskContext.run(attempt.context, () => o.body(o.args));
-    if (result instanceof Promise) result.then((value) => settle({ kind: "ok", value }), fail);
-    else settle({ kind: "ok", value: result });
+    if (result instanceof Promise) {
+      result.then((value) => settle({ kind: "ok", value }), fail);
+      // Its reactions run on the microtask queue, which the event loop drains only when it yields
+      // for a settled user promise: without this, an async body that awaits nothing of Ray's
+      // would never be seen to end.
+      o.env.userDeferred<void>(`body of ${o.spec.name}`).resolve();
+    } else settle({ kind: "ok", value: result });
   } catch (e) {
     fail(e);
   }

@@ -2,6 +2,10 @@
  * Random task graphs for property tests (STYLE.md §5): each task picks its arguments by index from
  * earlier tasks, so every generated graph is a DAG and shrinks to a smaller DAG. A task's value is a
  * pure function of its arguments' values, so the graph can also be evaluated directly.
+ *
+ * With `nested`, a task may also submit children and get them, and create an actor and call it
+ * (issue 10: nested work must run exactly once at a time and survive its creator's retry). The
+ * actor's state is order-sensitive, so a call run twice or skipped changes the value.
  */
 import fc from "fast-check";
 import type { ObjectRef, Ray } from "../../sim/index.js";
@@ -15,13 +19,23 @@ export interface DagTask {
   readonly numReturns: number;
   /** Runs on half a GPU. */
   readonly gpu: boolean;
+  /** Work the task's body does through Ray itself. */
+  readonly nested?: NestedWork;
+}
+
+export interface NestedWork {
+  /** Children submitted and awaited by the body (plain tasks named `task<i>.child`). */
+  readonly children: number;
+  readonly childDurationMs: number;
+  /** Calls to an actor the body creates (`Acc<i>`), in order from its one handle; 0: no actor. */
+  readonly actorCalls: number;
 }
 
 export interface DagSpec {
   readonly tasks: readonly DagTask[];
 }
 
-export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: number; gpus?: boolean; maxDurationMs?: number } = {}): fc.Arbitrary<DagSpec> {
+export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: number; gpus?: boolean; maxDurationMs?: number; nested?: boolean } = {}): fc.Arbitrary<DagSpec> {
   const maxTasks = options.maxTasks ?? 20;
   return fc
     .array(
@@ -31,6 +45,7 @@ export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: numb
         returnBytes: fc.integer({ min: 0, max: options.maxReturnBytes ?? 1_000_000 }),
         numReturns: fc.constantFrom(1, 1, 2),
         gpu: options.gpus === true ? fc.constantFrom(false, false, true) : fc.constant(false),
+        nested: options.nested === true ? fc.option(nestedArbitrary(options.maxDurationMs ?? 50), { freq: 2, nil: undefined }) : fc.constant(undefined),
       }),
       { minLength: 1, maxLength: maxTasks },
     )
@@ -41,8 +56,54 @@ export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: numb
         returnBytes: t.returnBytes,
         numReturns: t.numReturns,
         gpu: t.gpu,
+        ...(t.nested !== undefined ? { nested: t.nested } : {}),
       })),
     }));
+}
+
+function nestedArbitrary(maxDurationMs: number): fc.Arbitrary<NestedWork> {
+  return fc.record({
+    children: fc.integer({ min: 0, max: 2 }),
+    childDurationMs: fc.integer({ min: 0, max: maxDurationMs }),
+    actorCalls: fc.integer({ min: 0, max: 3 }),
+  });
+}
+
+const MODULUS = 1_000_003;
+
+function mix(v: number, x: number): number {
+  return (v * 31 + x) % MODULUS;
+}
+
+/** Child j of task i, given the task's own value. */
+export function childValue(i: number, j: number, base: number): number {
+  return mix(mix(base, i), j + 1);
+}
+
+/** The accumulator actor: each call folds its argument into an order-sensitive total. */
+export class Acc {
+  total: number;
+  constructor(seed: number) {
+    this.total = seed;
+  }
+  add(x: number): number {
+    this.total = mix(this.total, x);
+    return this.total;
+  }
+}
+
+/** A task's value once its nested work is folded in (the same arithmetic as its body). */
+export function nestedValue(i: number, base: number, nested: NestedWork | undefined): number {
+  if (nested === undefined) return base;
+  let v = base;
+  for (let j = 0; j < nested.children; j++) v = mix(v, childValue(i, j, base));
+  if (nested.actorCalls > 0) {
+    const acc = new Acc(i);
+    let last = 0;
+    for (let k = 0; k < nested.actorCalls; k++) last = acc.add(v + k);
+    v = mix(v, last);
+  }
+  return v;
 }
 
 /** The value of task i given its arguments' values: pure, cheap, and sensitive to order. */
@@ -54,7 +115,7 @@ export function taskValue(i: number, argValues: readonly number[]): number {
 
 export function evaluateDirectly(dag: DagSpec): number[] {
   const values: number[] = [];
-  dag.tasks.forEach((t, i) => values.push(taskValue(i, t.args.map((a) => values[a]!))));
+  dag.tasks.forEach((t, i) => values.push(nestedValue(i, taskValue(i, t.args.map((a) => values[a]!)), t.nested)));
   return values;
 }
 
@@ -68,9 +129,36 @@ export interface RunDagOptions {
 export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}): Promise<number[]> {
   const refs: ObjectRef<number>[] = [];
   const seconds: Array<ObjectRef<number> | undefined> = [];
+  const retries = options.maxRetries ?? 3;
+  const accClass = dag.tasks.some((t) => (t.nested?.actorCalls ?? 0) > 0)
+    ? // No CPU held for its lifetime: an actor on a 1-CPU node would starve the tasks queued there.
+      ray.actor(Acc, { resources: { CPU: 0 }, maxRestarts: retries, maxTaskRetries: retries, methods: { add: { durationMs: 5 } } })
+    : undefined;
   dag.tasks.forEach((t, i) => {
+    const nested = t.nested;
+    const child =
+      nested !== undefined && nested.children > 0
+        ? ray.remote((j: number, base: number) => childValue(i, j, base), { name: `task${i}.child`, durationMs: nested.childDurationMs, maxRetries: retries })
+        : undefined;
+    const body = async (args: number[]): Promise<number> => {
+      const base = taskValue(i, args);
+      if (nested === undefined) return base;
+      let v = base;
+      if (child !== undefined) {
+        const kids = await ray.get(Array.from({ length: nested.children }, (_, j) => child.remote(j, base)));
+        for (const k of kids) v = (v * 31 + k) % MODULUS;
+      }
+      if (nested.actorCalls > 0) {
+        const acc = accClass!.remote(i);
+        const calls: ObjectRef<number>[] = [];
+        for (let k = 0; k < nested.actorCalls; k++) calls.push(acc.add.remote(v + k));
+        v = mix(v, (await ray.get(calls)).at(-1)!);
+      }
+      return v;
+    };
     const fn = ray.remote(
       (...args: number[]) => {
+        if (nested !== undefined) return body(args).then((v) => (t.numReturns === 2 ? [v, v * 2 + 1] : v));
         const v = taskValue(i, args);
         return t.numReturns === 2 ? [v, v * 2 + 1] : v;
       },
@@ -79,7 +167,7 @@ export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}
         durationMs: t.durationMs,
         returnBytes: t.returnBytes,
         numReturns: t.numReturns,
-        maxRetries: options.maxRetries ?? 3,
+        maxRetries: retries,
         resources: t.gpu ? { CPU: 1, GPU: 0.5 } : { CPU: 1 },
       },
     );
@@ -102,6 +190,17 @@ export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}
   return values;
 }
 
+/** Every task name a fault may target: the DAG's tasks, then their children, then the actor method. */
+export function taskNamesOf(dag: DagSpec): string[] {
+  const names = dag.tasks.map((_, i) => `task${i}`);
+  dag.tasks.forEach((t, i) => {
+    if ((t.nested?.children ?? 0) > 0) names.push(`task${i}.child`);
+  });
+  if (dag.tasks.some((t) => (t.nested?.actorCalls ?? 0) > 0)) names.push("Acc.add");
+  return names;
+}
+
 export function describeDag(dag: DagSpec): string {
-  return dag.tasks.map((t, i) => `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}${t.gpu ? " gpu" : ""}`).join("\n");
+  const nestedText = (n: NestedWork | undefined) => (n === undefined ? "" : ` nested(children ${n.children} x ${n.childDurationMs}ms, actor calls ${n.actorCalls})`);
+  return dag.tasks.map((t, i) => `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}${t.gpu ? " gpu" : ""}${nestedText(t.nested)}`).join("\n");
 }

@@ -103,3 +103,13 @@ test("an actor created inside a task survives its creator's retry: no second ins
   assert.deepEqual(value, [1, 3, 6]);
   assert.equal(constructed, 1, "the retried parent built a second instance of its actor");
 });
+
+test("an async task body that awaits nothing of Ray's ends (its promise is seen to settle)", async () => {
+  const sim = new Simulation({ seed: 1, nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 2 }], idleLimitMs: 1000 });
+  const values = await sim.run(async (ray) => {
+    const f = ray.remote(async (x: number) => x + 2, { name: "f" });
+    const g = ray.remote((x: number) => Promise.resolve(x).then((v) => v * 3), { name: "g" });
+    return ray.get([f.remote(1), g.remote(2)]);
+  });
+  assert.deepEqual(values, [3, 6]);
+});
