@@ -6,8 +6,9 @@
  * on a Simulation with `gcs.replicas: 3`, compared with its failure-free run.
  *
  * Measured (seed 7, defaults: 2 ms pings, 3 missed, 20 ms request timeout; the "# master" lines):
- * see README "Faults": a replica killed 20 ms into a 300 ms master outage stalls its shard until
- * the restarted master removes it, about the rest of the outage plus 3 leases (~20 ms).
+ * the outage alone costs nothing measurable (worst GCS op 0.4 ms); a replica killed 20 ms into a
+ * 300 ms outage stalls its shard until 12.3 ms after the master's restart (worst op 262 ms here,
+ * 282 ms in README's measurement): the restarted master removes nobody for two 6 ms leases.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
