@@ -37,13 +37,12 @@ export function holdObjects(pending: number, events: number, seed: number): numb
   const heap = new ObjectHeap();
   const rng = seedrandom.alea(String(seed));
   let seq = 0;
-  let now = 0;
   for (let i = 0; i < pending; i++) heap.push({ timeUs: Math.floor(rng() * 1000), seq: seq++, tag: i });
   const start = clockMs();
   let left = events;
   while (heap.size > 0) {
     const e = heap.pop();
-    now = e.timeUs;
+    const now = e.timeUs;
     if (left-- > 0) heap.push({ timeUs: now + 1 + Math.floor(rng() * 1000), seq: seq++, tag: e.tag });
   }
   return clockMs() - start;

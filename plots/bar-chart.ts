@@ -63,11 +63,7 @@ function render<R>(rows: readonly R[], s: Readonly<BarSettings<R>>): string {
     .filter((b) => isPlottable(b.value));
   const groups = unique(bars.map((b) => b.group));
   const keys = unique(bars.map((b) => b.bar));
-  const hasReference = bars.some((b) => isPlottable(b.reference));
-  const named = keys.length > 1 || (keys[0] ?? "") !== "";
-  const legend: LegendItem[] = named ? keys.map((k, i) => ({ label: k, color: seriesColor(k, i), shape: "swatch" })) : [];
-  if (hasReference) legend.push({ label: s.referenceLabel, color: REFERENCE, shape: "line" });
-  const frame = new Frame(s, legend);
+  const frame = new Frame(s, barLegend(bars, keys, s.referenceLabel));
   const yCount = Math.max(2, Math.floor(frame.plotHeightPx / 45));
   const yExtent = safeExtent(bars.flatMap((b) => [b.value, b.low, b.high, b.reference]), { includeZero: true });
   const yUnit = tickUnit(s.yUnit, yExtent);
@@ -77,19 +73,7 @@ function render<R>(rows: readonly R[], s: Readonly<BarSettings<R>>): string {
   const plotWidthPx = frame.placeYLabels(yTicks.map(yFormat.format));
   const x0 = scaleBand<string>().domain(groups).range([0, plotWidthPx]).paddingInner(0.2).paddingOuter(0.1);
   const x1 = scaleBand<string>().domain(keys).range([0, x0.bandwidth()]).padding(0.05);
-  const zeroPx = y(0);
-  let data = "";
-  for (const b of bars) {
-    const left = (x0(b.group) ?? 0) + (x1(b.bar) ?? 0);
-    const width = x1.bandwidth();
-    const top = y(b.value);
-    data += element("rect", { class: "bar", x: left, y: Math.min(top, zeroPx), width, height: Math.abs(zeroPx - top), fill: seriesColor(b.bar, keys.indexOf(b.bar)) });
-    if (isPlottable(b.low) && isPlottable(b.high)) data += whisker(left + width / 2, y(b.low), y(b.high), Math.min(8, width / 2));
-    if (isPlottable(b.reference)) {
-      const r = y(b.reference);
-      data += element("line", { class: "reference", x1: left - 2, x2: left + width + 2, y1: r, y2: r, stroke: REFERENCE, "stroke-width": 2.5 });
-    }
-  }
+  const data = bars.map((b) => barMarks(b, (x0(b.group) ?? 0) + (x1(b.bar) ?? 0), x1.bandwidth(), y, seriesColor(b.bar, keys.indexOf(b.bar)))).join("");
   const yIn = { position: y, ticks: yTicks, format: yFormat.format, title: axisTitle(s.yLabel, yFormat.titleUnit) };
   const categories = groups.map((g) => ({ label: g, centerPx: (x0(g) ?? 0) + x0.bandwidth() / 2, widthPx: x0.step() }));
   return frame.render({
@@ -99,6 +83,26 @@ function render<R>(rows: readonly R[], s: Readonly<BarSettings<R>>): string {
     xAxis: categoryXAxis({ categories, title: axisTitle(s.xLabel, s.xUnit) }, plotWidthPx, frame.plotHeightPx),
     yAxis: yAxis(yIn, frame.plotHeightPx, frame.yTitleOffsetPx),
   });
+}
+
+function barLegend(bars: readonly Bar[], keys: readonly string[], referenceLabel: string): LegendItem[] {
+  const named = keys.length > 1 || (keys[0] ?? "") !== "";
+  const legend: LegendItem[] = named ? keys.map((k, i) => ({ label: k, color: seriesColor(k, i), shape: "swatch" })) : [];
+  if (bars.some((b) => isPlottable(b.reference))) legend.push({ label: referenceLabel, color: REFERENCE, shape: "line" });
+  return legend;
+}
+
+/** One bar from zero to its value, its error bar, and a tick at its reference value. */
+function barMarks(b: Bar, leftPx: number, widthPx: number, y: (value: number) => number, color: string): string {
+  const zeroPx = y(0);
+  const top = y(b.value);
+  let data = element("rect", { class: "bar", x: leftPx, y: Math.min(top, zeroPx), width: widthPx, height: Math.abs(zeroPx - top), fill: color });
+  if (isPlottable(b.low) && isPlottable(b.high)) data += whisker(leftPx + widthPx / 2, y(b.low), y(b.high), Math.min(8, widthPx / 2));
+  if (isPlottable(b.reference)) {
+    const r = y(b.reference);
+    data += element("line", { class: "reference", x1: leftPx - 2, x2: leftPx + widthPx + 2, y1: r, y2: r, stroke: REFERENCE, "stroke-width": 2.5 });
+  }
+  return data;
 }
 
 function whisker(xPx: number, lowPx: number, highPx: number, capPx: number): string {

@@ -21,7 +21,7 @@ export type Chart<R, S> = ((rows: readonly R[]) => string) & {
 
 function copyOf<V>(value: V): V {
   if (Array.isArray(value)) return [...value] as V;
-  if (value !== null && typeof value === "object") return { ...value } as V;
+  if (value !== null && typeof value === "object") return { ...value };
   return value;
 }
 

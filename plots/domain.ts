@@ -73,5 +73,5 @@ export function safeTicks(scale: ScaleContinuousNumeric<number, number>, count: 
   const [d0, d1] = scale.domain() as [number, number];
   const ticks = (unit === 1 ? scale.ticks(count) : d3ticks(d0 / unit, d1 / unit, count).map((t) => t * unit)).filter(isPlottable);
   if (ticks.length > 0) return ticks;
-  return (scale.domain() as number[]).filter(isPlottable);
+  return scale.domain().filter(isPlottable);
 }

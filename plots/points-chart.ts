@@ -10,7 +10,7 @@ import { isPlottable, safeExtent } from "./domain.js";
 import { faultBandPx, faultMarkers, type FaultMarker } from "./fault-markers.js";
 import { Frame, FRAME_DEFAULTS, type FrameSettings } from "./frame.js";
 import type { LegendItem } from "./legend.js";
-import { numericAxes } from "./numeric-axes.js";
+import { numericAxes, type NumericAxes } from "./numeric-axes.js";
 import { FAULT, REFERENCE, seriesColor } from "./palette.js";
 import { splitSeries, thin } from "./series.js";
 import { element, group, px, text } from "./svg.js";
@@ -57,36 +57,58 @@ interface Point {
   y: number;
 }
 
+interface PointSeries {
+  name: string;
+  points: Point[];
+}
+
 function render<R>(rows: readonly R[], s: Readonly<PointsSettings<R>>): string {
-  const series = splitSeries(rows, s.series).map((ser) => ({
+  const series: PointSeries[] = splitSeries(rows, s.series).map((ser) => ({
     name: ser.name,
     points: ser.rows.map(({ row, index }) => ({ x: s.x(row, index), y: s.y(row, index) })).filter((p) => isPlottable(p.x) && isPlottable(p.y)),
   }));
   const references = s.references.filter((r) => isPlottable(r.value));
   const faults = s.faults.filter((f) => isPlottable(f.tMs));
-  const named = series.length > 1 || (series[0]?.name ?? "") !== "";
-  const legend: LegendItem[] = named ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "dot" })) : [];
-  for (const r of references) legend.push({ label: r.label, color: REFERENCE, shape: "dashed" });
-  if (faults.length > 0) legend.push({ label: "fault", color: FAULT, shape: "marker" });
   const all = series.flatMap((ser) => ser.points);
   const xExtent = safeExtent([...all.map((p) => p.x), ...faults.map((f) => f.tMs)]);
   const bandPx = faultBandPx(faults, xExtent, s.widthPx);
-  const frame = new Frame(s, legend, bandPx);
+  const frame = new Frame(s, pointsLegend(series, references, faults.length > 0), bandPx);
   const axes = numericAxes(frame, {
     xExtent,
     yExtent: safeExtent([...all.map((p) => p.y), ...references.map((r) => r.value)]),
   });
   const perSeriesMax = Math.max(1, Math.floor(s.pointsMax / Math.max(1, series.length)));
-  let data = "";
-  series.forEach((ser, i) => {
-    const color = seriesColor(ser.name, i);
-    const kept = thin(ser.points, perSeriesMax);
-    if (kept.length === 0) return;
-    if (s.joined) data += element("path", { class: "line", d: linePath([...kept].sort((a, b) => a.x - b.x), axes.x, axes.y), fill: "none", stroke: color, "stroke-width": 1.5 });
-    const dots = kept.map((p) => `M${px(axes.x(p.x))},${px(axes.y(p.y))}h0`).join("");
-    data += element("path", { class: "points", d: dots, stroke: color, "stroke-width": 2 * s.radiusPx, "stroke-linecap": "round", "stroke-opacity": 0.7, fill: "none" });
+  const data = series.map((ser, i) => seriesMarks(thin(ser.points, perSeriesMax), seriesColor(ser.name, i), axes, s)).join("");
+  return frame.render({
+    grid: axes.grid,
+    data,
+    overlay: referenceLines(references, axes) + faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
+    xAxis: axes.xAxis,
+    yAxis: axes.yAxis,
   });
-  const referenceLines = references
+}
+
+function pointsLegend(series: readonly PointSeries[], references: readonly ReferenceLine[], hasFaults: boolean): LegendItem[] {
+  const named = series.length > 1 || (series[0]?.name ?? "") !== "";
+  const legend: LegendItem[] = named ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "dot" })) : [];
+  for (const r of references) legend.push({ label: r.label, color: REFERENCE, shape: "dashed" });
+  if (hasFaults) legend.push({ label: "fault", color: FAULT, shape: "marker" });
+  return legend;
+}
+
+/** One series' (already thinned) points as dots, joined by a line through x order if asked. */
+function seriesMarks<R>(kept: readonly Point[], color: string, axes: NumericAxes, s: Readonly<PointsSettings<R>>): string {
+  if (kept.length === 0) return "";
+  let data = "";
+  if (s.joined) data += element("path", { class: "line", d: linePath([...kept].sort((a, b) => a.x - b.x), axes.x, axes.y), fill: "none", stroke: color, "stroke-width": 1.5 });
+  const dots = kept.map((p) => `M${px(axes.x(p.x))},${px(axes.y(p.y))}h0`).join("");
+  data += element("path", { class: "points", d: dots, stroke: color, "stroke-width": 2 * s.radiusPx, "stroke-linecap": "round", "stroke-opacity": 0.7, fill: "none" });
+  return data;
+}
+
+/** Dashed horizontal reference lines, labelled at the right end. */
+function referenceLines(references: readonly ReferenceLine[], axes: NumericAxes): string {
+  return references
     .map((r) => {
       const yPx = axes.y(r.value);
       return group(
@@ -96,13 +118,6 @@ function render<R>(rows: readonly R[], s: Readonly<PointsSettings<R>>): string {
       );
     })
     .join("");
-  return frame.render({
-    grid: axes.grid,
-    data,
-    overlay: referenceLines + faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
-    xAxis: axes.xAxis,
-    yAxis: axes.yAxis,
-  });
 }
 
 /** A polyline through the points with d3-shape, coordinates rounded to 0.01 px. */

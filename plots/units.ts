@@ -10,8 +10,8 @@ import { format as d3format, precisionFixed } from "d3";
 export type Unit = "ms" | "bytes" | "fraction" | (string & {});
 
 export interface AxisFormat {
-  /** Formats one tick value (given in the axis unit). */
-  format(value: number): string;
+  /** Formats one tick value (given in the axis unit); a plain function, safe to pass around. */
+  format: (value: number) => string;
   /** The unit for the axis title, e.g. "s" when ticks are shown in seconds; "" for none. */
   titleUnit: string;
 }

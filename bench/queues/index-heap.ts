@@ -26,7 +26,7 @@ export class IndexHeapQueue {
     this.capacity = initialCapacity;
     this.keys = new Float64Array(3 * initialCapacity);
     this.tags = new Int32Array(initialCapacity);
-    this.handlers = new Array(initialCapacity).fill(undefined);
+    this.handlers = new Array<EventHandler | undefined>(initialCapacity).fill(undefined);
     this.data = new Array(initialCapacity).fill(undefined);
     this.free = new Int32Array(initialCapacity);
     for (let i = 0; i < initialCapacity; i++) this.free[i] = initialCapacity - 1 - i;

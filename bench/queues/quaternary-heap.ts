@@ -23,7 +23,7 @@ export class QuaternaryHeapQueue {
     this.timeUs = new Float64Array(initialCapacity);
     this.seq = new Float64Array(initialCapacity);
     this.tags = new Int32Array(initialCapacity);
-    this.handlers = new Array(initialCapacity).fill(undefined);
+    this.handlers = new Array<EventHandler | undefined>(initialCapacity).fill(undefined);
     this.data = new Array(initialCapacity).fill(undefined);
   }
 
