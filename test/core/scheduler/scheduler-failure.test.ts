@@ -70,3 +70,28 @@ test("killScheduler validates its options", () => {
   assert.throws(() => sim.faults.killScheduler({ atMs: -1 }), /killScheduler\(\{ atMs \}\) must be a finite number of ms >= 0/);
   assert.throws(() => sim.faults.killScheduler({ restartAfterMs: Number.NaN }), /killScheduler\(\{ restartAfterMs \}\)/);
 });
+
+test("a task forwarded twice, and a placement delivered twice, run once", async () => {
+  const clean = await run(0, undefined);
+  // Every forward reaches the scheduler twice and every placement its raylet twice, as a resend
+  // crossing a slow answer would: the scheduler places each (task, attempt) once, a raylet keeps it once.
+  const faulty = await run(0, (sim) => {
+    const gs = sim.globalScheduler!;
+    const gsOnMessage = gs.onMessage.bind(gs);
+    gs.onMessage = (from, m) => {
+      gsOnMessage(from, m);
+      if (m.type === "gs.schedule") gsOnMessage(from, m);
+    };
+    for (const raylet of sim.raylets.values()) {
+      const onMessage = raylet.onMessage.bind(raylet);
+      raylet.onMessage = (from, m) => {
+        onMessage(from, m);
+        if (m.type === "raylet.assign") onMessage(from, m);
+      };
+    }
+  });
+  assert.deepEqual(faulty.value, clean.value);
+  const attempts = faulty.sim.metrics.taskAttempts();
+  assert.equal(attempts.length, clean.sim.metrics.taskAttempts().length, "a task ran twice");
+  assert.equal(new Set(attempts.map((a) => `${a.taskId}/${a.attempt}`)).size, attempts.length);
+});
