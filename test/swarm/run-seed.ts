@@ -129,7 +129,7 @@ export async function runSeed(seed: number, options: RunSeedOptions = {}): Promi
     if (error instanceof WallBoundError) return result("wall-bound", error.message, sim);
     return result("crash", describeError(error), sim);
   }
-  if (!finished) return result("virtual-bound", `the driver had not finished at the virtual-time bound of ${virtualBoundMs(faults)} ms; pending: ${[...expected.keys()].filter((k) => !outcomes.has(k)).join(", ")}`, sim);
+  if (!finished) return result("virtual-bound", `the driver had not finished at the virtual-time bound of ${virtualBoundMs(faults)} ms; pending probes: ${[...expected.keys()].filter((k) => !outcomes.has(k)).join(", ")}; the driver waits on ${labelled(sim.world.kernel.awaitedLabels().slice(0, 10).join(", "))}`, sim);
   if (w.constructions.gcsDoom) return result("wrong-error", "the only GCS server died at 0 ms, yet the run finished instead of raising DeadlockError", sim);
   for (const [label, want] of expected) {
     const got = outcomes.get(label);

@@ -45,7 +45,7 @@ export function drawSchedule(w: Workload): FaultSpec[] {
   const workers = w.nodes.filter((n) => n.name !== HEAD && n.name !== VICTIM).map((n) => n.name);
   const gpuNodes = w.nodes.filter((n) => n.gpus > 0 && n.name !== VICTIM);
   const possible = (k: FaultKind): boolean => {
-    if (k === "killGcsReplica") return w.gcs.replicas >= 2;
+    if (k === "killGcsReplica" || k === "killGcsMaster") return w.gcs.replicas >= 2;
     if (k === "failGpu") return gpuNodes.length > 0;
     if (k === "evict") return w.tasks.length > 0;
     return true;

@@ -97,21 +97,21 @@ export function drawWorkload(seed: number): Workload {
   for (let i = 1; i <= workers; i++) {
     nodes.push({ name: `w${i}`, cpus: d.int(1, 4), gpus: d.pick([0, 1, 1, 2]), resources: d.chance(0.5) ? { acc: d.int(1, 2), actor: 2 } : { actor: 2 } });
   }
-  const anyGpu = nodes.some((n) => n.gpus > 0);
-  const anyAcc = nodes.some((n) => (n.resources.acc ?? 0) > 0);
   const puts = Array.from({ length: d.int(0, 3) }, () => d.int(1, 999));
   const taskCount = d.int(3, 14);
   const tasks: SwarmTask[] = [];
   const throwing = d.chance(0.3) ? d.int(0, taskCount - 1) : -1;
   for (let i = 0; i < taskCount; i++) {
     const args = i === 0 ? [] : Array.from({ length: d.int(0, 3) }, () => d.int(0, i - 1));
+    // Demands drawn from one node's resources, so some node of the cluster fits each task.
+    const fit = d.pick(nodes);
     tasks.push({
       args: [...new Set(args)],
       puts: puts.length > 0 && d.chance(0.3) ? [d.int(0, puts.length - 1)] : [],
       durationMs: d.int(0, 50),
       returnBytes: d.pick([100, 10_000, 1_000_000, 3_000_000]),
-      gpu: anyGpu && d.chance(0.3) ? d.pick([0.5, 1] as const) : 0,
-      acc: anyAcc && d.chance(0.2),
+      gpu: fit.gpus > 0 && d.chance(0.3) ? d.pick([0.5, 1] as const) : 0,
+      acc: (fit.resources.acc ?? 0) > 0 && d.chance(0.3),
       children: d.chance(0.25) ? d.int(1, 2) : 0,
       throws: i === throwing,
     });
