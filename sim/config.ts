@@ -58,6 +58,12 @@ export interface SimulationConfig {
   keepEvents?: boolean;
   /** How long only heartbeats may run while the driver waits before the run is a deadlock. */
   idleLimitMs?: number;
+  /**
+   * How long (virtual) work may run while no task attempt starts or ends and the driver's awaited
+   * set does not change before the run is a livelock (DeadlockError); a task still executing counts
+   * as progress. Default 60 000 ms.
+   */
+  progressLimitMs?: number;
 }
 
 export interface ResolvedNode {
@@ -90,6 +96,7 @@ export interface ResolvedConfig {
   checkInvariants: boolean;
   keepEvents: boolean;
   idleLimitUs: number;
+  progressLimitUs: number;
 }
 
 const GB = 1e9;
@@ -108,6 +115,7 @@ export const DEFAULTS = {
   scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8, infeasibleTimeoutMs: 10_000 },
   storage: { latencyMs: 1, bandwidthBytesPerSec: 1e9 },
   defaults: { maxRetries: 3, returnBytes: 1_000 },
+  progressLimitMs: 60_000,
 };
 
 function fail(field: string, accepted: string, got: unknown): never {
@@ -164,7 +172,7 @@ export function resolveNode(n: unknown, field: string): ResolvedNode {
 }
 
 export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
-  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs"]);
+  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs", "progressLimitMs"]);
   const seed = c.seed ?? 1;
   if (typeof seed !== "number" && typeof seed !== "string") fail("seed", "a number or a string", seed);
   const nodesIn = c.nodes ?? [{ name: "head" }];
@@ -223,5 +231,6 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
     keepEvents: (c.keepEvents as boolean | undefined) ?? true,
     idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
+    progressLimitUs: Math.max(1, msToUs(positive("progressLimitMs", num("progressLimitMs", c.progressLimitMs, DEFAULTS.progressLimitMs, 0, false, true), c.progressLimitMs))),
   };
 }

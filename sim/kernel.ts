@@ -7,6 +7,12 @@
  * when the driver has settled and no work is pending; background events (heartbeats) never keep it
  * alive. A driver still waiting when only background events remain for `idleLimitUs` (or none at
  * all) is deadlocked: the error names every promise it still awaits. Never a hang.
+ *
+ * Livelock: work events that keep running while nothing progresses (`noteProgress`: an attempt
+ * started or ended, a user promise was made or settled) for `progressLimitUs` end the run too,
+ * unless progress is merely not due yet (`progressPending`: a task still executing). Deliveries
+ * are tallied by message type only in the second half of a stall, so the hot path pays one
+ * comparison per work event, and the error names what kept the run busy.
  */
 import { assert, InvariantViolation } from "../core/assert.js";
 import type { UserDeferred } from "../core/env.js";
@@ -28,6 +34,13 @@ export interface RunOptions {
   untilUs?: number;
   /** How long only background events may run while the driver waits before it is a deadlock. */
   idleLimitUs?: number;
+  /** How long work may run without progress (`noteProgress`) before it is a livelock; default: no limit. */
+  progressLimitUs?: number;
+  /**
+   * Asked (rarely) when progress has stalled: true while progress is scheduled but not yet due — a
+   * task executing whose end is pending, a driver sleeping — so the stall is not a livelock.
+   */
+  progressPending?: () => boolean;
 }
 
 export interface RunEnd {
@@ -57,6 +70,15 @@ export class Kernel {
   private yieldRequested = false;
   private readonly awaited = new Map<number, string>();
   private awaitedCounter = 0;
+  private lastProgressUs = 0;
+  private progressLimitUs = Number.POSITIVE_INFINITY;
+  /** The stall after which the cold path runs: half the limit (start tallying), then the limit. */
+  private stallCheckUs = Number.POSITIVE_INFINITY;
+  private progressPending: (() => boolean) | undefined;
+  private tallyFromUs = 0;
+  private readonly tallyByType = new Map<string, number>();
+  /** True in the second half of a stall: deliveries should be passed to `tally`. */
+  tallying = false;
   /** Called after every event when set: the simulator's invariant checks (on in tests). */
   afterEvent: (() => void) | undefined;
 
@@ -76,6 +98,50 @@ export class Kernel {
 
   get pendingEvents(): number {
     return this.queue.size;
+  }
+
+  /** The simulation made progress (an attempt started or ended): the livelock clock restarts. */
+  noteProgress(): void {
+    this.lastProgressUs = this.nowUsValue;
+    if (this.tallying) this.stopTally();
+  }
+
+  /** Counts one delivery of a message type during a stall (only while `tallying`). */
+  tally(type: string): void {
+    this.tallyByType.set(type, (this.tallyByType.get(type) ?? 0) + 1);
+  }
+
+  private stopTally(): void {
+    this.tallying = false;
+    this.tallyByType.clear();
+    this.stallCheckUs = this.progressLimitUs / 2;
+  }
+
+  /** The cold path of the livelock check, run after a work event once progress stalled. */
+  private stalled(): void {
+    if (this.progressPending?.() === true) {
+      // Progress is on its way (a long task): not a stall, however long it takes.
+      this.lastProgressUs = this.nowUsValue;
+      if (this.tallying) this.stopTally();
+      return;
+    }
+    if (!this.tallying) {
+      this.tallying = true;
+      this.tallyFromUs = this.nowUsValue;
+      this.stallCheckUs = this.progressLimitUs;
+      return;
+    }
+    const busiest = [...this.tallyByType].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const busy = busiest.length === 0
+      ? "no work message was delivered (only timers ran)"
+      : `in its last ${usToMs(this.nowUsValue - this.tallyFromUs).toFixed(0)} ms it delivered (work messages) ` +
+        busiest.slice(0, 8).map(([type, n]) => `${n} × ${type}`).join(", ") + (busiest.length > 8 ? ", …" : "");
+    throw new DeadlockError(
+      this.nowUsValue,
+      this.awaitedLabels(),
+      `livelock: work ran for ${usToMs(this.progressLimitUs)} ms but no task attempt started or ended and ` +
+        `the driver's awaited set did not change (progressLimitMs); ${busy}`,
+    );
   }
 
   /** Schedules `handler.handleEvent(tag, data)` after `delayUs`; returns an id for `cancel`. */
@@ -101,6 +167,7 @@ export class Kernel {
   userDeferred<T>(label: string): UserDeferred<T> {
     const key = this.awaitedCounter++;
     this.awaited.set(key, label);
+    this.noteProgress();
     let resolveFn!: (value: T) => void;
     let rejectFn!: (error: unknown) => void;
     const promise = new Promise<T>((resolve, reject) => {
@@ -115,6 +182,7 @@ export class Kernel {
         settled = true;
         this.awaited.delete(key);
         this.yieldRequested = true;
+        this.noteProgress();
         resolveFn(value);
       },
       reject: (error: unknown) => {
@@ -122,6 +190,7 @@ export class Kernel {
         settled = true;
         this.awaited.delete(key);
         this.yieldRequested = true;
+        this.noteProgress();
         rejectFn(error);
       },
     };
@@ -140,6 +209,12 @@ export class Kernel {
     const untilUs = options.untilUs ?? Number.POSITIVE_INFINITY;
     const idleLimitUs = options.idleLimitUs ?? secToUs(60);
     assert(untilUs >= this.nowUsValue, `run: untilUs ${untilUs} is in the past`);
+    const progressLimitUs = options.progressLimitUs ?? Number.POSITIVE_INFINITY;
+    assert(progressLimitUs > 0, `run: progressLimitUs ${progressLimitUs} must be > 0`);
+    this.progressLimitUs = progressLimitUs;
+    this.progressPending = options.progressPending;
+    this.lastProgressUs = this.nowUsValue;
+    this.stopTally();
     let settled = driver === undefined;
     let failed = false;
     let value: T | undefined;
@@ -221,6 +296,9 @@ export class Kernel {
       this.currentSeq = seq;
       queue.poppedHandler!.handleEvent(queue.poppedTag, queue.poppedData);
       if (this.afterEvent !== undefined) this.afterEvent();
+      // After the handler: an event that settles what the driver awaits (a sleep's timer) is
+      // progress, not the last straw.
+      if ((seq & 1) === 1 && timeUs - this.lastProgressUs > this.stallCheckUs) this.stalled();
     }
   }
 }

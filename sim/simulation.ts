@@ -104,8 +104,20 @@ export class Simulation implements ClusterControl {
     const { value } = await this.world.kernel.run(program, {
       untilUs: options.untilMs === undefined ? undefined : msToUs(options.untilMs),
       idleLimitUs,
+      progressLimitUs: c.progressLimitUs,
+      progressPending: () => this.progressPending(),
     });
     return value as T;
+  }
+
+  /**
+   * Progress scheduled but not yet due, asked only once work has run `progressLimitMs / 2` without
+   * progress: a task or actor call still executing, or a program sleeping (its timer settles what it
+   * awaits), is not a livelock however long it takes.
+   */
+  private progressPending(): boolean {
+    if (this.world.hasPendingExecution()) return true;
+    return this.world.kernel.awaitedLabels().some((label) => label.startsWith("sleep("));
   }
 
   get nowMs(): number {

@@ -162,6 +162,9 @@ class ProcessEnv implements Env {
     this.world.cancelExecution(this.entry, execution);
   }
   trace(event: TraceEvent): void {
+    // The simulation's view of progress for livelock detection: an attempt started or ended.
+    const kind = event.kind;
+    if (kind === "task.started" || kind === "task.finished" || kind === "task.failed") this.world.kernel.noteProgress();
     this.world.recorder.record(this.world.kernel.nowUs, this.nodeName, event);
   }
   userDeferred<T>(label: string): UserDeferred<T> {
@@ -333,6 +336,22 @@ export class World implements EventHandler {
     this.kernel.cancel(id);
   }
 
+  /**
+   * Livelock report: counts a work delivery by its type, looking inside an RPC envelope (core/rpc).
+   * Background deliveries (pings, heartbeats) are what an idle run does anyway: not counted.
+   */
+  private tally(message: Message): void {
+    if ((this.kernel.currentEventId & 1) === 0) return;
+    const payload = (message as { payload?: Message }).payload;
+    this.kernel.tally(message.type === "rpc.data" && payload !== undefined ? payload.type : message.type);
+  }
+
+  /** Whether some execution (a task's or actor call's run time) is still pending: its end is progress to come. */
+  hasPendingExecution(): boolean {
+    for (const node of this.nodes.values()) if (node.executions.size > 0) return true;
+    return false;
+  }
+
   /** A GPU fails: what runs on it fails, and the raylet hears of it from the hardware. */
   failGpu<M extends Message>(nodeName: string, index: number, raylet: Address, notice: M): void {
     const node = this.node(nodeName);
@@ -403,6 +422,7 @@ export class World implements EventHandler {
             return;
           }
         }
+        if (this.kernel.tallying) this.tally(message);
         to.process!.onMessage(from.address, message);
         return;
       }

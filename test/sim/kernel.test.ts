@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Kernel, DeadlockError } from "../../sim/kernel.js";
 import type { EventHandler } from "../../sim/event-queue.js";
-import { checkProperty } from "../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS } from "../support/property.js";
 
 function recorder(log: Array<[number, number]>, kernel: Kernel): EventHandler {
   return { handleEvent: (tag) => void log.push([kernel.nowUs, tag]) };
@@ -45,7 +45,7 @@ test("cancel() stops an event from firing and does not keep the run alive", asyn
   assert.equal(end.atUs, 5);
 });
 
-test("virtual time never goes backwards under a random hold model (property)", async () => {
+test("virtual time never goes backwards under a random hold model (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.asyncProperty(fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 200 }), (delays) => {
       const kernel = new Kernel();
@@ -135,4 +135,57 @@ test("run({ untilUs }) stops at that virtual time", async () => {
 test("run(driver) rejects with the driver's own error", async () => {
   const kernel = new Kernel();
   await assert.rejects(kernel.run((async () => { await sleep(kernel, 3); throw new RangeError("boom"); })()), RangeError);
+});
+
+/** A retry loop: a timer re-sends a "request" every 20 ms (work) until `stop()`. */
+function spin(kernel: Kernel, type: string, onEach: (type: string) => void = () => {}): { stop: () => void } {
+  let running = true;
+  const handler: EventHandler = {
+    handleEvent: () => {
+      if (kernel.tallying) kernel.tally(type);
+      onEach(type);
+      if (running) kernel.schedule(20_000, handler, 0, undefined);
+    },
+  };
+  kernel.schedule(20_000, handler, 0, undefined);
+  return { stop: () => void (running = false) };
+}
+
+test("run(driver) reports a livelock when work runs progressLimitUs without progress, naming the busy message types", async () => {
+  const kernel = new Kernel();
+  spin(kernel, "gcs.request");
+  spin(kernel, "chain.lookup");
+  const never = kernel.userDeferred<number>("get(t0:0)");
+  await assert.rejects(
+    kernel.run(never.promise, { progressLimitUs: 1_000_000 }),
+    (e: unknown) => e instanceof DeadlockError && /livelock/.test(e.message) && /\d+ × gcs\.request/.test(e.message) && /\d+ × chain\.lookup/.test(e.message) && /get\(t0:0\)/.test(e.message),
+  );
+  assert.ok(kernel.nowUs > 1_000_000 && kernel.nowUs <= 1_020_000, `fired at ${kernel.nowUs} µs`);
+});
+
+test("progress (noteProgress, a settled user promise) restarts the livelock clock", async () => {
+  const kernel = new Kernel();
+  let n = 0;
+  // Every 25th request an attempt starts or ends: progress every 500 ms, below the 1 s limit.
+  const retries = spin(kernel, "gcs.request", () => void (++n % 25 === 0 && kernel.noteProgress()));
+  const { value } = await kernel.run((async () => (await sleep(kernel, 5_000_000), retries.stop(), 3))(), { progressLimitUs: 1_000_000 });
+  assert.equal(value, 3);
+});
+
+test("a task that legitimately runs longer than progressLimitUs is progress, not a livelock", async () => {
+  const kernel = new Kernel();
+  let executing = true;
+  const retries = spin(kernel, "gcs.request");
+  const done = kernel.userDeferred<string>("get(long:0)");
+  // The task's end is scheduled 10 s away; meanwhile only retries run.
+  kernel.schedule(10_000_000, { handleEvent: () => ((executing = false), retries.stop(), kernel.noteProgress(), done.resolve("ok")) }, 0, undefined);
+  const { value } = await kernel.run(done.promise, { progressLimitUs: 1_000_000, progressPending: () => executing });
+  assert.equal(value, "ok");
+  assert.equal(kernel.nowUs >= 10_000_000, true);
+});
+
+test("a driver sleeping longer than progressLimitUs with no other work is not a livelock", async () => {
+  const kernel = new Kernel();
+  const { value } = await kernel.run((async () => (await sleep(kernel, 5_000_000), 9))(), { progressLimitUs: 1_000_000 });
+  assert.equal(value, 9);
 });
