@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { renderPlot, type PlotSpec, type Row } from "../../plots/plot-spec.js";
-import { checkProperty } from "../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS } from "../support/property.js";
 import { svgProblems } from "./svg-check.js";
 
 const FILE = "test/plots/charts-property.test.ts";
@@ -35,7 +35,7 @@ const specs: PlotSpec[] = [
   { kind: "bars", name: "e", title: "e", table: "rows", group: { column: "g", label: "g" }, bar: "s", value: { column: "y", label: "y", unit: "jobs" }, lowColumn: "low", highColumn: "high", referenceColumn: "ref" },
 ];
 
-test("every chart renders any rows as well-formed SVG without NaN", async () => {
+test("every chart renders any rows as well-formed SVG without NaN", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.property(rows, fc.integer({ min: 0, max: specs.length - 1 }), fc.integer({ min: 0, max: 1000 }), (table: Row[], which, widthPx) => {
       const spec = { ...specs[which]!, widthPx, heightPx: widthPx / 2 };

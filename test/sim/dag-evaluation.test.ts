@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Simulation } from "../../sim/index.js";
-import { checkProperty } from "../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../support/property.js";
 import { dagArbitrary, evaluateDirectly, runDag } from "../support/dag.js";
 
 function cluster(seed: number) {
@@ -17,14 +17,14 @@ function cluster(seed: number) {
   });
 }
 
-test("a random DAG yields the values of direct evaluation; same seed, same fingerprint (property)", async () => {
+test("a random DAG yields the values of direct evaluation; same seed, same fingerprint (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.asyncProperty(dagArbitrary({ maxTasks: 15 }), fc.integer({ min: 0, max: 1000 }), async (dag, seed) => {
       const a = cluster(seed);
-      const values = await a.run((ray) => runDag(ray, dag));
+      const values = await runBounded(a, (ray) => runDag(ray, dag));
       assert.deepEqual(values, evaluateDirectly(dag));
       const b = cluster(seed);
-      await b.run((ray) => runDag(ray, dag));
+      await runBounded(b, (ray) => runDag(ray, dag));
       assert.equal(a.metrics.fingerprint(), b.metrics.fingerprint());
     }),
     { file: "test/sim/dag-evaluation.test.ts", numRuns: 40 },

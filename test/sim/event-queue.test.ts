@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { EventQueue, type EventHandler } from "../../sim/event-queue.js";
 import { InvariantViolation } from "../../core/assert.js";
-import { checkProperty } from "../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS } from "../support/property.js";
 
 interface Ref {
   timeUs: number;
@@ -73,7 +73,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("burst" as const), gap, n: fc.integer({ min: 1, max: 80 }) }) },
 );
 
-test("monotone pushes and pops in any interleaving come out in exact (time, seq) order (property)", async () => {
+test("monotone pushes and pops in any interleaving come out in exact (time, seq) order (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.property(fc.array(op, { maxLength: 400, size: "large" }), fc.constantFrom(10, 12, undefined), (ops, wheelBits) => {
       const queue = new EventQueue(4, wheelBits);
@@ -102,7 +102,7 @@ test("monotone pushes and pops in any interleaving come out in exact (time, seq)
   );
 });
 
-test("any push order (earlier times, fractional times, out-of-order seqs) still pops in (time, seq) order (property)", async () => {
+test("any push order (earlier times, fractional times, out-of-order seqs) still pops in (time, seq) order (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   const time = fc.oneof(
     { weight: 4, arbitrary: fc.integer({ min: 0, max: 12 }) }, // ties
     { weight: 2, arbitrary: fc.integer({ min: 0, max: 3000 }) },

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { address, type Address, type Env, type Message, type Process } from "../../core/env.js";
 import { World } from "../../sim/world.js";
-import { checkProperty } from "../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS } from "../support/property.js";
 
 class Echo implements Process {
   readonly received: Array<[number, string]> = [];
@@ -116,7 +116,7 @@ function runProgram(seed: number, nodes: number, messages: number): Promise<stri
   return world.kernel.run(undefined).then(() => world.recorder.fingerprint());
 }
 
-test("a random program of timers and messages has one fingerprint per seed (property)", async () => {
+test("a random program of timers and messages has one fingerprint per seed (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 6 }), async (seed, nodes) => {
       const a = await runProgram(seed, nodes, 60);

@@ -41,6 +41,8 @@ export interface KvRunOptions {
   gcs?: Partial<GcsServiceOptions>;
   /** Called once the GCS is up, to schedule more faults on the world. */
   setup?: (world: World, service: GcsService) => void;
+  /** Virtual-time bound of the run (default 120 s): a workload unfinished by then fails. */
+  boundMs?: number;
 }
 
 export interface KvRunResult {
@@ -141,7 +143,8 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
     next(0);
   }
   if (o.streams === 0) finalCheck();
-  await world.kernel.run(done.promise, { idleLimitUs: 10_000_000 });
+  // Bounded in virtual time: a workload still running at the bound fails the opsDone check.
+  await world.kernel.run(done.promise, { idleLimitUs: 10_000_000, untilUs: Math.round((o.boundMs ?? 120_000) * 1000) });
   return { world, service, metrics, violations, opsDone, killsDone };
 }
 

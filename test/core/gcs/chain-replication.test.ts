@@ -17,7 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Simulation } from "../../../sim/index.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../../support/property.js";
 import { dagArbitrary, describeDag, evaluateDirectly, runDag } from "../../support/dag.js";
 import { applyFaults, describeFaults, faultScheduleArbitrary } from "../../support/faults.js";
 import { runKvWorkload, type KvOp, type ReplicaKill } from "../../support/gcs-workload.js";
@@ -32,7 +32,31 @@ function describeKills(kills: readonly ReplicaKill[]): string {
   return kills.map((k) => `kill live member ${k.position} of shard ${k.shard} at ${k.atMs} ms`).join("\n");
 }
 
-test("random replica kills during writes and reads lose no acknowledged write, and the workload finishes (property)", async () => {
+/**
+ * Schedules `killGcsReplica` for each kill, guarded at fire time so that the schedule stays
+ * recoverable: only a complete member is a target, and never the shard's last one. Complete: alive,
+ * done with its state transfer, and not doomed already — a kill takes effect an event later, so
+ * two kills at one instant would otherwise both count the first target as live (seed 8: both
+ * members of a 2-replica chain killed at once). A kill that leaves no complete replica is an
+ * unrecoverable schedule, not one this property should generate.
+ */
+function scheduleGuardedKills(sim: Simulation, kills: readonly ReplicaKill[]): void {
+  const shards = sim.config.gcs.shards;
+  const doomed = new Set<string>();
+  for (const k of kills) {
+    sim.world.kernel.schedule(k.atMs * 1000, { handleEvent: () => {
+      const shard = k.shard % shards;
+      const members = sim.gcs.members(shard);
+      const complete = members.filter((m) => sim.world.isAlive(m) && !doomed.has(m) && sim.gcs.replicaAt(m)?.installed === true);
+      if (complete.length < 2) return;
+      const target = complete[k.position % complete.length]!;
+      doomed.add(target);
+      sim.faults.killGcsReplica({ shard, replica: members.indexOf(target) });
+    } }, 0, undefined, false);
+  }
+}
+
+test("random replica kills during writes and reads lose no acknowledged write, and the workload finishes (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   let killed = 0;
   // Kill times are percentages of the workload's failure-free length (~0.35 ms per op and stream),
   // so they land while it runs, however long it is.
@@ -96,7 +120,7 @@ test("a shard whose every replica is cut off waits, then resumes when they answe
   assert.equal(r.service.members(0).length, 2);
 });
 
-test("a Simulation with gcs.replicas 2-3 returns the failure-free values while killGcsReplica and node faults fire (property)", async () => {
+test("a Simulation with gcs.replicas 2-3 returns the failure-free values while killGcsReplica and node faults fire (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   const arb = fc.record({
     dag: dagArbitrary({ maxTasks: 10, maxDurationMs: 40, gpus: true }),
     replicas: fc.integer({ min: 2, max: 3 }),
@@ -115,22 +139,9 @@ test("a Simulation with gcs.replicas 2-3 returns the failure-free values while k
         checkInvariants: true,
         idleLimitMs: 10_000,
       });
-      // Guarded at fire time: only a live member, and never the shard's last one. A kill takes
-      // effect an event later, so members already doomed at this instant do not count as live.
-      const doomed = new Set<string>();
-      for (const k of kills) {
-        sim.world.kernel.schedule(k.atMs * 1000, { handleEvent: () => {
-          const shard = k.shard % 2;
-          const members = sim.gcs.members(shard);
-          const live = members.filter((m) => sim.world.isAlive(m) && !doomed.has(m));
-          if (live.length < 2) return;
-          const target = live[k.position % live.length]!;
-          doomed.add(target);
-          sim.faults.killGcsReplica({ shard, replica: members.indexOf(target) });
-        } }, 0, undefined, false);
-      }
+      scheduleGuardedKills(sim, kills);
       const evictions = applyFaults(sim, faults, WORKERS, (i) => `task${i}`, dag.tasks.length);
-      const values = await sim.run((ray) => runDag(ray, dag, { maxRetries: -1, onSubmitted: evictions }));
+      const values = await runBounded(sim, (ray) => runDag(ray, dag, { maxRetries: -1, onSubmitted: evictions }));
       const context = `\nDAG:\n${describeDag(dag)}\n${describeKills(kills)}\n${describeFaults(faults, WORKERS, (i) => `task${i}`, dag.tasks.length)}`;
       assert.deepEqual(values, evaluateDirectly(dag), `values differ${context}`);
       gcsKills += sim.metrics.faults().filter((f) => f.fault === "killGcsReplica").length;
@@ -139,6 +150,79 @@ test("a Simulation with gcs.replicas 2-3 returns the failure-free values while k
   );
   assert.ok(gcsKills > 0, "no GCS replica was killed while a DAG ran");
   console.log(`# chain replication under a DAG: ${gcsKills} replica kills survived`);
+});
+
+test("regression (seed 8): two kills of a 2-replica chain at one instant leave one member, and the run finishes", async () => {
+  const sim = new Simulation({
+    seed: 8,
+    nodes: [{ name: "head", cpus: 1 }, ...WORKERS.map((name) => ({ name, cpus: 2, resources: { [name]: 10 } }))],
+    gcs: { shards: 2, replicas: 2 },
+    failureDetection: { heartbeatMs: 20, missedHeartbeats: 5 },
+    checkInvariants: true,
+    idleLimitMs: 10_000,
+  });
+  scheduleGuardedKills(sim, [{ atMs: 3, shard: 0, position: 0 }, { atMs: 3, shard: 0, position: 1 }]);
+  // Objects move between w1 and w2, so the object table (both shards) must answer.
+  const value = await runBounded(sim, async (ray) => {
+    const [on1, on2] = WORKERS.map((w) => ray.remote((x: number) => x + 1, { durationMs: 5, returnBytes: 1e5, resources: { CPU: 1, [w]: 1 } }));
+    let r = on1!.remote(0);
+    for (let i = 0; i < 10; i++) r = (i % 2 === 0 ? on2! : on1!).remote(r);
+    return ray.get(r);
+  }, 60_000);
+  assert.equal(value, 11);
+  assert.equal(sim.metrics.faults().filter((f) => f.fault === "killGcsReplica").length, 1, "the second kill at the same instant must be refused");
+  assert.equal(sim.gcs.members(0).length, 2, "the shard is back to 2 members");
+});
+
+test("regression (seed 14): a node restarted at the same address has its GCS requests answered, though it numbers them from 0 again", async () => {
+  // Before GCS dedupe keyed clients by session, the new raylet's requests fell below its
+  // predecessor's low-water mark and were dropped as late duplicates: re-sent for ever.
+  const sim = new Simulation({
+    seed: 3,
+    nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 2, resources: { w1: 10 } }],
+    gcs: { shards: 2, replicas: 2 },
+    failureDetection: { heartbeatMs: 20, missedHeartbeats: 5 },
+    idleLimitMs: 10_000,
+    progressLimitMs: 10_000,
+  });
+  const value = await runBounded(sim, async (ray) => {
+    const inc = ray.remote((x: number) => x + 1, { durationMs: 2, resources: { CPU: 1, w1: 1 } });
+    let r = inc.remote(0);
+    for (let i = 0; i < 20; i++) r = inc.remote(r);
+    const before = await ray.get(r);
+    sim.faults.killNode("w1", { restartAfterMs: 10 });
+    await ray.sleep(300);
+    let s = inc.remote(before);
+    for (let i = 0; i < 5; i++) s = inc.remote(s);
+    return ray.get(s);
+  }, 60_000);
+  assert.equal(value, 27);
+});
+
+test("regression (seed 14, the shrunk case): GCS replica kills with a node restart finish with the failure-free values", async () => {
+  // The case the seed-14 property run hung on (a livelock: gcs.request, chain.lookup/config re-sent
+  // each request timeout); now it must end at once with the right values.
+  const dag = { tasks: [
+    { args: [], durationMs: 6, returnBytes: 539855, numReturns: 1, gpu: false },
+    { args: [0, 0, 0], durationMs: 21, returnBytes: 564276, numReturns: 2, gpu: false },
+    { args: [0], durationMs: 28, returnBytes: 690641, numReturns: 1, gpu: false },
+    { args: [2, 0], durationMs: 35, returnBytes: 47930, numReturns: 2, gpu: true },
+    { args: [3], durationMs: 14, returnBytes: 25638, numReturns: 1, gpu: false },
+  ] };
+  const sim = new Simulation({
+    seed: 48,
+    nodes: [{ name: "head", cpus: 1 }, ...WORKERS.map((name) => ({ name, cpus: 2, gpus: [{ model: "V100" }] }))],
+    gcs: { shards: 2, replicas: 2 },
+    failureDetection: { heartbeatMs: 20, missedHeartbeats: 5 },
+    checkInvariants: true,
+    idleLimitMs: 10_000,
+    progressLimitMs: 10_000,
+  });
+  scheduleGuardedKills(sim, [{ atMs: 7, shard: 0, position: 0 }, { atMs: 1, shard: 1, position: 0 }, { atMs: 1, shard: 3, position: 2 }]);
+  const faults = [{ kind: "kill" as const, atMs: 105, node: 1577431678, restartAfterMs: 10 }];
+  const evictions = applyFaults(sim, faults, WORKERS, (i) => `task${i}`, dag.tasks.length);
+  const values = await runBounded(sim, (ray) => runDag(ray, dag, { maxRetries: -1, onSubmitted: evictions }), 60_000);
+  assert.deepEqual(values, evaluateDirectly(dag));
 });
 
 test("the same seed and kill schedule give the same fingerprint with chained, flushing shards", async () => {

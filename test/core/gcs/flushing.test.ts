@@ -18,7 +18,7 @@ import { address } from "../../../core/env.js";
 import { GcsShardState } from "../../../core/gcs/shard-state.js";
 import { applyFlushed, applyRestore, pickFlushBatch } from "../../../core/gcs/shard-flush.js";
 import type { ObjectId } from "../../../core/ids.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../../support/property.js";
 
 const FILE = "test/core/gcs/flushing.test.ts";
 
@@ -40,7 +40,7 @@ function cluster(gcs: Record<string, unknown>, seed = 1): Simulation {
 /** `tasks` tasks submitted one after another (each waits for the last), as in Fig 10b. */
 async function runSequential(sim: Simulation, tasks: number, after?: (run: SequentialRun, ray: Parameters<Parameters<Simulation["run"]>[0]>[0]) => Promise<void>): Promise<SequentialRun> {
   let run!: SequentialRun;
-  await sim.run(async (ray) => {
+  await runBounded(sim, async (ray) => {
     const inc = ray.remote((x: number) => x + 1, { name: "inc", durationMs: 1, resources: { CPU: 1, w1: 1 } });
     const first = inc.remote(0);
     let sum = await ray.get(first);
@@ -64,7 +64,7 @@ test("without flushing, GCS memory grows linearly with the tasks tracked", async
   assert.ok(peakBytes(long.sim) > 3.5 * peakBytes(short.sim), `${peakBytes(long.sim)} vs ${peakBytes(short.sim)}`);
 });
 
-test("gcs.flushBytes keeps every memory sample under the cap over a long run, and results stay right (property)", async () => {
+test("gcs.flushBytes keeps every memory sample under the cap over a long run, and results stay right (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   const arb = fc.record({
     capBytes: fc.integer({ min: 30_000, max: 200_000 }),
     tasks: fc.integer({ min: 800, max: 3000 }),

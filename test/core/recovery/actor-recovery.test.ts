@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Simulation, ActorDiedError, ActorUnavailableError, type ObjectRef, type Ray } from "../../../sim/index.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../../support/property.js";
 
 const fast = { heartbeatMs: 10, missedHeartbeats: 5 };
 const WORKERS = ["w1", "w2", "w3"];
@@ -144,7 +144,7 @@ test("a GPU failure kills the actor using it; it restarts on a healthy GPU and r
   assert.deepEqual(state.log.map(([, by]) => by), [1, 2, 3, 4]);
 });
 
-test("random calls from several handles under random recoverable faults equal the failure-free run (property)", async () => {
+test("random calls from several handles under random recoverable faults equal the failure-free run (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   const arb = fc.record({
     calls: fc.array(fc.record({ handle: fc.nat(2), by: fc.integer({ min: 1, max: 9 }), awaitIt: fc.boolean() }), { minLength: 1, maxLength: 20 }),
     faults: fc.array(fc.record({ kind: fc.constantFrom("kill", "crash", "gpu"), afterCall: fc.nat(20), restartAfterMs: fc.integer({ min: 0, max: 100 }) }), { maxLength: 3 }),
@@ -154,7 +154,7 @@ test("random calls from several handles under random recoverable faults equal th
   await checkProperty(
     fc.asyncProperty(arb, async ({ calls, faults, checkpointInterval, seed }) => {
       const sim = cluster(seed);
-      const out = await sim.run(async (ray) => {
+      const out = await runBounded(sim, async (ray) => {
         const Cls = defineCounter(ray, { maxRestarts: -1, checkpointInterval, checkpointBytes: 1000, resources: { CPU: 1, GPU: 1 } });
         const first = Cls.remote();
         const handles = [first, first, first];

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Simulation } from "../../../sim/index.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../../support/property.js";
 import { dagArbitrary, describeDag, evaluateDirectly, runDag, taskNamesOf, type DagSpec, type NestedWork } from "../../support/dag.js";
 import { applyFaults, describeFaults, faultScheduleArbitrary, type FaultSpec } from "../../support/faults.js";
 
@@ -35,7 +35,7 @@ async function runCase(dag: DagSpec, faults: readonly FaultSpec[], seed: number)
   const sim = cluster(seed);
   const names = taskNamesOf(dag);
   const evictions = applyFaults(sim, faults, WORKERS, (i) => names[i]!, names.length);
-  const values = await sim.run((ray) => runDag(ray, dag, { maxRetries: -1, onSubmitted: evictions }));
+  const values = await runBounded(sim, (ray) => runDag(ray, dag, { maxRetries: -1, onSubmitted: evictions }));
   return { sim, values };
 }
 
@@ -47,7 +47,7 @@ function boundMs(dag: DagSpec, faults: readonly FaultSpec[]): number {
   return horizon + (faults.length + 1) * (taskMs + HEARTBEAT_MS * MISSED * 3 + 500);
 }
 
-test("a random DAG under random recoverable faults returns the failure-free values (property, 200 cases)", async () => {
+test("a random DAG under random recoverable faults returns the failure-free values (property, 200 cases)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   let cases = 0;
   let exercised = 0;
   const arb = fc.record({
@@ -72,7 +72,7 @@ test("a random DAG under random recoverable faults returns the failure-free valu
   console.log(`# differential: ${exercised} of ${cases} cases re-executed tasks`);
 });
 
-test("the same seed and fault schedule give the same fingerprint (property)", async () => {
+test("the same seed and fault schedule give the same fingerprint (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.asyncProperty(dagArbitrary({ maxTasks: 8, nested: true }), faultScheduleArbitrary({ horizonMs: 300, maxFaults: 3 }), fc.nat(1000), async (dag, faults, seed) => {
       const a = await runCase(dag, faults, seed);

@@ -9,7 +9,7 @@ import {
   Simulation, ObjectLostError, ObjectReconstructionFailedMaxAttemptsExceededError, ObjectReconstructionFailedLineageEvictedError,
   NodeDiedError, WorkerCrashedError, TaskError, type ObjectRef,
 } from "../../../sim/index.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS, runBounded } from "../../support/property.js";
 
 const fast = { heartbeatMs: 10, missedHeartbeats: 5 };
 
@@ -192,7 +192,7 @@ test("a partitioned node is declared dead, its work is redone, and it rejoins as
   assert.ok(sim.metrics.faults().some((f) => f.fault === "fencedRestart"));
 });
 
-test("unrecoverable schedules end in the right typed error at the right get (property)", async () => {
+test("unrecoverable schedules end in the right typed error at the right get (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.asyncProperty(fc.integer({ min: 2, max: 8 }), fc.constantFrom("put", "budget", "lineage"), fc.nat(100), async (length, kind, seed) => {
       const sim = new Simulation({
@@ -202,7 +202,7 @@ test("unrecoverable schedules end in the right typed error at the right get (pro
         gcs: kind === "lineage" ? { maxLineageBytes: 1 } : {},
         checkInvariants: true,
       });
-      await sim.run(async (ray) => {
+      await runBounded(sim, async (ray) => {
         const step = ray.remote((x: number) => x + 1, { durationMs: 5, resources: { CPU: 1, w1: 1 }, maxRetries: kind === "budget" ? 0 : 3 });
         const source = kind === "put"
           ? await ray.get(ray.remote(() => ray.put(0, { sizeBytes: 10 }), { resources: { CPU: 1, w1: 1 } }).remote())

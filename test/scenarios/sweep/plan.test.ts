@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { parseSeeds, parseShard } from "../../../scenarios/cli/args.js";
 import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
 import { gridPoints, parseGrid, planRuns, shardRuns, sweepIdOf, type SweepPlan } from "../../../scenarios/sweep/plan.js";
-import { checkProperty } from "../../support/property.js";
+import { checkProperty, PROPERTY_TIMEOUT_MS } from "../../support/property.js";
 
 const plan: SweepPlan = { scenario: "mmc-queue", size: "quick", seeds: [1, 2], grid: [["servers", [1, 4]], ["utilisation", [0.5, 0.9]]], sets: { jobs: 500 } };
 
@@ -28,7 +28,7 @@ test("planRuns() numbers runs point by point, seeds within a point, with --set a
   assert.ok(runs.every((r) => r.request.params.jobs === 500));
 });
 
-test("shardRuns() over shards 1..n partitions the runs", async () => {
+test("shardRuns() over shards 1..n partitions the runs", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   await checkProperty(
     fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 12 }), (runCount, shardCount) => {
       const runs = Array.from({ length: runCount }, (_, index) => ({ index }));
