@@ -230,25 +230,6 @@ export class Faults {
     });
   }
 
-  /**
-   * A straggler: tasks and actor calls that start on the node while it is slowed take `factor` ×
-   * their drawn duration (what already runs keeps its pace). Until `durationMs` ends, or for good.
-   */
-  slowNode(name: string, options: At & { factor: number; durationMs?: number }): void {
-    this.checkNode("slowNode", name);
-    const factor = options?.factor;
-    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) throw new ConfigError(`slowNode({ factor }) must be a finite number >= 1 (how many times longer tasks take), got ${JSON.stringify(factor)}`);
-    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("slowNode", "durationMs", options.durationMs);
-    this.at("slowNode", options.atMs, () => {
-      const node = this.cluster.world.node(name);
-      this.trace("slowNode", `${name}x${factor}`, durationMs ?? 0);
-      node.slowFactor = factor;
-      if (durationMs !== undefined) this.after(durationMs, () => {
-        if (node.slowFactor === factor) node.slowFactor = 1;
-      });
-    });
-  }
-
   evict(ref: ObjectRef, options: At = {}): void {
     if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string") throw new ConfigError("evict(ref): ref must be an ObjectRef");
     this.at("evict", options.atMs, () => {
