@@ -6,6 +6,11 @@
  * that carry the configuration and grant leases, removes replicas that stop answering, and adds a
  * fresh replica at the tail after a state transfer.
  *
+ * Over lossy channels: chain.write and chain.ack are work (the RPC layer resends and dedupes them,
+ * and a replica resends what its successor has not acknowledged, a duplicate write being dropped
+ * by seq); pings, pongs, lookups, configs, join steps and notServing hints are background — lost
+ * ones are repeated by the next ping or the asker's timeout.
+ *
  * Clients name a chained shard by a service address, `<master address>#<shard>`; no process lives
  * there: the client asks the master for the chain behind it. Plain addresses (a single server per
  * shard) contain no '#'.

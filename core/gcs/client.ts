@@ -3,8 +3,9 @@
  * callbacks, and dispatches pub/sub notifications to listeners.
  *
  * Two transports, chosen by the shard addresses it is given. Plain addresses: one server per shard
- * (`gcs.replicas: 1`), reached directly; a write without a callback is fire-and-forget, as Ray's
- * were. Service addresses (`<master>#<shard>`, see chain-messages.ts): chain-replicated shards,
+ * (`gcs.replicas: 1`), reached directly; a write without a callback wants no reply, as Ray's did
+ * (the RPC layer under the process still resends it until the server acknowledges it, and the
+ * server applies it once: core/rpc/rpc-layer.ts). Service addresses (`<master>#<shard>`, see chain-messages.ts): chain-replicated shards,
  * reached through chain-client.ts, which tracks every request until the tail acknowledges it and
  * retries across failovers.
  *

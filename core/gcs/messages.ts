@@ -1,4 +1,14 @@
-/** The GCS wire protocol: single-key operations (as on Redis), replies and pub/sub notifications. */
+/**
+ * The GCS wire protocol: single-key operations (as on Redis), replies and pub/sub notifications.
+ *
+ * Over lossy channels: requests and replies are work, so the RPC layer (core/rpc/rpc-layer.ts)
+ * acknowledges, resends and dedupes them — single-server writes that want no reply included, which
+ * were fire-and-forget. With chain replication the client also resends by request id across
+ * failovers and the head applies a write once (request-dedupe.ts). Heartbeats are background and
+ * may be lost: the next one supersedes them and the detector waits for several missed. Notifications
+ * that matter (a death, object locations, actor states) are work and reliable; the periodic alive
+ * rows fanned out to the global scheduler are background, superseded by the next.
+ */
 import type { Address } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { TaskSpec } from "../task-spec.js";

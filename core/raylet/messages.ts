@@ -1,4 +1,20 @@
-/** Messages a raylet receives: from core workers, the global scheduler, and other raylets. */
+/**
+ * Messages a raylet receives: from core workers, the global scheduler, and other raylets.
+ *
+ * Over lossy channels (core/rpc/rpc-layer.ts) — every message here is sent as work, so it is
+ * acknowledged, resent on a timeout and delivered at most once per send:
+ * - dispatch (submit, assign, actorCall, killActor): a second delivery would run or kill twice, so
+ *   the layer's dedupe matters; actor calls are also ordered and deduped by their handle's seq at
+ *   the actor host, forwards by (task, attempt).
+ * - fetch, cancelFetch, put, storeError, blocked/unblocked: not idempotent (blocked/unblocked move
+ *   CPU between tasks), deduped by the layer; they may arrive in any order except where a reply
+ *   orders them.
+ * - pull, push, pullFailed (object transfers): a lost push is sent again by its sender after a
+ *   timeout that grows with its size; a pull whose peer died is answered by the GCS's verdict.
+ * - gpuFailed, gpuRepaired, objectDropped come from the node's own hardware, never over a link.
+ * The core worker's messages (cw.*) are the same: taskDone and taskFailed are idempotent per
+ * attempt anyway, fetched per (request, object).
+ */
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { TaskSpec } from "../task-spec.js";
 import type { RayError } from "../api/errors.js";

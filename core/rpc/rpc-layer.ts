@@ -85,13 +85,20 @@ interface Outgoing {
   waitUs: number;
 }
 
+/** Messages to one peer: seq `base + i` sits at `window[i]` until acknowledged (then undefined). */
 interface PeerOut {
   nextSeq: number;
-  readonly unacked: Map<number, Outgoing>;
+  base: number;
+  /** window[0 .. front) are all acknowledged. */
+  front: number;
+  readonly window: Array<Outgoing | undefined>;
 }
 
 interface PeerIn {
+  readonly address: Address;
   session: number;
+  /** In `ackDue`: a batch of acknowledgements is scheduled. */
+  due: boolean;
   /** Every seq below this was received. */
   lowWater: number;
   readonly above: Set<number>;
@@ -105,7 +112,7 @@ export class RpcLayer implements Process {
   private readonly links = new Map<Address, PeerOut>();
   private unackedCount = 0;
   private readonly peers = new Map<Address, PeerIn>();
-  private readonly ackDue = new Set<Address>();
+  private readonly ackDue: PeerIn[] = [];
   private ackTimer: TimerId | undefined;
   private sweepTimer: TimerId | undefined;
   private inner: Process | undefined;
@@ -136,12 +143,12 @@ export class RpcLayer implements Process {
     // Hot path: the message is built only on failure.
     if (this.unackedCount >= UNACKED_MAX) assert(false, "rpc: too many unacknowledged messages");
     let link = this.links.get(to);
-    if (link === undefined) this.links.set(to, (link = { nextSeq: 0, unacked: new Map() }));
+    if (link === undefined) this.links.set(to, (link = { nextSeq: 0, base: 0, front: 0, window: [] }));
     const seq = link.nextSeq++;
     const now = this.base.nowUs();
     const data: RpcData = { type: "rpc.data", session: this.session, seq, firstSentUs: now, payload: message };
     const waitUs = this.options.retryUs + Math.ceil(sizeBytes / this.options.retryBytesPerUs);
-    link.unacked.set(seq, { to, seq, message: data, sizeBytes, lastSentUs: now, waitUs });
+    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, waitUs });
     this.unackedCount++;
     this.base.send(to, data, sizeBytes, "work");
     if (this.sweepTimer === undefined) this.armSweep();
@@ -157,13 +164,18 @@ export class RpcLayer implements Process {
     let peer = this.peers.get(from);
     if (peer === undefined || peer.session !== m.session) {
       // A new sender process at that address: its predecessor is dead and sends no more.
-      const acks = peer?.acks ?? [];
-      acks.length = 0;
-      peer = { session: m.session, lowWater: 0, above: new Set(), acks };
-      this.peers.set(from, peer);
+      if (peer !== undefined) {
+        peer.session = m.session;
+        peer.lowWater = 0;
+        peer.above.clear();
+        peer.acks.length = 0;
+      } else {
+        peer = { address: from, session: m.session, due: false, lowWater: 0, above: new Set(), acks: [] };
+        this.peers.set(from, peer);
+      }
     }
     const seen = m.seq < peer.lowWater || peer.above.has(m.seq);
-    this.queueAck(from, peer, m.seq);
+    this.queueAck(peer, m.seq);
     if (seen) {
       this.duplicatesDropped++;
       return;
@@ -178,29 +190,49 @@ export class RpcLayer implements Process {
     this.inner!.onMessage(from, m.payload);
   }
 
-  private queueAck(from: Address, peer: PeerIn, seq: number): void {
+  private queueAck(peer: PeerIn, seq: number): void {
     peer.acks.push(seq);
-    this.ackDue.add(from);
+    if (!peer.due) {
+      peer.due = true;
+      this.ackDue.push(peer);
+    }
     if (this.ackTimer === undefined) this.ackTimer = this.base.setTimer(this.options.ackDelayUs, () => this.flushAcks(), "background");
   }
 
   private flushAcks(): void {
     this.ackTimer = undefined;
-    for (const to of this.ackDue) {
-      const peer = this.peers.get(to);
-      if (peer === undefined || peer.acks.length === 0) continue;
+    for (const peer of this.ackDue) {
+      peer.due = false;
+      if (peer.acks.length === 0) continue;
       const seqs = peer.acks;
       peer.acks = [];
-      this.base.send(to, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
+      this.base.send(peer.address, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
     }
-    this.ackDue.clear();
+    this.ackDue.length = 0;
   }
 
   private onAck(from: Address, m: RpcAck): void {
     if (m.session !== this.session) return; // meant for this address's previous process
     const link = this.links.get(from);
     if (link === undefined) return;
-    for (const seq of m.seqs) if (link.unacked.delete(seq)) this.unackedCount--;
+    const window = link.window;
+    for (const seq of m.seqs) {
+      const i = seq - link.base;
+      if (i < link.front || i >= window.length || window[i] === undefined) continue;
+      window[i] = undefined;
+      this.unackedCount--;
+    }
+    while (link.front < window.length && window[link.front] === undefined) link.front++;
+    // Drop the acknowledged prefix: at once when nothing waits, else now and then (amortised O(1)).
+    if (link.front === window.length) {
+      link.base += link.front;
+      link.front = 0;
+      window.length = 0;
+    } else if (link.front >= 64 && link.front * 2 >= window.length) {
+      window.splice(0, link.front);
+      link.base += link.front;
+      link.front = 0;
+    }
   }
 
   private armSweep(): void {
@@ -212,9 +244,12 @@ export class RpcLayer implements Process {
     this.sweepTimer = undefined;
     const now = this.base.nowUs();
     for (const link of this.links.values()) {
-      for (const [seq, o] of link.unacked) {
+      const window = link.window;
+      for (let i = link.front; i < window.length; i++) {
+        const o = window[i];
+        if (o === undefined) continue;
         if (now - o.message.firstSentUs >= this.options.giveUpUs) {
-          link.unacked.delete(seq);
+          window[i] = undefined;
           this.unackedCount--;
           continue;
         }
@@ -224,6 +259,7 @@ export class RpcLayer implements Process {
         this.resends++;
         this.base.send(o.to, o.message, o.sizeBytes, "background");
       }
+      while (link.front < window.length && window[link.front] === undefined) link.front++;
     }
     if (this.unackedCount > 0) this.armSweep();
   }

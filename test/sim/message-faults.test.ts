@@ -14,9 +14,10 @@ import { dagArbitrary, describeDag, evaluateDirectly, runDag, type DagSpec } fro
 const WORKERS = ["w1", "w2", "w3"];
 const FILE = "test/sim/message-faults.test.ts";
 
-function cluster(seed: number): Simulation {
+function cluster(seed: number, gcs: { shards: number; replicas: number } = { shards: 1, replicas: 1 }): Simulation {
   return new Simulation({
     seed,
+    gcs,
     nodes: [{ name: "head", cpus: 2, objectStoreBytes: 20e6 }, ...WORKERS.map((name) => ({ name, cpus: 2, objectStoreBytes: 12e6, gpus: [{ model: "V100" }] }))],
     failureDetection: { heartbeatMs: 20, missedHeartbeats: 10 },
     checkInvariants: true,
@@ -173,17 +174,18 @@ function applyFault(sim: Simulation, f: MessageFaultSpec): void {
   else sim.faults.delayMessages({ ...options, extraMs: f.extraMs });
 }
 
-test("a random DAG under random message faults (p <= 0.3) returns the failure-free values (property, 60 cases)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
+test("a random DAG under random message faults (p <= 0.3) returns the failure-free values (property, 60 cases; single-server and chain-replicated GCS)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
   const arb = fc.record({
     dag: dagArbitrary({ maxTasks: 10, maxReturnBytes: 500_000, gpus: true, maxDurationMs: 50 }),
     faults: fc.array(faultArb, { minLength: 1, maxLength: 4 }),
+    gcs: fc.record({ shards: fc.constantFrom(1, 2), replicas: fc.constantFrom(1, 1, 2, 3) }),
     seed: fc.integer({ min: 0, max: 1e6 }),
   });
   await checkProperty(
-    fc.asyncProperty(arb, async ({ dag, faults, seed }) => {
-      const sim = cluster(seed);
+    fc.asyncProperty(arb, async ({ dag, faults, gcs, seed }) => {
+      const sim = cluster(seed, gcs);
       for (const f of faults) applyFault(sim, f);
-      const context = `\nseed ${seed}\nDAG:\n${describeDag(dag)}\nfaults:\n${faults.map(describeFault).join("\n")}`;
+      const context = `\nseed ${seed}, gcs ${JSON.stringify(gcs)}\nDAG:\n${describeDag(dag)}\nfaults:\n${faults.map(describeFault).join("\n")}`;
       let values: number[];
       try {
         values = await runBounded(sim, (ray) => runDag(ray, dag, { maxRetries: -1 }), 120_000);
