@@ -230,15 +230,21 @@ export class Simulation implements ClusterControl {
     return [...this.nodeSpecs.keys()];
   }
 
+  /**
+   * `ray.nodes()`: the GCS node table, as a program could read it (API.md): a killed node stays
+   * alive until the failure detector declares it dead, and a node counts once it has registered.
+   * The world's ground truth is `metrics.nodeDeaths()`.
+   */
   nodeInfos(): NodeInfo[] {
     return [...this.nodeSpecs.values()].map((s) => {
-      const n = this.world.node(s.name);
+      const row = this.nodeRow(s.name);
+      const incarnation = row?.incarnation ?? 0;
       return {
         name: s.name,
-        id: `${s.name}#${n.incarnation}`,
-        alive: n.alive,
+        id: `${s.name}#${incarnation}`,
+        alive: row?.state === "alive",
         resources: { CPU: s.cpus, GPU: s.gpus.length, ...s.resources },
-        incarnation: n.incarnation,
+        incarnation,
       };
     });
   }

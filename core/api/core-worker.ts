@@ -44,15 +44,40 @@ interface Fetch {
   readonly need: number;
   readonly deferred: UserDeferred<unknown>;
   readonly kind: "get" | "wait";
+  /** wait({ fetchLocal: false }): ready once a copy exists anywhere. */
+  readonly locateOnly: boolean;
   readonly blockedTask: TaskId | undefined;
   timer: TimerId | undefined;
 }
+
+/** A wait's request to the raylet, which goes on after the wait returns (see `seenLocal`). */
+interface WaitRequest {
+  readonly locateOnly: boolean;
+  /** Ids not answered yet. */
+  readonly left: Set<ObjectId>;
+}
+
+/** Ids remembered as seen ready: a hint cache, oldest forgotten first. */
+export const MAX_SEEN_READY = 1_000_000;
+
 
 export class CoreWorker implements Process {
   readonly gcs: GcsClient;
   private readonly raylet: Address;
   readonly owned = new Map<TaskId, OwnedTask>();
   private readonly fetches = new Map<number, Fetch>();
+  /**
+   * Objects this worker's raylet reported local (or, `seenAnywhere`, located somewhere), including
+   * answers that came after the wait that asked had returned, and errors this worker stored. A
+   * wait counts them at once, so polling with `timeoutMs: 0` converges, as with Ray's in-process
+   * store. A copy evicted since still counts: wait's answer is a hint; get fetches again.
+   */
+  private readonly seenLocal = new Set<ObjectId>();
+  private readonly seenAnywhere = new Set<ObjectId>();
+  /** Waits' raylet requests still going on, by request id; and per id, how many ask for it. */
+  private readonly waitRequests = new Map<number, WaitRequest>();
+  private readonly askedLocal = new Map<ObjectId, number>();
+  private readonly askedAnywhere = new Map<ObjectId, number>();
   private nextFetchId = 0;
   readonly actors: ActorClient;
   readonly nodeRows = new Map<string, NodeRow>();
@@ -308,6 +333,8 @@ export class CoreWorker implements Process {
     this.owned.delete(spec.taskId);
     this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
     if (spec.returnIds.length > 0) this.env.send(this.raylet, { type: "raylet.storeError", objectIds: spec.returnIds, error } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    // An error is a ready object whatever fetchLocal says, and this node holds it from now on.
+    for (const id of spec.returnIds) this.learn(id, false);
   }
 
   /** A node died: every owned task the task table places there is retried or fails. */
@@ -348,14 +375,28 @@ export class CoreWorker implements Process {
     const deferred = this.env.userDeferred<unknown>(label);
     const reqId = this.nextFetchId++;
     const inTask = !ctx.isDriver;
-    const fetch: Fetch = { ids, values: new Map(), ready: [], need, deferred, kind, blockedTask: inTask ? ctx.taskId : undefined, timer: undefined };
+    const fetch: Fetch = { ids, values: new Map(), ready: [], need, deferred, kind, locateOnly, blockedTask: inTask ? ctx.taskId : undefined, timer: undefined };
     this.fetches.set(reqId, fetch);
-    if (need === 0) {
+    let ask = [...new Set(ids)];
+    if (kind === "wait") {
+      for (const id of ask) {
+        if (!this.seenReady(id, locateOnly)) continue;
+        fetch.values.set(id, undefined);
+        fetch.ready.push(id);
+      }
+      // An id a still-running wait request asks for is not asked again: its answer reaches every wait.
+      ask = ask.filter((id) => !fetch.values.has(id) && !this.asked(id, locateOnly));
+    }
+    if (fetch.ready.length >= need) {
       this.completeFetch(reqId, fetch);
       return deferred.promise;
     }
     if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-    this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: [...new Set(ids)], locateOnly } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (kind === "wait" && ask.length > 0) {
+      this.waitRequests.set(reqId, { locateOnly, left: new Set(ask) });
+      for (const id of ask) bump(locateOnly ? this.askedAnywhere : this.askedLocal, id, 1);
+    }
+    if (ask.length > 0) this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: ask, locateOnly } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
     if (timeoutMs !== undefined) {
       fetch.timer = this.env.setTimer(msToUs(timeoutMs), () => {
         fetch.timer = undefined;
@@ -368,7 +409,20 @@ export class CoreWorker implements Process {
   }
 
   private fetched(reqId: number, id: ObjectId, value: unknown): void {
+    const request = this.waitRequests.get(reqId);
+    if (request !== undefined && request.left.delete(id)) {
+      bump(request.locateOnly ? this.askedAnywhere : this.askedLocal, id, -1);
+      if (request.left.size === 0) this.waitRequests.delete(reqId);
+    }
     const fetch = this.fetches.get(reqId);
+    this.learn(id, isStoredError(value) ? false : (fetch?.locateOnly ?? request?.locateOnly ?? false));
+    // Other waits on this id, which did not ask again because this wait request was out, hear of it too.
+    if (request !== undefined) for (const [otherId, other] of this.fetches) {
+      if (otherId === reqId || other.kind !== "wait" || other.values.has(id) || !other.ids.includes(id) || !this.seenReady(id, other.locateOnly)) continue;
+      other.values.set(id, undefined);
+      other.ready.push(id);
+      if (other.ready.length >= other.need) this.completeFetch(otherId, other);
+    }
     if (fetch === undefined || fetch.values.has(id)) return;
     fetch.values.set(id, value);
     fetch.ready.push(id);
@@ -390,8 +444,25 @@ export class CoreWorker implements Process {
     this.fetches.delete(reqId);
     if (fetch.timer !== undefined) this.env.cancelTimer(fetch.timer);
     fetch.timer = undefined;
-    if (fetch.ready.length < new Set(fetch.ids).size) this.env.send(this.raylet, { type: "raylet.cancelFetch", reqId } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    // A wait's request goes on (its answers teach `seenLocal`); a get's is called off.
+    if (fetch.kind === "get" && fetch.ready.length < new Set(fetch.ids).size) this.env.send(this.raylet, { type: "raylet.cancelFetch", reqId } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
     if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.unblocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+  }
+
+  /** `local`: the raylet holds it here (or it is an error); else a copy exists somewhere. */
+  private learn(id: ObjectId, locateOnly: boolean): void {
+    const seen = locateOnly ? this.seenAnywhere : this.seenLocal;
+    if (seen.has(id)) return;
+    if (seen.size >= MAX_SEEN_READY) seen.delete(seen.values().next().value!);
+    seen.add(id);
+  }
+
+  private seenReady(id: ObjectId, locateOnly: boolean): boolean {
+    return this.seenLocal.has(id) || (locateOnly && this.seenAnywhere.has(id));
+  }
+
+  private asked(id: ObjectId, locateOnly: boolean): boolean {
+    return (this.askedLocal.get(id) ?? 0) > 0 || (locateOnly && (this.askedAnywhere.get(id) ?? 0) > 0);
   }
 
   // ---- notifications ----
@@ -406,4 +477,10 @@ export class CoreWorker implements Process {
       this.actors.nodeDied(n.key);
     }
   }
+}
+
+function bump(counts: Map<ObjectId, number>, id: ObjectId, by: number): void {
+  const n = (counts.get(id) ?? 0) + by;
+  if (n === 0) counts.delete(id);
+  else counts.set(id, n);
 }

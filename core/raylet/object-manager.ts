@@ -7,7 +7,7 @@
  */
 import { assert } from "../assert.js";
 import { address, type Env } from "../env.js";
-import type { ObjectId } from "../ids.js";
+import { isPutObjectId, type ObjectId } from "../ids.js";
 import type { GcsClient } from "../gcs/client.js";
 import type { ObjectEntry } from "../gcs/tables.js";
 import { ObjectStore } from "./object-store.js";
@@ -33,6 +33,8 @@ export class ObjectManager {
   private readonly pulls = new Map<ObjectId, PullState>();
   /** Waiting for a copy to exist anywhere (wait with fetchLocal: false). */
   private readonly locators = new Map<ObjectId, Array<() => void>>();
+  /** `put` objects a fault dropped before their copy arrived here (see `drop`). */
+  private readonly droppedPuts = new Set<ObjectId>();
   transfersIn = 0;
   bytesIn = 0;
 
@@ -77,8 +79,24 @@ export class ObjectManager {
     return [...this.waiters.keys()];
   }
 
+  /**
+   * A fault drops every copy of `id` (`sim.faults.evict`). A `put` object not here yet may still be
+   * on its way (the put message, a push): that copy is dropped on arrival, once, so the object
+   * stays lost; `put` objects cannot be rebuilt, so no later legitimate copy can be confused with it.
+   */
+  drop(id: ObjectId): void {
+    if (this.store.remove(id)) this.evicted([id]);
+    else if (isPutObjectId(id)) this.droppedPuts.add(id);
+  }
+
   /** Stores an object made or received here and announces it; false if it cannot fit. */
   addLocal(id: ObjectId, value: unknown, sizeBytes: number, fromPut: boolean): boolean {
+    if (this.droppedPuts.delete(id) && !this.store.has(id)) {
+      // Announce it and its loss, so readers find an entry with no copy (ObjectLostError).
+      this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, incarnation: this.incarnation, sizeBytes, fromPut });
+      this.evicted([id]);
+      return true;
+    }
     const outcome = this.store.put(id, value, sizeBytes);
     if (outcome.evicted.length > 0) this.evicted(outcome.evicted);
     if (!outcome.stored) return false;

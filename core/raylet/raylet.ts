@@ -182,8 +182,7 @@ export class Raylet implements Process {
         this.scheduler.dispatch();
         return;
       case "raylet.objectDropped":
-        if (this.store.remove(m.objectId)) this.objects.evicted([m.objectId]);
-        return;
+        return this.objects.drop(m.objectId);
       default:
         unreachable(m, `raylet ${this.nodeName} message`);
     }
