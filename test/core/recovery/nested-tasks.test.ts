@@ -7,6 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Simulation } from "../../../sim/index.js";
+import { GcsShardState } from "../../../core/gcs/shard-state.js";
+import type { TaskAddResult } from "../../../core/gcs/messages.js";
+import type { Address } from "../../../core/env.js";
+import type { TaskId } from "../../../core/ids.js";
+import type { TaskSpec } from "../../../core/task-spec.js";
 
 const fast = { heartbeatMs: 10, missedHeartbeats: 5 };
 
@@ -112,4 +117,25 @@ test("an async task body that awaits nothing of Ray's ends (its promise is seen 
     return ray.get([f.remote(1), g.remote(2)]);
   });
   assert.deepEqual(values, [3, 6]);
+});
+
+test("task.add of an id that exists adopts the row: attempt and status stay; a dead owner is replaced", () => {
+  const state = new GcsShardState(0);
+  const spec = (owner: string, incarnation: number): TaskSpec => ({
+    taskId: "t0.0" as TaskId, kind: "task", functionId: "f", name: "child", args: [], returnIds: [], resources: { CPU: 1 }, returnBytes: 0,
+    maxRetries: -1, retryExceptions: false, parentTaskId: "t0" as TaskId, owner: `driver@${owner}` as Address, ownerNode: owner, ownerIncarnation: incarnation,
+    attempt: 0, cause: "original", submitUs: 0,
+  });
+  const client = "driver@w1" as Address;
+  assert.deepEqual(state.apply({ op: "task.add", spec: spec("w1", 0) }, client, 0).result, { added: true });
+  state.apply({ op: "task.update", taskId: "t0.0" as TaskId, status: "running", node: "w2", incarnation: 0, attempt: 0 }, client, 1);
+  const again = state.apply({ op: "task.add", spec: spec("w3", 0) }, client, 2).result as TaskAddResult;
+  assert.equal(again.added, false);
+  assert.ok(!again.added && again.row?.status === "running" && again.row.node === "w2" && !again.nodeDead);
+  assert.equal(state.tasks.get("t0.0")!.status, "running", "the live row was reset");
+  assert.equal(state.tasks.get("t0.0")!.spec.owner, "driver@w1", "a live owner keeps its task");
+  state.markDead("w1", 0);
+  state.apply({ op: "task.add", spec: spec("w3", 0) }, client, 3);
+  assert.equal(state.tasks.get("t0.0")!.spec.owner, "driver@w3", "a dead owner's task goes to the adopter");
+  assert.equal(state.tasks.get("t0.0")!.spec.attempt, 0);
 });
