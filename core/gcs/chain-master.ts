@@ -129,7 +129,12 @@ export class ChainMaster implements Process {
     const chain = this.chains[shard];
     const w = this.watches.get(from);
     if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
-    if (chain !== undefined && config.epoch <= chain.config.epoch) return;
+    if (chain !== undefined && config.epoch < chain.config.epoch) {
+      // A stale reporter: typically a member removed while it was cut off, which no ping reaches
+      // any more; told the configuration, it sees it is outside the chain and asks to join again.
+      return this.sendConfig(from, chain.config, "background");
+    }
+    if (chain !== undefined && config.epoch === chain.config.epoch) return;
     this.chains[shard] = { config, waiting: chain?.waiting ?? [] };
     this.transfers = Math.max(this.transfers, config.transferId);
     const now = this.env.nowUs();

@@ -70,11 +70,16 @@ export function kvKey(key: number): TaskId {
   return `k${key}`.padEnd(25, "_") as TaskId;
 }
 
+/**
+ * A write of `version` to `key`, as a task row. The version is also the attempt: `task.add` of an
+ * id that exists adopts the live row unless the attempt is newer (a retried task), so each write
+ * must be a newer attempt to replace the value, and a late copy of an older write changes nothing.
+ */
 function kvSpec(key: number, version: number, pad: string): TaskSpec {
   return {
     taskId: kvKey(key), kind: "task", functionId: "kv", name: "kv", args: [{ value: { version, pad } }], returnIds: [],
     resources: {}, returnBytes: 0, maxRetries: 0, retryExceptions: false, parentTaskId: "d" as TaskId,
-    owner: address("kv", "client"), ownerNode: "client", ownerIncarnation: 0, attempt: 0, cause: "original", submitUs: 0,
+    owner: address("kv", "client"), ownerNode: "client", ownerIncarnation: 0, attempt: version, cause: "original", submitUs: 0,
   };
 }
 

@@ -65,11 +65,21 @@ function propertyFiles(filters: readonly string[]): string[] {
     .sort();
 }
 
-/** The lines of a failed node:test run that say why: errors, counterexamples, replay lines. */
+/**
+ * What failed in a node:test run: the first failing test's name and the line of its error that
+ * names an error (a property's own "error: …" line, else the first line of node's YAML block).
+ */
 function whyItFailed(output: string): string {
   const lines = output.split("\n");
-  const picked = lines.filter((l) => /^\s*(error:|not ok|counterexample:|# .*DeadlockError|.*Error: )/.test(l)).map((l) => l.trim());
-  return (picked.find((l) => l.startsWith("error:")) ?? picked.find((l) => !l.startsWith("not ok")) ?? picked[0] ?? "").slice(0, 240);
+  const at = lines.findIndex((l) => /^\s*not ok \d+ - /.test(l) && !/# SKIP/.test(l));
+  if (at < 0) return (lines.find((l) => /Error\b/.test(l)) ?? "").trim().slice(0, 240);
+  const name = lines[at]!.replace(/^\s*not ok \d+ - /, "").trim();
+  const block: string[] = [];
+  for (let i = at + 1; i < lines.length && !/^\s*(not )?ok \d+ - /.test(lines[i]!); i++) block.push(lines[i]!.trim());
+  const errorAt = block.findIndex((l) => l.startsWith("error:"));
+  const body = errorAt < 0 ? [] : block.slice(errorAt, errorAt + 40).map((l) => l.replace(/^error:\s*(\|-)?\s*/, "")).filter((l) => l !== "");
+  const line = body.find((l) => /^error: /.test(l))?.slice(7) ?? body.find((l) => /\b[A-Z][A-Za-z]*Error\b/.test(l)) ?? body[0] ?? "";
+  return `${name.slice(0, 80)}: ${line}`.slice(0, 240);
 }
 
 function runOne(file: string, seed: number, timeoutMs: number, extraEnv: Record<string, string>): Promise<Outcome> {
