@@ -59,6 +59,8 @@ function checkObjectTable(cluster: ClusterControl, state: GcsShardState): void {
   for (const [node, deadIncarnation] of state.deadIncarnation) {
     const row = cluster.nodeRow(node);
     if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
+    // Back already, though its first heartbeat was lost: its new incarnation may hold copies.
+    if (cluster.world.node(node).incarnation > deadIncarnation) continue;
     for (const entry of state.objects.values()) {
       assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);
     }

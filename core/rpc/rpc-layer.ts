@@ -12,10 +12,14 @@
  *   again by its sender), every GCS request and reply (single-server writes included) and the
  *   notifications that matter (gcs.notify: deaths, object locations, actor states), chain writes
  *   and acks. Idempotence is then not required of the receivers, but many are anyway.
- * - "background" messages bypass it: they are periodic or have retries of their own, and a lost one
- *   is superseded by the next — heartbeats (node.heartbeat, the alive rows fanned out to the global
- *   scheduler), chain pings and pongs, chain lookups, configs and notServing hints, and the GCS
- *   client's own resends (chain-client.ts sweeps by request id; the head dedupes them).
+ * - "background" messages are periodic or have retries of their own, and a lost one is superseded
+ *   by the next — heartbeats (node.heartbeat, the alive rows fanned out to the global scheduler),
+ *   chain pings and pongs, chain lookups, configs and notServing hints, and the GCS client's own
+ *   resends (chain-client.ts sweeps by request id; the head dedupes them). They are deduped too but
+ *   resent only `backgroundResends` times: enough that a failure detector does not take a live node
+ *   for dead under a lossy link (a heartbeat lost is usually resent before the next is due; with
+ *   loss p the chance of a false verdict falls from p^missed to about p^(missed + resends)), few
+ *   enough that periodic messages to a dead peer do not pile up.
  *
  * No ordering is imposed: a message does not wait behind a lost one (a small control message must
  * not queue behind a 100 MB push), so the protocol above tolerates reordering.
@@ -45,6 +49,8 @@ export interface RpcOptions {
   readonly retryBytesPerUs: number;
   /** A message unacknowledged this long is given up on (its receiver is gone for good). */
   readonly giveUpUs: number;
+  /** How many times a background message is sent again at most. */
+  readonly backgroundResends: number;
 }
 
 export const RPC_DEFAULTS: RpcOptions = {
@@ -53,6 +59,7 @@ export const RPC_DEFAULTS: RpcOptions = {
   ackDelayUs: 1_000,
   retryBytesPerUs: 100,
   giveUpUs: 600_000_000,
+  backgroundResends: 3,
 };
 
 export interface RpcData {
@@ -83,6 +90,8 @@ interface Outgoing {
   readonly sizeBytes: number;
   lastSentUs: number;
   waitUs: number;
+  /** Resends still allowed (unbounded for work). */
+  resendsLeft: number;
 }
 
 /** Messages to one peer: seq `base + i` sits at `window[i]` until acknowledged (then undefined). */
@@ -139,7 +148,6 @@ export class RpcLayer implements Process {
   }
 
   send(to: Address, message: Message, sizeBytes: number, urgency: Urgency): void {
-    if (urgency === "background") return this.base.send(to, message, sizeBytes, urgency);
     // Hot path: the message is built only on failure.
     if (this.unackedCount >= UNACKED_MAX) assert(false, "rpc: too many unacknowledged messages");
     let link = this.links.get(to);
@@ -148,9 +156,10 @@ export class RpcLayer implements Process {
     const now = this.base.nowUs();
     const data: RpcData = { type: "rpc.data", session: this.session, seq, firstSentUs: now, payload: message };
     const waitUs = this.options.retryUs + Math.ceil(sizeBytes / this.options.retryBytesPerUs);
-    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, waitUs });
+    const resendsLeft = urgency === "background" ? this.options.backgroundResends : Infinity;
+    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, waitUs, resendsLeft });
     this.unackedCount++;
-    this.base.send(to, data, sizeBytes, "work");
+    this.base.send(to, data, sizeBytes, urgency);
     if (this.sweepTimer === undefined) this.armSweep();
   }
 
@@ -248,12 +257,13 @@ export class RpcLayer implements Process {
       for (let i = link.front; i < window.length; i++) {
         const o = window[i];
         if (o === undefined) continue;
-        if (now - o.message.firstSentUs >= this.options.giveUpUs) {
+        if (now - o.lastSentUs < o.waitUs) continue;
+        if (o.resendsLeft === 0 || now - o.message.firstSentUs >= this.options.giveUpUs) {
           window[i] = undefined;
           this.unackedCount--;
           continue;
         }
-        if (now - o.lastSentUs < o.waitUs) continue;
+        o.resendsLeft--;
         o.lastSentUs = now;
         o.waitUs = Math.min(this.options.maxRetryUs, o.waitUs * 2);
         this.resends++;

@@ -1,7 +1,8 @@
 /**
  * The RPC layer (core/rpc/rpc-layer.ts) on a bare world: what is lost is sent again until it
  * arrives, copies are delivered once, a message for a dead process never reaches its successor,
- * and background traffic is left unprotected. Method: tiny processes that log what they receive.
+ * and background traffic is resent a bounded number of times. Method: tiny processes that log
+ * what they receive.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -85,11 +86,20 @@ test("a message for a process that died never reaches the process restarted at i
   assert.equal(rpcOf(world, "a", A).pendingCount, 0, "the successor acknowledged it, so it is not sent for ever");
 });
 
-test("background messages bypass the layer: a lost one stays lost", async () => {
+test("background messages are resent a few times only: a peer that stays unreachable does not pile them up", async () => {
   const { world, a, b } = twoNodes();
   fault(world, "drop", 1, 10_000_000);
   a.env.send(B, { type: "heartbeat" }, 100, "background");
   await runFor(world, 1_000_000);
   assert.deepEqual(b.received, []);
+  assert.equal(rpcOf(world, "a", A).resends, 3);
   assert.equal(rpcOf(world, "a", A).pendingCount, 0);
+});
+
+test("a lost background message is resent, so a short loss does not hide it", async () => {
+  const { world, a, b } = twoNodes();
+  fault(world, "drop", 1, 10_000);
+  a.env.send(B, { type: "heartbeat" }, 100, "background");
+  await runFor(world, 1_000_000);
+  assert.deepEqual(b.received, ["heartbeat"]);
 });
