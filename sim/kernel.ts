@@ -14,7 +14,7 @@
  * are tallied by message type only in the second half of a stall, so the hot path pays one
  * comparison per work event, and the error names what kept the run busy.
  */
-import { assert, InvariantViolation } from "../core/assert.js";
+import { assert, assertBound, InvariantViolation } from "../core/assert.js";
 import type { UserDeferred } from "../core/env.js";
 import { EventQueue, type EventHandler } from "./event-queue.js";
 import { secToUs, usToMs } from "../core/units.js";
@@ -58,6 +58,11 @@ function fail(message: string): never {
 function drainMicrotasks(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Events pending at once (timers, deliveries, executions): far beyond any scenario's need. */
+export const MAX_PENDING_EVENTS = 10_000_000;
+/** Cancelled events not yet popped (a JS Set holds at most 2^24). */
+export const MAX_CANCELLED_EVENTS = 10_000_000;
 
 export class Kernel {
   private nowUsValue = 0;
@@ -150,6 +155,7 @@ export class Kernel {
     if (!(delayUs >= 0)) fail(`schedule: negative delay ${delayUs} µs`);
     if (!Number.isInteger(delayUs)) fail(`schedule: delay ${delayUs} µs is not an integer`);
     const seq = 2 * this.seqCounter++ + (work ? 1 : 0);
+    if (this.queue.size >= MAX_PENDING_EVENTS) assertBound(this.queue.size, MAX_PENDING_EVENTS, "kernel event queue (MAX_PENDING_EVENTS)");
     if (work) this.workPending++;
     this.queue.push(this.nowUsValue + delayUs, seq, handler, tag, data);
     return seq;
@@ -158,6 +164,7 @@ export class Kernel {
   /** Cancels a pending event. The caller guarantees it has not fired (timers track that). */
   cancel(eventId: number): void {
     if (this.cancelled.has(eventId)) fail(`cancel: event ${eventId} cancelled twice`);
+    assertBound(this.cancelled.size, MAX_CANCELLED_EVENTS, "kernel cancelled events (MAX_CANCELLED_EVENTS)");
     this.cancelled.add(eventId);
     if ((eventId & 1) === 1) this.workPending--;
     assert(this.workPending >= 0, "cancel: work count went negative");

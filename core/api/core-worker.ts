@@ -6,7 +6,7 @@
  * resubmits while `maxRetries` allows, and otherwise stores the typed error as the value of the
  * task's returns so every `get` and dependent raises it.
  */
-import { assert, unreachable } from "../assert.js";
+import { assert, assertBound, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
 import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
@@ -60,6 +60,11 @@ interface WaitRequest {
 /** Ids remembered as seen ready: a hint cache, oldest forgotten first. */
 export const MAX_SEEN_READY = 1_000_000;
 
+
+/** Tasks one owner has submitted and not yet seen finish. */
+export const MAX_OWNED_TASKS = 4_000_000;
+/** Gets and waits in flight at one core worker (a blocked task has one at a time). */
+export const MAX_PENDING_GETS = 1_000_000;
 
 export class CoreWorker implements Process {
   readonly gcs: GcsClient;
@@ -240,6 +245,7 @@ export class CoreWorker implements Process {
       return send(spec);
     }
     this.tasksSubmitted++;
+    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
     this.owned.set(spec.taskId, { spec });
     this.gcs.call({ op: "task.add", spec }, (result) => {
       const r = result as TaskAddResult;
@@ -279,6 +285,7 @@ export class CoreWorker implements Process {
 
   private recordSubmission(spec: TaskSpec): void {
     this.tasksSubmitted++;
+    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
     this.owned.set(spec.taskId, { spec });
     this.gcs.call({ op: "task.add", spec });
     this.traceSubmitted(spec, spec.cause);
@@ -322,6 +329,7 @@ export class CoreWorker implements Process {
 
   /** Sends an attempt the GCS has already recorded (a granted retry). */
   submitGranted(spec: TaskSpec): void {
+    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
     this.owned.set(spec.taskId, { spec });
     this.traceSubmitted(spec, spec.cause);
     if (spec.kind === "actor-method") return this.actors.send(spec);
@@ -376,6 +384,7 @@ export class CoreWorker implements Process {
     const reqId = this.nextFetchId++;
     const inTask = !ctx.isDriver;
     const fetch: Fetch = { ids, values: new Map(), ready: [], need, deferred, kind, locateOnly, blockedTask: inTask ? ctx.taskId : undefined, timer: undefined };
+    assertBound(this.fetches.size, MAX_PENDING_GETS, `core worker ${this.config.nodeName} gets and waits (MAX_PENDING_GETS)`);
     this.fetches.set(reqId, fetch);
     let ask = [...new Set(ids)];
     if (kind === "wait") {

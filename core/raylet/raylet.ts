@@ -8,7 +8,7 @@
  * It may lose everything at any moment (its node dies): nothing here is needed for recovery that
  * the GCS or an owner does not also hold.
  */
-import { assert, unreachable } from "../assert.js";
+import { assert, assertBound, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import { ActorDiedError, ObjectStoreFullError, RayError, TaskError, WorkerCrashedError } from "../api/errors.js";
@@ -59,6 +59,9 @@ interface FetchRequest {
   readonly reqId: number;
   cancelled: boolean;
 }
+
+/** Object requests from core workers in flight at one raylet (a get or wait each). */
+export const MAX_PENDING_FETCHES = 1_000_000;
 
 export class Raylet implements Process {
   readonly pool: ResourcePool;
@@ -462,6 +465,7 @@ export class Raylet implements Process {
 
   private fetch(client: Address, reqId: number, ids: readonly ObjectId[], locateOnly: boolean): void {
     const request: FetchRequest = { client, reqId, cancelled: false };
+    assertBound(this.fetches.size, MAX_PENDING_FETCHES, `raylet ${this.nodeName} fetches (MAX_PENDING_FETCHES)`);
     this.fetches.set(`${client}/${reqId}`, request);
     let left = ids.length;
     for (const id of ids) {

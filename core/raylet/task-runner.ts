@@ -16,6 +16,7 @@ import type { TaskSpec } from "../task-spec.js";
 import type { ObjectStore } from "./object-store.js";
 import type { Allocation, ResourcePool } from "./resource-pool.js";
 import { msToFractionalUs } from "../units.js";
+import { InvariantViolation } from "../assert.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly value: unknown }
@@ -127,7 +128,11 @@ function runBody(o: StartOptions, attempt: RunningAttempt, maybeFinish: () => vo
     attempt.bodyOutcome = outcome;
     maybeFinish();
   };
-  const fail = (e: unknown) => settle({ kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e });
+  const fail = (e: unknown) => {
+    // A bug in raysim (a failed assertion, a bound exceeded) stops the run; it is not the task's error.
+    if (e instanceof InvariantViolation) throw e;
+    settle({ kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e });
+  };
   try {
     const result = o.env.taskContext.run(attempt.context, () => o.body(o.args));
     if (result instanceof Promise) {
