@@ -2,6 +2,7 @@
  * A task specification: everything needed to run a task again (DESIGN.md "Lineage is data"). The
  * GCS task table stores it; reconstruction and replay resubmit it with attempt + 1.
  */
+import { assert } from "./assert.js";
 import type { ActorId, ObjectId, TaskId } from "./ids.js";
 import type { ResourceSet } from "./resources.js";
 import type { Address } from "./env.js";
@@ -55,6 +56,7 @@ export function hasRetriesLeft(spec: TaskSpec): boolean {
 
 /** The spec of the next attempt of the same task (same id, same returns). */
 export function nextAttempt(spec: TaskSpec, cause: TaskCause, submitUs: number): TaskSpec {
+  assert(cause !== "original", `task ${spec.taskId}: a next attempt is a retry, reconstruction or replay`);
   return { ...spec, attempt: spec.attempt + 1, cause, submitUs };
 }
 

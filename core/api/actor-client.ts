@@ -12,6 +12,7 @@
  *   drops. In "restart" mode state is lost: a pending call is retried only while `maxTaskRetries`
  *   allows, else it fails with ActorUnavailableError; no completed call is re-run.
  */
+import { assert } from "../assert.js";
 import { address, type Address, type Env } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { GcsClient } from "../gcs/client.js";
@@ -56,6 +57,8 @@ export class ActorClient {
 
   /** Records a creation this worker submitted: it owns the actor. */
   ownCreation(spec: TaskSpec): void {
+    assert(spec.kind === "actor-creation", `actor client: ownCreation of a ${spec.kind} (${spec.taskId})`);
+    assert(spec.actorId !== undefined, `actor client: creation ${spec.taskId} names no actor`);
     this.created.set(spec.actorId!, spec);
     this.subscribe(spec.actorId!);
   }
@@ -66,6 +69,7 @@ export class ActorClient {
    * declared dead before this worker owned it, so no death notice will come: restart it now.
    */
   adoptCreation(latest: TaskSpec, nodeDead: boolean): void {
+    assert(latest.kind === "actor-creation", `actor client: adoptCreation of a ${latest.kind} (${latest.taskId})`);
     const actorId = latest.actorId!;
     const known = this.created.get(actorId);
     if (known === undefined || known.attempt <= latest.attempt) this.created.set(actorId, latest);
@@ -74,6 +78,8 @@ export class ActorClient {
 
   /** Sends a call to the actor's node, or holds it until the actor is alive. */
   send(spec: TaskSpec): void {
+    assert(spec.kind === "actor-method", `actor client: send of a ${spec.kind} (${spec.taskId})`);
+    assert(spec.actorId !== undefined, `actor client: call ${spec.taskId} names no actor`);
     const actorId = spec.actorId!;
     this.subscribe(actorId);
     const entry = this.entries.get(actorId);
@@ -93,6 +99,7 @@ export class ActorClient {
 
   /** A call reached a node that no longer hosts its actor: resend it where it is, or hold it. */
   callBounced(spec: TaskSpec, bouncedFrom: string): void {
+    assert(spec.kind === "actor-method", `actor client: a bounced ${spec.kind} (${spec.taskId})`);
     const actorId = spec.actorId!;
     const t = this.cw.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return;
@@ -108,6 +115,7 @@ export class ActorClient {
    * the checkpoint covers, or any call in "restart" mode, cannot be re-run: the object is lost.
    */
   outputLost(id: ObjectId, spec: TaskSpec): void {
+    assert(spec.kind === "actor-method", `actor client: output ${id} of a ${spec.kind} sent for replay`);
     const actorId = spec.actorId!;
     const entry = this.entries.get(actorId);
     const lost = (why: string) => {
@@ -166,6 +174,8 @@ export class ActorClient {
 
   private restart(actorId: ActorId, cause: string): void {
     const creation = this.created.get(actorId)!;
+    // Only an owner restarts an actor: callers check `created` first.
+    assert(creation !== undefined, `actor client: restart of ${actorId}, which this worker did not create`);
     const cfg = this.cw.config;
     this.restartsRequested++;
     this.cw.gcs.call(
@@ -174,6 +184,9 @@ export class ActorClient {
         const r = result as ResubmitResult;
         const base = this.entries.get(actorId);
         if (r.kind === "granted") {
+          // The GCS grants the attempt after the one this restart named, of the same creation task.
+          assert(r.spec.taskId === creation.taskId, `actor ${actorId}: restart granted task ${r.spec.taskId}, not ${creation.taskId}`);
+          assert(r.spec.attempt === creation.attempt + 1, `actor ${actorId}: restart granted attempt ${r.spec.attempt} after ${creation.attempt}`);
           this.created.set(actorId, r.spec);
           const restarting: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "restarting", node: "", restarts: r.spec.attempt, deathCause: cause, recovery: base?.recovery };
           this.cw.gcs.call({ op: "actor.put", entry: restarting });

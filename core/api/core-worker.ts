@@ -103,6 +103,7 @@ export class CoreWorker implements Process {
       case "cw.fetched":
         return this.fetched(m.reqId, m.objectId, m.value);
       case "cw.taskDone": {
+        assert(m.attempt >= 0, `core worker: taskDone for ${m.taskId} with attempt ${m.attempt}`);
         // A newer attempt finishing (an actor's replay of a call) also completes it.
         const t = this.owned.get(m.taskId);
         if (t !== undefined && t.spec.attempt <= m.attempt) this.owned.delete(m.taskId);
@@ -186,6 +187,8 @@ export class CoreWorker implements Process {
 
   /** Submits a new attempt this worker decided on alone (an actor call retried across a restart). */
   resubmitLocally(spec: TaskSpec): void {
+    assert(spec.kind === "actor-method", `core worker: only actor calls are resubmitted locally, got a ${spec.kind}`);
+    assert(spec.attempt >= 1, `core worker: local resubmission of ${spec.taskId} with attempt ${spec.attempt}`);
     this.recordSubmission(spec);
     this.actors.send(spec);
   }
@@ -208,6 +211,8 @@ export class CoreWorker implements Process {
     o: Pick<TaskSpec, "resources" | "returnBytes" | "maxRetries" | "retryExceptions">,
   ): TaskSpec {
     this.assertAlive(ctx);
+    assert(Number.isInteger(numReturns), `core worker: numReturns ${numReturns} of ${name} is not an integer`);
+    assert(numReturns >= 0, `core worker: numReturns ${numReturns} of ${name} is negative`);
     const taskId = childTaskId(ctx.taskId, ctx.childCount++);
     const returnIds: ObjectId[] = [];
     for (let i = 0; i < numReturns; i++) returnIds.push(returnObjectId(taskId, i));
@@ -302,6 +307,7 @@ export class CoreWorker implements Process {
   // ---- failures ----
 
   private attemptFailed(spec: TaskSpec, error: RayError, retriable: boolean): void {
+    assert(spec.attempt >= 0, `core worker: failure of ${spec.taskId} with attempt ${spec.attempt}`);
     const t = this.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return; // stale: a newer attempt exists
     if (retriable && hasRetriesLeft(spec)) return this.retry(spec, error);
@@ -329,6 +335,8 @@ export class CoreWorker implements Process {
 
   /** Sends an attempt the GCS has already recorded (a granted retry). */
   submitGranted(spec: TaskSpec): void {
+    // A grant is the GCS's next attempt of a task this worker owns.
+    assert(spec.attempt >= 1, `core worker: granted ${spec.taskId} with attempt ${spec.attempt}`);
     assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
     this.owned.set(spec.taskId, { spec });
     this.traceSubmitted(spec, spec.cause);
@@ -379,6 +387,8 @@ export class CoreWorker implements Process {
 
   private startFetch(ctx: TaskContext, ids: readonly ObjectId[], need: number, kind: "get" | "wait", timeoutMs: number | undefined, locateOnly = false): Promise<unknown> {
     this.assertAlive(ctx);
+    assert(need >= 0, `core worker: ${kind} needs ${need} objects`);
+    assert(need <= ids.length, `core worker: ${kind} needs ${need} of ${ids.length} objects`);
     const label = `${kind}(${ids.slice(0, 4).join(", ")}${ids.length > 4 ? `, … ${ids.length} objects` : ""}) at ${this.config.nodeName}`;
     const deferred = this.env.userDeferred<unknown>(label);
     const reqId = this.nextFetchId++;
@@ -444,6 +454,7 @@ export class CoreWorker implements Process {
   }
 
   private completeFetch(reqId: number, fetch: Fetch): void {
+    assert(this.fetches.get(reqId) === fetch, `core worker: ${fetch.kind} #${reqId} completed twice`);
     this.endFetch(reqId, fetch);
     if (fetch.kind === "get") fetch.deferred.resolve(fetch.ids.map((id) => fetch.values.get(id)));
     else fetch.deferred.resolve(fetch.ready.slice(0, fetch.need));

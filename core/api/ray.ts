@@ -4,6 +4,7 @@
  * bodies: each call goes through the core worker of whoever is running — the task context carried
  * across awaits says which — so nested tasks are attributed to their parent in the lineage.
  */
+import { assert } from "../assert.js";
 import type { Env, TaskContextPort } from "../env.js";
 import type { ActorId, ObjectId } from "../ids.js";
 import { ConfigError } from "./errors.js";
@@ -84,6 +85,7 @@ export class Ray {
       remote: (...args: unknown[]) => {
         const ctx = this.context;
         const ids = ctx.worker.submitTask(ctx, entry, args);
+        assert(ids.length === resolved.numReturns, `remote ${resolved.name}: ${ids.length} return ids for numReturns ${resolved.numReturns}`);
         const refs = ids.map((id) => new ObjectRef(id));
         return (resolved.numReturns === 1 ? refs[0] : refs) as ObjectRef<Awaited<R>>;
       },
@@ -147,6 +149,7 @@ export class Ray {
     const timeoutMs = options.timeoutMs === undefined ? undefined : checkAmount("get({ timeoutMs })", options.timeoutMs);
     const ctx = this.context;
     const values = await ctx.worker.get(ctx, ids, timeoutMs);
+    assert(values.length === ids.length, `get: ${values.length} values for ${ids.length} refs`);
     return single ? values[0] : values;
   }
 
@@ -161,6 +164,7 @@ export class Ray {
     const timeoutMs = options.timeoutMs === undefined ? undefined : checkAmount("wait({ timeoutMs })", options.timeoutMs);
     const ctx = this.context;
     const readyIds = await ctx.worker.wait(ctx, ids, numReturns, timeoutMs, options.fetchLocal ?? true);
+    assert(readyIds.length <= numReturns, `wait: ${readyIds.length} ready, more than numReturns ${numReturns}`);
     const readySet = new Set(readyIds);
     const byId = new Map(refs.map((r) => [r.id, r] as const));
     const ready = readyIds.map((id) => byId.get(id)!);

@@ -7,6 +7,7 @@
  * A task whose scheduler has been silent for `fallbackUs` runs here if this node can ever run it,
  * as a raylet without a global scheduler would.
  */
+import { assert, assertBound } from "../assert.js";
 import type { Address, Env, TimerId } from "../env.js";
 import type { TaskId } from "../ids.js";
 import type { ScheduleMessage } from "../scheduler/messages.js";
@@ -35,13 +36,19 @@ export function attemptKey(taskId: TaskId, attempt: number): string {
   return `${taskId}/${attempt}`;
 }
 
+/** Task attempts one raylet has forwarded to the global scheduler and not yet seen placed. */
+export const MAX_FORWARDED_TASKS = 1_000_000;
+
 export class ForwardedTasks {
   private readonly held = new Map<string, Held>();
   /** Forwards sent again because no answer came in time (for tests and diagnostics). */
   resent = 0;
   fallbacks = 0;
 
-  constructor(private readonly env: Env, private readonly options: ForwardedTasksOptions) {}
+  constructor(private readonly env: Env, private readonly options: ForwardedTasksOptions) {
+    assert(options.retryUs > 0, `forwarded tasks at ${options.nodeName}: retry interval must be > 0, got ${options.retryUs}`);
+    assert(options.fallbackUs >= 0, `forwarded tasks at ${options.nodeName}: fallback must be >= 0, got ${options.fallbackUs}`);
+  }
 
   get size(): number {
     return this.held.size;
@@ -50,6 +57,7 @@ export class ForwardedTasks {
   forward(spec: TaskSpec): void {
     const key = attemptKey(spec.taskId, spec.attempt);
     if (this.held.has(key)) return;
+    assertBound(this.held.size, MAX_FORWARDED_TASKS, `raylet ${this.options.nodeName} forwarded tasks (MAX_FORWARDED_TASKS)`);
     const held: Held = { spec, heardUs: this.env.nowUs(), timer: this.arm(key) };
     this.held.set(key, held);
     this.send(spec);
@@ -84,6 +92,7 @@ export class ForwardedTasks {
   private retry(key: string): void {
     const held = this.held.get(key);
     if (held === undefined) return;
+    assert(held.heardUs <= this.env.nowUs(), `forwarded ${key}: heard from the scheduler in the future`);
     if (this.env.nowUs() - held.heardUs >= this.options.fallbackUs && this.options.canRunHere(held.spec)) {
       this.held.delete(key);
       this.fallbacks++;

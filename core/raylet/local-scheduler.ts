@@ -62,6 +62,9 @@ export class LocalScheduler {
           this.requeue(task);
           continue;
         }
+        // queued → running happens only here, and only from the ready queue.
+        assert(!task.gone, `local scheduler: ${task.spec.taskId} is queued ready but already started or dropped`);
+        assert(task.missing === 0, `local scheduler: ${task.spec.taskId} is ready with ${task.missing} arguments missing`);
         const allocation = this.pool.allocate(task.spec.resources);
         if (allocation === undefined) break;
         queue.shift();
@@ -117,6 +120,8 @@ export class LocalScheduler {
   }
 
   private makeReady(task: QueuedTask): void {
+    assert(task.missing === 0, `local scheduler: ${task.spec.taskId} made ready with ${task.missing} arguments missing`);
+    assert(!task.gone, `local scheduler: ${task.spec.taskId} made ready after it started or was dropped`);
     const shape = shapeKey(task.spec);
     let queue = this.readyByShape.get(shape);
     if (queue === undefined) this.readyByShape.set(shape, (queue = []));
@@ -126,6 +131,7 @@ export class LocalScheduler {
 
   /** An argument vanished after arrival (a forced eviction): wait for it again. */
   private requeue(task: QueuedTask): void {
+    assert(task.args.length > 0, `local scheduler: ${task.spec.taskId} has no arguments to wait for again`);
     this.release(task);
     task.gone = false;
     task.missing = task.args.length;

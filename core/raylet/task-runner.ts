@@ -16,7 +16,7 @@ import type { TaskSpec } from "../task-spec.js";
 import type { ObjectStore } from "./object-store.js";
 import type { Allocation, ResourcePool } from "./resource-pool.js";
 import { msToFractionalUs } from "../units.js";
-import { InvariantViolation } from "../assert.js";
+import { assert, InvariantViolation } from "../assert.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly value: unknown }
@@ -65,6 +65,8 @@ export interface StartOptions {
 }
 
 export function startAttempt(o: StartOptions): RunningAttempt {
+  assert(o.spec.kind !== "actor-method" || o.spec.method !== undefined, `task runner: actor call ${o.spec.taskId} names no method`);
+  assert(o.spec.attempt >= 0, `task runner: ${o.spec.taskId} has attempt ${o.spec.attempt}`);
   const gpuIds = o.allocation.gpus.map((g) => g.index);
   const gpuModel = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).model : undefined;
   const speedFactor = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).speedFactor : 1;
@@ -99,6 +101,8 @@ export function startAttempt(o: StartOptions): RunningAttempt {
     attempt.bodyDone = true;
     attempt.bodyOutcome = { kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e };
   }
+  assert(durationMs >= 0, `task runner: ${o.spec.name} drew duration ${durationMs} ms`);
+  assert(speedFactor > 0, `task runner: GPU speed factor ${speedFactor} on ${o.nodeName}`);
   const finish = (outcome: AttemptOutcome) => {
     if (attempt.finished) return;
     attempt.finished = true;
@@ -112,6 +116,8 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   attempt.executionId = o.env.execute(
     { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor) },
     (outcome) => {
+      // The world ends an execution once: it completes, or a fault ends it first.
+      assert(!attempt.executionDone, `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`);
       attempt.executionDone = true;
       if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
       maybeFinish();

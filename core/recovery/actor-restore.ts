@@ -66,6 +66,8 @@ export function readRestorePlan(host: RestoreHost, actorId: ActorId, instance: R
       loadUs = host.env.nowUs() - startUs;
       assert(found, `actor ${actorId}: the GCS records a checkpoint at ${log.checkpointSeq} but storage has none`);
       const saved = value as { seq: number; state: unknown };
+      // Storage is written before the GCS records the checkpoint, so it is never the older one.
+      assert(saved.seq >= log.checkpointSeq, `actor ${actorId}: storage holds checkpoint ${saved.seq}, older than the GCS's ${log.checkpointSeq}`);
       restoreState(instance, saved.state);
       afterCheckpoint();
     });
@@ -86,6 +88,8 @@ function readSpecs(host: RestoreHost, calls: readonly TaskId[], done: (specs: Ta
 
 /** Writes a checkpoint of the actor's state covering its first `seq` calls. */
 export function writeCheckpoint(host: RestoreHost, actorId: ActorId, instance: Record<string, unknown>, seq: number, sizeBytes: number, done: () => void): void {
+  assert(seq >= 1, `actor ${actorId}: a checkpoint must cover at least one call, got seq ${seq}`);
+  assert(sizeBytes >= 0, `actor ${actorId}: checkpoint size ${sizeBytes} bytes`);
   const startUs = host.env.nowUs();
   const state = snapshotState(instance);
   host.env.storage.write(checkpointKey(actorId), { seq, state }, sizeBytes, () => {

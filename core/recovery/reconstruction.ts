@@ -24,7 +24,7 @@ import type { GcsClient } from "../gcs/client.js";
 import type { ResubmitResult } from "../gcs/messages.js";
 import type { ObjectEntry } from "../gcs/tables.js";
 import type { TaskSpec } from "../task-spec.js";
-import { unreachable } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 
 export interface ReconstructionHost {
   readonly env: Env;
@@ -47,10 +47,13 @@ export class LineageReconstruction {
   requests = 0;
   granted = 0;
 
-  constructor(private readonly host: ReconstructionHost) {}
+  constructor(private readonly host: ReconstructionHost) {
+    assert(host.pollUs > 0, `reconstruction at ${host.nodeName}: poll interval must be > 0, got ${host.pollUs}`);
+  }
 
   /** The object manager found `id` with no live copy. */
   objectLost(id: ObjectId, entry: ObjectEntry): void {
+    assert(entry.objectId === id, `reconstruction: object ${id} reported lost with the entry of ${entry.objectId}`);
     if (this.active.has(id)) return;
     this.host.env.trace({ kind: "object.lost", objectId: id, reason: entry.fromPut ? "put" : "no-copy" });
     if (entry.fromPut) return this.host.fail(id, new ObjectLostError(id));
@@ -83,6 +86,9 @@ export class LineageReconstruction {
     const taskId = creatingTaskId(id);
     switch (r.kind) {
       case "granted":
+        // The GCS grants the next attempt of the task that creates `id`, never another task's.
+        assert(r.spec.taskId === taskId, `reconstruction of ${id}: granted task ${r.spec.taskId}, asked for ${taskId}`);
+        assert(r.spec.attempt >= 1, `reconstruction of ${id}: granted attempt ${r.spec.attempt} is not a re-execution`);
         this.granted++;
         this.host.env.trace({ kind: "object.reconstructed", objectId: id, taskId, attempt: r.spec.attempt });
         if (r.spec.kind === "actor-method") this.host.actorOutputLost(id, r.spec);
@@ -103,6 +109,8 @@ export class LineageReconstruction {
   }
 
   private poll(id: ObjectId): void {
+    // One request or one timer per object at a time: a second timer would double the requests.
+    assert(this.active.get(id) === undefined, `reconstruction of ${id}: a poll timer is already pending`);
     if (!this.host.stillNeeded(id)) return void this.active.delete(id);
     const timer = this.host.env.setTimer(this.host.pollUs, () => {
       this.active.set(id, undefined);

@@ -8,7 +8,7 @@
 import { choiceIndex } from "../random/distributions.js";
 import type { Rng } from "../env.js";
 import { transferUs } from "../units.js";
-import { unreachable } from "../assert.js";
+import { assert, unreachable } from "../assert.js";
 
 export type PolicyName = "locality-aware" | "locality-unaware" | "random";
 export const POLICY_NAMES: readonly PolicyName[] = ["locality-aware", "locality-unaware", "random"];
@@ -32,10 +32,13 @@ function waitUs(c: Candidate, bandwidthBytesPerSec: number, withTransfer: boolea
 }
 
 function lowest(candidates: readonly Candidate[], score: (c: Candidate) => number, rng: Rng): number {
+  // The scheduler asks only with a feasible node in hand.
+  assert(candidates.length > 0, "placement policy: no candidate nodes");
   let best: number[] = [];
   let bestScore = Infinity;
   candidates.forEach((c, i) => {
     const s = score(c);
+    assert(s >= 0, `placement policy: node ${c.node} scored ${s}`);
     if (s < bestScore - 1e-9) {
       bestScore = s;
       best = [i];
@@ -46,6 +49,7 @@ function lowest(candidates: readonly Candidate[], score: (c: Candidate) => numbe
 }
 
 export function makePolicy(name: PolicyName, bandwidthBytesPerSec: number): PlacementPolicy {
+  assert(bandwidthBytesPerSec > 0, `placement policy ${name}: bandwidth must be > 0, got ${bandwidthBytesPerSec}`);
   switch (name) {
     case "locality-aware":
       return { pick: (cs, rng) => lowest(cs, (c) => waitUs(c, bandwidthBytesPerSec, true), rng) };
