@@ -14,7 +14,7 @@
  * (a lost answer, a retry) is placed once: a duplicate of one being placed gets "held", of one
  * placed gets the placement sent again.
  */
-import { assert } from "../assert.js";
+import { assert, assertBound } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification } from "../gcs/messages.js";
@@ -39,6 +39,11 @@ interface NodeView {
   /** Resources those tasks take, subtracted from the heartbeat's availability. */
   reserved: Record<string, number>;
 }
+
+/** Placements remembered (task attempt → node), to answer a forward whose answer was lost. */
+export const MAX_PLACEMENTS_REMEMBERED = 10_000_000;
+/** Tasks waiting at the scheduler for a node with room. */
+export const MAX_WAITING_PLACEMENTS = 1_000_000;
 
 export class GlobalScheduler implements Process {
   private readonly gcs: GcsClient;
@@ -76,6 +81,7 @@ export class GlobalScheduler implements Process {
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
     this.placed.delete(key);
+    assertBound(this.placing.size, MAX_WAITING_PLACEMENTS, "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)");
     this.placing.add(key);
     this.schedule(m.spec, m.fromNode);
   }
@@ -117,13 +123,17 @@ export class GlobalScheduler implements Process {
     if (pool.length === 0) return this.defer(spec, entries, origin);
     const chosen = pool[this.policy.pick(pool, this.env.rng("global-scheduler"))]!;
     const view = this.nodes.get(chosen.node)!;
+    assert(view.row.state === "alive", `global scheduler: chose ${chosen.node} for ${spec.taskId}, but it is ${view.row.state}`);
     view.placedSinceHeartbeat++;
     for (const k in spec.resources) view.reserved[k] = (view.reserved[k] ?? 0) + spec.resources[k]!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
     this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
     const key = `${spec.taskId}/${spec.attempt}`;
+    // placing → placed happens only here, once per attempt.
+    assert(this.placing.has(key), `global scheduler: placed ${key}, which was not being placed`);
     this.placing.delete(key);
+    assertBound(this.placed.size, MAX_PLACEMENTS_REMEMBERED, "global scheduler placements (MAX_PLACEMENTS_REMEMBERED)");
     this.placed.set(key, chosen.node);
     this.assign(chosen.node, spec, origin);
   }
@@ -139,6 +149,7 @@ export class GlobalScheduler implements Process {
   }
 
   private defer(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>, origin: string): void {
+    assert(this.placing.has(`${spec.taskId}/${spec.attempt}`), `global scheduler: deferred ${spec.taskId}/${spec.attempt}, which was not being placed`);
     this.infeasible.push({ spec, entries, origin, sinceUs: this.env.nowUs() });
     if (this.graceTimerSet) return;
     this.graceTimerSet = true;
