@@ -24,6 +24,12 @@ export interface Message {
 /** A process lives on one node at one address and reacts to messages. It dies with its node. */
 export interface Process {
   onMessage(from: Address, message: Message): void;
+  /**
+   * Optional: the size a message's handling cost grows with, for a world that charges service
+   * times (the nodes a placement scans, the locations a lookup returns). Bytes need no hook: a
+   * message's own `sizeBytes` is used.
+   */
+  serviceSize?(message: Message): number;
 }
 
 /** A uniform random stream in [0, 1). Streams are named so consumers never shift each other's draws. */
@@ -45,7 +51,8 @@ export interface DurableStorage {
 }
 
 /** How an execution ended. Anything but "ok" means the worker (or its GPU) is gone. */
-export type ExecutionOutcome = "ok" | "worker-crashed" | "gpu-failed";
+/** "gpu-out-of-memory": the launch found less GPU memory free than the raylet believed (see below). */
+export type ExecutionOutcome = "ok" | "worker-crashed" | "gpu-failed" | "gpu-out-of-memory";
 
 /** A request to occupy a worker's CPU/GPU slot for a while. */
 export interface ExecutionRequest {
@@ -56,6 +63,12 @@ export interface ExecutionRequest {
   readonly attempt?: number;
   readonly gpuIds: readonly number[];
   readonly durationUs: number;
+  /**
+   * For a launch that holds GPU memory: the memory the raylet believes is still free on each of
+   * `gpuIds` once this launch holds its own. The hardware fails the launch at once when memory
+   * held outside Ray exceeds it (as a CUDA allocation finds out).
+   */
+  readonly gpuFreeMemoryBytes?: readonly number[];
 }
 
 /** Carried across a task body's awaits so nested remote/get calls know their parent. */

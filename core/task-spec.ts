@@ -22,6 +22,8 @@ export interface TaskSpec {
   readonly args: readonly TaskArg[];
   readonly returnIds: readonly ObjectId[];
   readonly resources: ResourceSet;
+  /** GPU memory held on each of its GPUs while it runs (an actor: for its life); absent = 0. */
+  readonly gpuMemoryBytes?: number;
   readonly returnBytes: number;
   /** Shared budget of crash retries and lineage re-executions; -1 = unlimited. */
   readonly maxRetries: number;

@@ -25,6 +25,7 @@ export type ClusterWorld = Pick<
   | "inject"
   | "failGpu"
   | "repairGpu"
+  | "holdGpuMemory"
   | "failExecution"
 >;
 

@@ -105,6 +105,31 @@ export class Faults {
     });
   }
 
+  /**
+   * A process outside Ray (a leaked CUDA context, another user) takes `bytes` of a GPU's memory,
+   * until `releaseAfterMs` or for good. Ray's accounting does not see it: a launch that needs more
+   * than what is then left fails with GpuOutOfMemoryError.
+   */
+  holdGpuMemory(nodeName: string, index: number, options: At & { bytes: number; releaseAfterMs?: number }): void {
+    this.checkNode("holdGpuMemory", nodeName);
+    const gpus = this.cluster.nodeSpec(nodeName)?.gpus.length ?? 0;
+    if (!Number.isInteger(index) || index < 0 || index >= gpus) throw new ConfigError(`holdGpuMemory: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`);
+    const bytes = options?.bytes;
+    if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes <= 0) throw new ConfigError(`holdGpuMemory({ bytes }) must be a finite number > 0, got ${JSON.stringify(bytes)}`);
+    const releaseAfterMs = options.releaseAfterMs === undefined ? undefined : this.checkMs("holdGpuMemory", "releaseAfterMs", options.releaseAfterMs);
+    this.at("holdGpuMemory", options.atMs, () => {
+      if (!this.cluster.world.node(nodeName).alive) return;
+      this.trace("holdGpuMemory", `${nodeName}/gpu${index}`, releaseAfterMs ?? 0);
+      this.cluster.world.holdGpuMemory(nodeName, index, bytes);
+      const incarnation = this.cluster.world.node(nodeName).incarnation;
+      if (releaseAfterMs !== undefined) {
+        this.after(releaseAfterMs, () => {
+          if (this.cluster.world.node(nodeName).incarnation === incarnation) this.cluster.world.holdGpuMemory(nodeName, index, -bytes);
+        });
+      }
+    });
+  }
+
   partition(sideA: readonly string[], sideB: readonly string[], options: At & { healAfterMs?: number } = {}): void {
     for (const n of [...sideA, ...sideB]) this.checkNode("partition", n);
     const healAfterMs = options.healAfterMs === undefined ? undefined : this.checkMs("partition", "healAfterMs", options.healAfterMs);

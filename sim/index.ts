@@ -22,6 +22,7 @@ export {
   GetTimeoutError,
   TaskUnschedulableError,
   ObjectStoreFullError,
+  GpuOutOfMemoryError,
   ConfigError,
 } from "../core/api/errors.js";
 export { toCsv, writeCsv } from "./csv.js";

@@ -126,11 +126,12 @@ export class CoreWorker implements Process {
   /** Builds and submits a task; returns its return object ids. */
   submitTask(ctx: TaskContext, entry: FunctionEntry & { kind: "function" }, args: readonly unknown[]): ObjectId[] {
     const o = entry.options;
-    const spec = this.makeSpec(ctx, "task", entry.id, o.name, args, o.numReturns, {
+    const base = this.makeSpec(ctx, "task", entry.id, o.name, args, o.numReturns, {
       resources: o.resources,
       returnBytes: o.returnBytes,
       maxRetries: o.maxRetries,
       retryExceptions: o.retryExceptions,
+    const spec: TaskSpec = o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
     });
     this.submitOnce(ctx, spec, (latest) => this.sendToRaylet(latest));
     return [...spec.returnIds];
@@ -145,7 +146,7 @@ export class CoreWorker implements Process {
       retryExceptions: false,
     });
     const actorId = actorIdOf(spec.taskId);
-    const withActor: TaskSpec = { ...spec, actorId, recovery: o.recovery };
+    const withActor: TaskSpec = { ...spec, actorId, recovery: o.recovery, ...(o.gpuMemoryBytes > 0 ? { gpuMemoryBytes: o.gpuMemoryBytes } : {}) };
     this.actors.ownCreation(withActor);
     this.submitOnce(ctx, withActor, (latest) => this.sendToRaylet(latest));
     return actorId;

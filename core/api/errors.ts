@@ -85,6 +85,18 @@ export class ObjectStoreFullError extends RayError {
   }
 }
 
+/**
+ * A task or actor's `gpuMemoryBytes` did not fit in its GPU's free memory when it launched (memory
+ * held outside Ray's accounting, as a CUDA allocation at launch finds it). An error of the attempt,
+ * like an exception: retried only when `retryExceptions` says so.
+ */
+export class GpuOutOfMemoryError extends RayError {
+  override name = "GpuOutOfMemoryError";
+  constructor(readonly taskId: string, readonly functionName: string, readonly nodeName: string, readonly gpuIndex: number, readonly requestedBytes: number) {
+    super(`task ${taskId} (${functionName}) needs ${requestedBytes} bytes of GPU memory, more than GPU ${gpuIndex} of ${nodeName} had free at launch; lower gpuMemoryBytes or set retryExceptions to try again`);
+  }
+}
+
 /** Bad configuration or bad options: names the field, what is accepted, and what was given. */
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -30,6 +30,8 @@ export interface RemoteOptions {
   durationMs?: DurationModel;
   returnBytes?: number;
   resources?: Record<string, number>;
+  /** GPU memory held on each GPU it is given, while it runs; needs resources.GPU > 0. */
+  gpuMemoryBytes?: number;
   numReturns?: number;
   maxRetries?: number;
   retryExceptions?: boolean | readonly ErrorClass[];
@@ -46,6 +48,8 @@ export type RecoveryMode = "replay" | "restart";
 export interface ActorOptions {
   name?: string;
   resources?: Record<string, number>;
+  /** GPU memory held on each GPU it is given, for the actor's life; needs resources.GPU > 0. */
+  gpuMemoryBytes?: number;
   /** Time the constructor takes. */
   durationMs?: DurationModel;
   maxRestarts?: number;
@@ -61,6 +65,7 @@ export interface ResolvedRemoteOptions {
   durationMs: DurationModel;
   returnBytes: number;
   resources: ResourceSet;
+  gpuMemoryBytes: number;
   numReturns: number;
   maxRetries: number;
   retryExceptions: boolean | readonly ErrorClass[];
@@ -69,6 +74,7 @@ export interface ResolvedRemoteOptions {
 export interface ResolvedActorOptions {
   name: string;
   resources: ResourceSet;
+  gpuMemoryBytes: number;
   durationMs: DurationModel;
   maxRestarts: number;
   maxTaskRetries: number;
@@ -139,7 +145,15 @@ export function checkResources(field: string, r: unknown): ResourceSet {
   return out;
 }
 
-const REMOTE_KEYS = new Set(["name", "durationMs", "returnBytes", "resources", "numReturns", "maxRetries", "retryExceptions"]);
+/** GPU memory is memory on the GPUs the request is given: without a GPU there is none to hold. */
+function checkGpuMemory(field: string, v: unknown, resources: ResourceSet): number {
+  if (v === undefined) return 0;
+  const bytes = checkAmount(field, v);
+  if (bytes > 0 && !((resources.GPU ?? 0) > 0)) fail(field, "used with resources.GPU > 0 (it is memory on the GPU given to it)", v);
+  return bytes;
+}
+
+const REMOTE_KEYS = new Set(["name", "durationMs", "returnBytes", "resources", "gpuMemoryBytes", "numReturns", "maxRetries", "retryExceptions"]);
 
 export function resolveRemoteOptions(fnName: string, o: RemoteOptions, defaults: OptionDefaults): ResolvedRemoteOptions {
   for (const k of Object.keys(o)) if (!REMOTE_KEYS.has(k)) fail(`remote(${fnName}) option "${k}"`, `one of ${[...REMOTE_KEYS].join(", ")}`, k);
@@ -147,11 +161,13 @@ export function resolveRemoteOptions(fnName: string, o: RemoteOptions, defaults:
   if (typeof re !== "boolean" && !(Array.isArray(re) && re.every((c) => typeof c === "function"))) {
     fail(`remote(${fnName}).retryExceptions`, "true, false, or a list of error classes", re);
   }
+  const resources = checkResources(`remote(${fnName}).resources`, o.resources);
   return {
     name: o.name ?? fnName,
     durationMs: checkDuration(`remote(${fnName}).durationMs`, o.durationMs ?? 0),
     returnBytes: checkAmount(`remote(${fnName}).returnBytes`, o.returnBytes ?? defaults.returnBytes),
-    resources: checkResources(`remote(${fnName}).resources`, o.resources),
+    resources,
+    gpuMemoryBytes: checkGpuMemory(`remote(${fnName}).gpuMemoryBytes`, o.gpuMemoryBytes, resources),
     numReturns: checkCount(`remote(${fnName}).numReturns`, o.numReturns ?? 1, 1),
     maxRetries: checkRetries(`remote(${fnName}).maxRetries`, o.maxRetries ?? defaults.maxRetries),
     retryExceptions: re,
@@ -169,9 +185,11 @@ export function resolveActorOptions(className: string, o: ActorOptions, defaults
       numReturns: checkCount(`actor(${className}).methods.${m}.numReturns`, mo.numReturns ?? 1, 1),
     };
   }
+  const resources = checkResources(`actor(${className}).resources`, o.resources);
   return {
     name: o.name ?? className,
-    resources: checkResources(`actor(${className}).resources`, o.resources),
+    resources,
+    gpuMemoryBytes: checkGpuMemory(`actor(${className}).gpuMemoryBytes`, o.gpuMemoryBytes, resources),
     durationMs: checkDuration(`actor(${className}).durationMs`, o.durationMs ?? 0),
     maxRestarts: checkRetries(`actor(${className}).maxRestarts`, o.maxRestarts ?? 0),
     maxTaskRetries: checkRetries(`actor(${className}).maxTaskRetries`, o.maxTaskRetries ?? 0),

@@ -3,6 +3,7 @@
  * lineage: spec, status, where it ran), function table, actor table and node table (resources,
  * load, heartbeats).
  */
+import type { GpuState } from "../gpu-assignment.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { ResourceSet } from "../resources.js";
 import type { TaskSpec } from "../task-spec.js";
@@ -54,6 +55,8 @@ export interface Heartbeat {
   /** Installed capacity, failed parts included: what the node can provide once repaired. */
   readonly resourcesInstalled: ResourceSet;
   readonly resourcesAvailable: ResourceSet;
+  /** Each GPU's memory, free memory, free share and health (absent: no GPU detail known). */
+  readonly gpus?: readonly GpuState[];
   readonly queueLength: number;
   /** Exponentially averaged task execution time, µs. */
   readonly meanTaskUs: number;

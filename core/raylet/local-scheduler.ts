@@ -65,7 +65,7 @@ export class LocalScheduler {
         // queued → running happens only here, and only from the ready queue.
         assert(!task.gone, `local scheduler: ${task.spec.taskId} is queued ready but already started or dropped`);
         assert(task.missing === 0, `local scheduler: ${task.spec.taskId} is ready with ${task.missing} arguments missing`);
-        const allocation = this.pool.allocate(task.spec.resources);
+        const allocation = this.pool.allocate(task.spec.resources, task.spec.gpuMemoryBytes);
         if (allocation === undefined) break;
         queue.shift();
         this.readyCount--;
@@ -148,5 +148,7 @@ export class LocalScheduler {
 function shapeKey(spec: TaskSpec): string {
   let key = "";
   for (const k in spec.resources) key += `${k}=${spec.resources[k]};`;
+  // A GPU-memory request is its own shape: a big one waiting for memory must not block smaller ones.
+  if (spec.gpuMemoryBytes !== undefined) key += `gpuMemoryBytes=${spec.gpuMemoryBytes};`;
   return key;
 }

@@ -112,7 +112,7 @@ export class Raylet implements Process {
       nodeName: config.nodeName,
       retryUs: config.forwardRetryUs,
       fallbackUs: config.forwardFallbackUs,
-      canRunHere: (spec) => this.pool.canEverFit(spec.resources),
+      canRunHere: (spec) => this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes),
       keepHere: (spec) => this.keep(spec),
     });
     this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
@@ -193,8 +193,10 @@ export class Raylet implements Process {
 
   /** Bottom-up scheduling: keep the task if this node could run it and is not overloaded. */
   private submitLocal(spec: TaskSpec): void {
-    const canRunNow = fits(this.pool.available, spec.resources) && this.scheduler.queueLength === 0;
-    if (this.pool.canEverFit(spec.resources) && (canRunNow || this.scheduler.queueLength < this.config.queueThreshold)) return this.keep(spec);
+    const canRunNow = this.pool.fitsNow(spec.resources, spec.gpuMemoryBytes) && this.scheduler.queueLength === 0;
+    // GPU memory held by an actor may never come back here: such a request stays only if it fits now.
+    const mayQueue = this.scheduler.queueLength < this.config.queueThreshold && (spec.gpuMemoryBytes ?? 0) === 0;
+    if (this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && (canRunNow || mayQueue)) return this.keep(spec);
     this.forwarded.forward(spec);
   }
 
@@ -210,7 +212,7 @@ export class Raylet implements Process {
   }
 
   private keep(spec: TaskSpec): void {
-    if (!this.pool.canEverFit(spec.resources)) {
+    if (!this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes)) {
       // Placed here by a stale view (a GPU failed since): let the global scheduler place it again.
       this.forwarded.forward(spec);
       return;
@@ -505,6 +507,7 @@ export class Raylet implements Process {
         resourcesTotal: { ...this.pool.total },
         resourcesInstalled: this.pool.installed,
         resourcesAvailable: { ...this.pool.available },
+        gpus: this.pool.gpuStates(),
         queueLength: this.scheduler.queueLength,
         meanTaskUs: this.meanTaskUs,
         objectStoreUsedBytes: this.store.usedBytes,

@@ -7,6 +7,7 @@
  */
 import { assert } from "../assert.js";
 import { add, fits, subtract, type ResourceSet } from "../resources.js";
+import { assignGpus, type GpuState } from "../gpu-assignment.js";
 
 export interface GpuSpec {
   readonly model: string;
@@ -17,12 +18,16 @@ export interface GpuSpec {
 interface GpuSlot {
   readonly spec: GpuSpec;
   freeShare: number;
+  /** Memory not held by an allocation (memory held outside Ray is the hardware's secret). */
+  freeMemoryBytes: number;
   failed: boolean;
 }
 
 export interface Allocation {
   readonly resources: ResourceSet;
   readonly gpus: ReadonlyArray<{ readonly index: number; readonly share: number }>;
+  /** GPU memory held on each of `gpus`. */
+  readonly gpuMemoryBytes: number;
   /** CPUs handed back while blocked in get. */
   cpuReleased: number;
 }
@@ -39,7 +44,7 @@ export class ResourcePool {
     this.total = { ...total, GPU: gpus.length };
     this.installed = { ...this.total };
     this.available = { ...this.total };
-    this.gpus = gpus.map((spec) => ({ spec, freeShare: 1, failed: false }));
+    this.gpus = gpus.map((spec) => ({ spec, freeShare: 1, freeMemoryBytes: spec.memoryBytes, failed: false }));
   }
 
   gpuSpec(index: number): GpuSpec {
@@ -48,18 +53,40 @@ export class ResourcePool {
     return g.spec;
   }
 
-  /** Could this node ever run the request (with every GPU healthy and free)? */
-  canEverFit(request: ResourceSet): boolean {
-    return fits(this.total, request);
+  /** Could this node ever run the request (its healthy GPUs free), with `gpuMemoryBytes` on each GPU? */
+  canEverFit(request: ResourceSet, gpuMemoryBytes = 0): boolean {
+    if (!fits(this.total, request)) return false;
+    return gpuMemoryBytes === 0 || assignGpus(this.gpus.map(state), request.GPU ?? 0, gpuMemoryBytes, "healthy") !== undefined;
   }
 
-  allocate(request: ResourceSet): Allocation | undefined {
+  /** Could it start now: resources free and some GPU assignment with the memory free? */
+  fitsNow(request: ResourceSet, gpuMemoryBytes = 0): boolean {
+    return fits(this.available, request) && this.pickGpus(request.GPU ?? 0, gpuMemoryBytes) !== undefined;
+  }
+
+  allocate(request: ResourceSet, gpuMemoryBytes = 0): Allocation | undefined {
     if (!fits(this.available, request)) return undefined;
-    const gpus = this.pickGpus(request.GPU ?? 0);
+    const gpus = this.pickGpus(request.GPU ?? 0, gpuMemoryBytes);
     if (gpus === undefined) return undefined;
     subtract(this.available, request);
-    for (const g of gpus) this.gpus[g.index]!.freeShare -= g.share;
-    return { resources: request, gpus, cpuReleased: 0 };
+    for (const g of gpus) {
+      const slot = this.gpus[g.index]!;
+      slot.freeShare -= g.share;
+      slot.freeMemoryBytes -= gpuMemoryBytes;
+    }
+    return { resources: request, gpus, gpuMemoryBytes: gpus.length > 0 ? gpuMemoryBytes : 0, cpuReleased: 0 };
+  }
+
+  /** Each GPU's memory, free memory, free share and health, as heartbeats report them. */
+  gpuStates(): GpuState[] {
+    return this.gpus.map(state);
+  }
+
+  /** Memory on GPU `index` no allocation holds. */
+  freeGpuMemoryBytes(index: number): number {
+    const g = this.gpus[index];
+    assert(g !== undefined, `no GPU ${index}`);
+    return g.freeMemoryBytes;
   }
 
   release(a: Allocation): void {
@@ -68,6 +95,7 @@ export class ResourcePool {
     for (const g of a.gpus) {
       const slot = this.gpus[g.index]!;
       slot.freeShare = Math.min(1, slot.freeShare + g.share);
+      slot.freeMemoryBytes += a.gpuMemoryBytes;
       // A failed GPU's capacity stays out of `available` until it is repaired.
       if (slot.failed) back.GPU = (back.GPU ?? 0) - g.share;
     }
@@ -118,26 +146,18 @@ export class ResourcePool {
       assert(this.available[key]! > -EPSILON, `resource ${key} over-committed: available ${this.available[key]}`);
       assert(this.available[key]! < (this.total[key] ?? 0) + EPSILON, `resource ${key}: available exceeds total`);
     }
-    for (const g of this.gpus) assert(g.freeShare > -EPSILON && g.freeShare < 1 + EPSILON, "GPU share outside [0, 1]");
+    for (const g of this.gpus) {
+      assert(g.freeShare > -EPSILON && g.freeShare < 1 + EPSILON, "GPU share outside [0, 1]");
+      assert(g.freeMemoryBytes >= 0 && g.freeMemoryBytes <= g.spec.memoryBytes, `GPU memory free ${g.freeMemoryBytes} outside [0, ${g.spec.memoryBytes}]`);
+    }
   }
 
-  /** Whole GPUs for requests >= 1, else the fullest GPU that still has the share (packing). */
-  private pickGpus(amount: number): Array<{ index: number; share: number }> | undefined {
-    if (amount <= 0) return [];
-    if (amount >= 1) {
-      const whole: Array<{ index: number; share: number }> = [];
-      for (let i = 0; i < this.gpus.length && whole.length < amount; i++) {
-        const g = this.gpus[i]!;
-        if (!g.failed && g.freeShare > 1 - EPSILON) whole.push({ index: i, share: 1 });
-      }
-      return whole.length === amount ? whole : undefined;
-    }
-    let best = -1;
-    for (let i = 0; i < this.gpus.length; i++) {
-      const g = this.gpus[i]!;
-      if (g.failed || g.freeShare + EPSILON < amount) continue;
-      if (best < 0 || g.freeShare < this.gpus[best]!.freeShare) best = i;
-    }
-    return best < 0 ? undefined : [{ index: best, share: amount }];
+  private pickGpus(amount: number, gpuMemoryBytes: number): Array<{ index: number; share: number }> | undefined {
+    if (amount <= 0) return []; // the hot path: CPU-only tasks
+    return assignGpus(this.gpus.map(state), amount, gpuMemoryBytes, "now");
   }
+}
+
+function state(g: GpuSlot): GpuState {
+  return { memoryBytes: g.spec.memoryBytes, freeMemoryBytes: g.freeMemoryBytes, freeShare: g.freeShare, failed: g.failed };
 }

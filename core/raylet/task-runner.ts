@@ -7,7 +7,7 @@
  */
 import type { Env, ExecutionId, ExecutionOutcome } from "../env.js";
 import type { ObjectId } from "../ids.js";
-import { RayError, TaskError } from "../api/errors.js";
+import { GpuOutOfMemoryError, RayError, TaskError } from "../api/errors.js";
 import { drawDurationMs, type DurationModel } from "../api/options.js";
 import { dependentError, isStoredError } from "../api/stored-error.js";
 import type { TaskContext } from "../api/task-context.js";
@@ -21,7 +21,7 @@ import { assert, InvariantViolation } from "../assert.js";
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly value: unknown }
   | { readonly kind: "error"; readonly error: RayError; readonly userError: unknown }
-  | { readonly kind: "crashed"; readonly how: Exclude<ExecutionOutcome, "ok"> };
+  | { readonly kind: "crashed"; readonly how: Exclude<ExecutionOutcome, "ok" | "gpu-out-of-memory"> };
 
 export interface RunningAttempt {
   readonly spec: TaskSpec;
@@ -113,12 +113,20 @@ export function startAttempt(o: StartOptions): RunningAttempt {
     if (attempt.executionDone && attempt.bodyDone) finish(attempt.bodyOutcome!);
   };
   o.env.trace({ kind: "task.started", taskId: o.spec.taskId, name: o.spec.name, gpus: gpuIds.join(" "), attempt: o.spec.attempt });
+  const memoryBytes = o.allocation.gpuMemoryBytes;
+  // What the raylet believes is free once this launch holds its memory; the hardware may know better.
+  const gpuFreeMemoryBytes = memoryBytes > 0 ? gpuIds.map((g) => o.pool.freeGpuMemoryBytes(g)) : undefined;
   attempt.executionId = o.env.execute(
-    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor) },
+    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor), gpuFreeMemoryBytes },
     (outcome) => {
       // The world ends an execution once: it completes, or a fault ends it first.
       assert(!attempt.executionDone, `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`);
       attempt.executionDone = true;
+      if (outcome === "gpu-out-of-memory") {
+        // An error of the attempt, like an exception (retryExceptions decides), not a crash.
+        const oom = new GpuOutOfMemoryError(o.spec.taskId, o.spec.name, o.nodeName, gpuIds[0]!, memoryBytes);
+        return finish({ kind: "error", error: oom, userError: oom });
+      }
       if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
       maybeFinish();
     },

@@ -14,6 +14,7 @@
  * (a lost answer, a retry) is placed once: a duplicate of one being placed gets "held", of one
  * placed gets the placement sent again.
  */
+import { assignGpus, type GpuFitMode } from "../gpu-assignment.js";
 import { assert, assertBound } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import { GcsClient } from "../gcs/client.js";
@@ -66,6 +67,11 @@ export class GlobalScheduler implements Process {
     });
   }
 
+  /** A placement scores every node it knows: its cost grows with their number. */
+  serviceSize(message: Message): number {
+    return message.type === "gs.schedule" ? this.nodes.size : 0;
+  }
+
   onMessage(_from: Address, message: Message): void {
     if (this.gcs.handle(message)) return;
     const m = message as ScheduleMessage;
@@ -103,7 +109,7 @@ export class GlobalScheduler implements Process {
     const candidates: Candidate[] = [];
     const withRoom: Candidate[] = [];
     for (const [name, view] of this.nodes) {
-      if (view.row.state !== "alive" || !fits(view.row.heartbeat.resourcesTotal, spec.resources)) continue;
+      if (view.row.state !== "alive" || !fits(view.row.heartbeat.resourcesTotal, spec.resources) || !gpuMemoryFits(view, spec, "healthy")) continue;
       const room = hasRoom(view, spec);
       let missingBytes = 0;
       for (const entry of entries.values()) if (entry !== undefined && !entry.locations.includes(name)) missingBytes += entry.sizeBytes;
@@ -119,13 +125,16 @@ export class GlobalScheduler implements Process {
     }
     // Nodes with the resources free now come first. An actor holds its resources for good, so it
     // waits here for room rather than queueing behind other actors on a full node.
-    const pool = withRoom.length > 0 ? withRoom : spec.kind === "actor-creation" ? [] : candidates;
+    // So does a GPU-memory request: memory an actor holds may never come back on that node.
+    const waitForRoom = spec.kind === "actor-creation" || (spec.gpuMemoryBytes ?? 0) > 0;
+    const pool = withRoom.length > 0 ? withRoom : waitForRoom ? [] : candidates;
     if (pool.length === 0) return this.defer(spec, entries, origin);
     const chosen = pool[this.policy.pick(pool, this.env.rng("global-scheduler"))]!;
     const view = this.nodes.get(chosen.node)!;
     assert(view.row.state === "alive", `global scheduler: chose ${chosen.node} for ${spec.taskId}, but it is ${view.row.state}`);
     view.placedSinceHeartbeat++;
     for (const k in spec.resources) view.reserved[k] = (view.reserved[k] ?? 0) + spec.resources[k]!;
+    if ((spec.gpuMemoryBytes ?? 0) > 0) view.reserved[RESERVED_GPU_MEMORY] = (view.reserved[RESERVED_GPU_MEMORY] ?? 0) + spec.gpuMemoryBytes!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
     this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
@@ -177,7 +186,7 @@ export class GlobalScheduler implements Process {
 
   private couldEverRun(spec: TaskSpec): boolean {
     for (const view of this.nodes.values()) {
-      if (view.row.state === "alive" && fits(view.row.heartbeat.resourcesInstalled, spec.resources)) return true;
+      if (view.row.state === "alive" && fits(view.row.heartbeat.resourcesInstalled, spec.resources) && gpuMemoryFits(view, spec, "installed")) return true;
     }
     return false;
   }
@@ -206,5 +215,20 @@ function hasRoom(view: NodeView, spec: TaskSpec): boolean {
     const need = spec.resources[k]!;
     if (need > 0 && (available[k] ?? 0) - (view.reserved[k] ?? 0) + 1e-9 < need) return false;
   }
-  return true;
+  return gpuMemoryFits(view, spec, "now");
+}
+
+/** Memory placed on a node since its heartbeat; which GPU it went to is not known here. */
+const RESERVED_GPU_MEMORY = "gpuMemoryBytes placed";
+
+/** A node fits a GPU-memory request only if some assignment of its GPUs has the memory. */
+function gpuMemoryFits(view: NodeView, spec: TaskSpec, mode: GpuFitMode): boolean {
+  const bytes = spec.gpuMemoryBytes ?? 0;
+  if (bytes === 0) return true;
+  let gpus = view.row.heartbeat.gpus;
+  if (gpus === undefined) return false;
+  const placedBytes = view.reserved[RESERVED_GPU_MEMORY] ?? 0;
+  // Conservative: what was placed since the heartbeat may have gone to any of its GPUs.
+  if (mode === "now" && placedBytes > 0) gpus = gpus.map((g) => ({ ...g, freeMemoryBytes: g.freeMemoryBytes - placedBytes }));
+  return assignGpus(gpus, spec.resources.GPU ?? 0, bytes, mode) !== undefined;
 }
