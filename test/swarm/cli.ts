@@ -41,17 +41,27 @@ function parseSeeds(text: string): number[] {
   }
   if (/^\d+(,\d+)+$/.test(text)) return text.split(",").map(Number);
   if (/^\d+$/.test(text)) return [Number(text)];
-  throw new UsageError(`--seeds must be a range A..B, one seed N or a list A,B,…; got ${JSON.stringify(text)}`);
+  throw new UsageError(
+    `--seeds must be a range A..B, one seed N or a list A,B,…; got ${JSON.stringify(text)}`,
+  );
 }
 
 function positiveInt(flag: string, text: string | undefined): number {
   const n = Number(text);
-  if (text === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be an integer >= 1, got ${JSON.stringify(text)}`);
+  if (text === undefined || !Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be an integer >= 1, got ${JSON.stringify(text)}`);
   return n;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: parseSeeds("1..100"), jobs: 1, wallMs: 20_000, shrink: true, show: false, verbose: false };
+  const args: Args = {
+    seeds: parseSeeds("1..100"),
+    jobs: 1,
+    wallMs: 20_000,
+    shrink: true,
+    show: false,
+    verbose: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -64,7 +74,10 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (flag === "--wall-ms") args.wallMs = positiveInt(flag, value());
     else if (flag === "--keep") {
       const v = value();
-      if (!/^(\d+(,\d+)*|none)$/.test(v)) throw new UsageError(`--keep must be fault indices like 0,3, or none; got ${JSON.stringify(v)}`);
+      if (!/^(\d+(,\d+)*|none)$/.test(v))
+        throw new UsageError(
+          `--keep must be fault indices like 0,3, or none; got ${JSON.stringify(v)}`,
+        );
       args.keep = v === "none" ? [] : v.split(",").map(Number);
     } else if (flag === "--no-shrink") args.shrink = false;
     else if (flag === "--show") args.show = true;
@@ -72,7 +85,8 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (flag === "--help" || flag === "-h") throw new UsageError("");
     else throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
   }
-  if (args.keep !== undefined && args.seeds.length !== 1) throw new UsageError("--keep applies to one seed: pass --seeds N with it");
+  if (args.keep !== undefined && args.seeds.length !== 1)
+    throw new UsageError("--keep applies to one seed: pass --seeds N with it");
   return args;
 }
 
@@ -81,11 +95,28 @@ function show(seed: number): string {
   const faults = drawSchedule(w);
   return [
     `seed ${seed}`,
-    `  nodes: ${w.nodes.map((n) => `${n.name}(cpus ${n.cpus}, gpus ${n.gpus}${Object.entries(n.resources).map(([k, v]) => `, ${k} ${v}`).join("")})`).join(" ")}`,
+    `  nodes: ${w.nodes
+      .map(
+        (n) =>
+          `${n.name}(cpus ${n.cpus}, gpus ${n.gpus}${Object.entries(n.resources)
+            .map(([k, v]) => `, ${k} ${v}`)
+            .join("")})`,
+      )
+      .join(" ")}`,
     `  gcs: ${w.gcs.shards} shard(s) × ${w.gcs.replicas} replica(s); puts: [${w.puts.join(", ")}]`,
-    ...w.tasks.map((t, i) => `  task${i}(${[...t.args.map((a) => `task${a}`), ...t.puts.map((p) => `put${p}`)].join(", ")}) ${t.durationMs}ms ${t.returnBytes}B${t.gpu ? ` GPU ${t.gpu}` : ""}${t.acc ? " acc" : ""}${t.children ? ` ${t.children} child(ren)` : ""}${t.throws ? " throws" : ""}`),
-    ...w.actors.map((a) => `  ${a.name}: ${a.recovery}${a.checkpointInterval ? `, checkpoint every ${a.checkpointInterval}` : ""}${a.onHead ? ", on head" : ""}, calls [${a.calls.join(", ")}] of ${a.methodMs}ms`),
-    ...(w.waits ? [`  wait(numReturns ${w.waits.numReturns}, timeoutMs ${w.waits.timeoutMs}), then polling with timeoutMs 0`] : []),
+    ...w.tasks.map(
+      (t, i) =>
+        `  task${i}(${[...t.args.map((a) => `task${a}`), ...t.puts.map((p) => `put${p}`)].join(", ")}) ${t.durationMs}ms ${t.returnBytes}B${t.gpu ? ` GPU ${t.gpu}` : ""}${t.acc ? " acc" : ""}${t.children ? ` ${t.children} child(ren)` : ""}${t.throws ? " throws" : ""}`,
+    ),
+    ...w.actors.map(
+      (a) =>
+        `  ${a.name}: ${a.recovery}${a.checkpointInterval ? `, checkpoint every ${a.checkpointInterval}` : ""}${a.onHead ? ", on head" : ""}, calls [${a.calls.join(", ")}] of ${a.methodMs}ms`,
+    ),
+    ...(w.waits
+      ? [
+          `  wait(numReturns ${w.waits.numReturns}, timeoutMs ${w.waits.timeoutMs}), then polling with timeoutMs 0`,
+        ]
+      : []),
     `  constructions: ${JSON.stringify(w.constructions)}`,
     ...faults.map((f, i) => `  [${i}] ${describe(f)}`),
   ].join("\n");
@@ -118,7 +149,10 @@ async function main(): Promise<number> {
       if (args.verbose) console.log(`seed ${seed} …`);
     },
     onDone: ({ full }) => {
-      if (args.verbose) console.log(`seed ${full.seed}: ${full.verdict} (${full.expectedClass}; ${full.faults.length} faults; ${full.virtualMs} ms virtual, ${full.wallMs} ms wall)${full.detail ? ` ${full.detail}` : ""}`);
+      if (args.verbose)
+        console.log(
+          `seed ${full.seed}: ${full.verdict} (${full.expectedClass}; ${full.faults.length} faults; ${full.virtualMs} ms virtual, ${full.wallMs} ms wall)${full.detail ? ` ${full.detail}` : ""}`,
+        );
     },
   });
   const { text, failures } = report(outcomes, Date.now() - started, args.jobs);

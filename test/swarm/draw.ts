@@ -35,7 +35,8 @@ export class Draw {
     const size = this.int(1, items.length - 1);
     const pool = [...items];
     const out: T[] = [];
-    while (out.length < size) out.push(pool.splice(Math.floor(this.prng.double() * pool.length), 1)[0]!);
+    while (out.length < size)
+      out.push(pool.splice(Math.floor(this.prng.double() * pool.length), 1)[0]!);
     return out;
   }
 }

@@ -13,12 +13,30 @@ import { Draw } from "./draw.js";
 import { demands, HEAD, VICTIM, type SwarmNode, type Workload } from "./workload.js";
 
 export const FAULT_KINDS = [
-  "killNode", "addNode", "crashWorkers", "failGpu", "killGcsReplica", "partition", "dropMessages", "evict", "random",
-  "killScheduler", "killGcsMaster", "duplicateMessages", "delayMessages", "slowNode",
+  "killNode",
+  "addNode",
+  "crashWorkers",
+  "failGpu",
+  "killGcsReplica",
+  "partition",
+  "dropMessages",
+  "evict",
+  "random",
+  "killScheduler",
+  "killGcsMaster",
+  "duplicateMessages",
+  "delayMessages",
+  "slowNode",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-type MessageFault = { to?: string; from?: string; probability: number; atMs: number; durationMs: number };
+type MessageFault = {
+  to?: string;
+  from?: string;
+  probability: number;
+  atMs: number;
+  durationMs: number;
+};
 
 export type FaultSpec =
   | { kind: "killNode"; node: string; atMs: number; restartAfterMs?: number }
@@ -41,93 +59,167 @@ const HORIZON_MS = 400;
 const GCS_REJOIN_MS = 300;
 
 export function drawSchedule(w: Workload): FaultSpec[] {
-  const d = new Draw(w.seed, "faults");
-  const workers = w.nodes.filter((n) => n.name !== HEAD && n.name !== VICTIM).map((n) => n.name);
-  const gpuNodes = w.nodes.filter((n) => n.gpus > 0 && n.name !== VICTIM);
-  const possible = (k: FaultKind): boolean => {
-    if (k === "killGcsReplica" || k === "killGcsMaster") return w.gcs.replicas >= 2;
-    if (k === "failGpu") return gpuNodes.length > 0;
-    if (k === "evict") return w.tasks.length > 0;
-    return true;
-  };
+  const drawer = new FaultDrawer(w);
+  const d = drawer.d;
   // Swarm testing: which kinds this seed uses, and how often, is itself drawn.
-  const weights = FAULT_KINDS.map((k) => (d.chance(0.6) && possible(k) ? 0.1 + d.float() : 0));
+  const weights = FAULT_KINDS.map((k) =>
+    d.chance(0.6) && drawer.possible(k) ? 0.1 + d.float() : 0,
+  );
   const total = weights.reduce((a, b) => a + b, 0);
   const count = total === 0 ? 0 : d.int(1, 7);
-  const crashTargets = [
-    ...w.tasks.map((_, i) => `task${i}`),
-    ...w.tasks.flatMap((t, i) => (t.children > 0 ? [`task${i}.child`] : [])),
-    ...w.actors.map((a) => `${a.name}.${a.recovery === "restart" ? "f" : "inc"}`),
-  ];
-  const channels = [undefined, undefined, "gcs", "scheduler", "raylet", "worker", ...workers];
-  const at = () => d.int(0, HORIZON_MS);
-  const message = (): MessageFault => {
-    const to = d.pick(channels);
-    const from = d.chance(0.3) ? d.pick(channels) : undefined;
-    return { ...(to === undefined ? {} : { to }), ...(from === undefined ? {} : { from }), probability: Math.round(d.float() * 30) / 100, atMs: at(), durationMs: d.int(10, 500) };
-  };
   const out: FaultSpec[] = [];
-  let added = 0;
   for (let i = 0; i < count; i++) {
-    let r = d.float() * total;
-    let kind: FaultKind = FAULT_KINDS[0];
-    for (let k = 0; k < FAULT_KINDS.length; k++) {
-      r -= weights[k]!;
-      if (r < 0 && weights[k]! > 0) {
-        kind = FAULT_KINDS[k]!;
-        break;
-      }
-      if (weights[k]! > 0) kind = FAULT_KINDS[k]!;
-    }
-    let f: FaultSpec;
-    switch (kind) {
-      case "killNode":
-        f = { kind, node: d.pick(workers), atMs: at(), ...(d.chance(0.7) ? { restartAfterMs: d.int(0, 1000) } : {}) };
-        break;
-      case "addNode":
-        f = { kind, node: { name: `x${++added}`, cpus: d.int(1, 3), gpus: d.int(0, 1), resources: d.chance(0.5) ? { acc: 1, actor: 2 } : { actor: 2 } }, atMs: at() };
-        break;
-      case "crashWorkers":
-        f = { kind, task: d.pick(crashTargets), times: d.int(1, 3), atMs: at() };
-        break;
-      case "failGpu": {
-        const node = d.pick(gpuNodes);
-        f = { kind, node: node.name, index: d.int(0, node.gpus - 1), atMs: at(), ...(d.chance(0.8) ? { repairAfterMs: d.int(0, 1000) } : {}) };
-        break;
-      }
-      case "killGcsReplica":
-        f = { kind, shard: d.int(0, w.gcs.shards - 1), replica: d.int(0, w.gcs.replicas - 1), atMs: at() };
-        break;
-      case "partition": {
-        const a = d.properSubset(workers);
-        f = { kind, a, b: [HEAD, ...workers.filter((n) => !a.includes(n))], atMs: at(), healAfterMs: d.int(10, 600) };
-        break;
-      }
-      case "dropMessages":
-      case "duplicateMessages":
-        f = { kind, ...message() };
-        break;
-      case "delayMessages":
-        f = { kind, ...message(), extraMs: d.int(1, 20) };
-        break;
-      case "evict":
-        f = { kind, task: d.int(0, w.tasks.length - 1), atMs: at() };
-        break;
-      case "random":
-        f = { kind, nodeMtbfMs: d.int(200, 3000), repairMs: d.int(10, 300), untilMs: d.int(100, 800), nodes: workers };
-        break;
-      case "killScheduler":
-      case "killGcsMaster":
-        f = { kind, atMs: at(), restartAfterMs: d.int(0, 500) };
-        break;
-      case "slowNode":
-        f = { kind, node: d.pick(w.nodes.filter((n) => n.name !== VICTIM)).name, factor: d.pick([2, 3, 5]), atMs: at(), durationMs: d.int(50, 1000) };
-        break;
-    }
-    const kept = keepRecoverable(w, out, f);
+    const kept = keepRecoverable(w, out, drawer.draw(pickKind(d.float() * total, weights)));
     if (kept !== undefined) out.push(kept);
   }
   return out.sort((a, b) => startMs(a) - startMs(b));
+}
+
+/** The kind whose cumulative weight first exceeds `r` (a weighted draw). */
+function pickKind(r: number, weights: readonly number[]): FaultKind {
+  let kind: FaultKind = FAULT_KINDS[0];
+  for (let k = 0; k < FAULT_KINDS.length; k++) {
+    if (weights[k]! === 0) continue;
+    kind = FAULT_KINDS[k]!;
+    r -= weights[k]!;
+    if (r < 0) break;
+  }
+  return kind;
+}
+
+/** Draws one fault of a kind, with targets from the workload's cluster. */
+class FaultDrawer {
+  readonly d: Draw;
+  private readonly workers: string[];
+  private readonly gpuNodes: SwarmNode[];
+  private readonly crashTargets: string[];
+  private readonly channels: Array<string | undefined>;
+  private added = 0;
+
+  constructor(private readonly w: Workload) {
+    this.d = new Draw(w.seed, "faults");
+    this.workers = w.nodes.filter((n) => n.name !== HEAD && n.name !== VICTIM).map((n) => n.name);
+    this.gpuNodes = w.nodes.filter((n) => n.gpus > 0 && n.name !== VICTIM);
+    this.crashTargets = [
+      ...w.tasks.map((_, i) => `task${i}`),
+      ...w.tasks.flatMap((t, i) => (t.children > 0 ? [`task${i}.child`] : [])),
+      ...w.actors.map((a) => `${a.name}.${a.recovery === "restart" ? "f" : "inc"}`),
+    ];
+    this.channels = [undefined, undefined, "gcs", "scheduler", "raylet", "worker", ...this.workers];
+  }
+
+  possible(k: FaultKind): boolean {
+    if (k === "killGcsReplica" || k === "killGcsMaster") return this.w.gcs.replicas >= 2;
+    if (k === "failGpu") return this.gpuNodes.length > 0;
+    if (k === "evict") return this.w.tasks.length > 0;
+    return true;
+  }
+
+  private at(): number {
+    return this.d.int(0, HORIZON_MS);
+  }
+
+  private message(): MessageFault {
+    const d = this.d;
+    const to = d.pick(this.channels);
+    const from = d.chance(0.3) ? d.pick(this.channels) : undefined;
+    return {
+      ...(to === undefined ? {} : { to }),
+      ...(from === undefined ? {} : { from }),
+      probability: Math.round(d.float() * 30) / 100,
+      atMs: this.at(),
+      durationMs: d.int(10, 500),
+    };
+  }
+
+  draw(kind: FaultKind): FaultSpec {
+    const d = this.d;
+    switch (kind) {
+      case "killNode":
+        return {
+          kind,
+          node: d.pick(this.workers),
+          atMs: this.at(),
+          ...(d.chance(0.7) ? { restartAfterMs: d.int(0, 1000) } : {}),
+        };
+      case "addNode":
+        return {
+          kind,
+          node: {
+            name: `x${++this.added}`,
+            cpus: d.int(1, 3),
+            gpus: d.int(0, 1),
+            resources: d.chance(0.5) ? { acc: 1, actor: 2 } : { actor: 2 },
+          },
+          atMs: this.at(),
+        };
+      case "crashWorkers":
+        return { kind, task: d.pick(this.crashTargets), times: d.int(1, 3), atMs: this.at() };
+      case "failGpu": {
+        const node = d.pick(this.gpuNodes);
+        return {
+          kind,
+          node: node.name,
+          index: d.int(0, node.gpus - 1),
+          atMs: this.at(),
+          ...(d.chance(0.8) ? { repairAfterMs: d.int(0, 1000) } : {}),
+        };
+      }
+      default:
+        return this.drawControlFault(kind);
+    }
+  }
+
+  /** Faults of the control plane, channels, partitions, random kills, stragglers, evictions. */
+  private drawControlFault(kind: FaultKind): FaultSpec {
+    const d = this.d;
+    switch (kind) {
+      case "killGcsReplica":
+        return {
+          kind,
+          shard: d.int(0, this.w.gcs.shards - 1),
+          replica: d.int(0, this.w.gcs.replicas - 1),
+          atMs: this.at(),
+        };
+      case "partition": {
+        const a = d.properSubset(this.workers);
+        return {
+          kind,
+          a,
+          b: [HEAD, ...this.workers.filter((n) => !a.includes(n))],
+          atMs: this.at(),
+          healAfterMs: d.int(10, 600),
+        };
+      }
+      case "dropMessages":
+      case "duplicateMessages":
+        return { kind, ...this.message() };
+      case "delayMessages":
+        return { kind, ...this.message(), extraMs: d.int(1, 20) };
+      case "evict":
+        return { kind, task: d.int(0, this.w.tasks.length - 1), atMs: this.at() };
+      case "random":
+        return {
+          kind,
+          nodeMtbfMs: d.int(200, 3000),
+          repairMs: d.int(10, 300),
+          untilMs: d.int(100, 800),
+          nodes: this.workers,
+        };
+      case "killScheduler":
+      case "killGcsMaster":
+        return { kind, atMs: this.at(), restartAfterMs: d.int(0, 500) };
+      case "slowNode":
+        return {
+          kind,
+          node: d.pick(this.w.nodes.filter((n) => n.name !== VICTIM)).name,
+          factor: d.pick([2, 3, 5]),
+          atMs: this.at(),
+          durationMs: d.int(50, 1000),
+        };
+    }
+    throw new Error(`drawControlFault: ${kind} is drawn by draw()`);
+  }
 }
 
 export function startMs(f: FaultSpec): number {
@@ -159,14 +251,22 @@ export function endMs(f: FaultSpec): number {
 }
 
 /** The fault if the schedule with it stays recoverable, else its temporary form (or none). */
-function keepRecoverable(w: Workload, before: readonly FaultSpec[], f: FaultSpec): FaultSpec | undefined {
-  if (f.kind === "killNode" && f.restartAfterMs === undefined && !covered(w, [...before, f])) return { ...f, restartAfterMs: 0 };
-  if (f.kind === "failGpu" && f.repairAfterMs === undefined && !covered(w, [...before, f])) return { ...f, repairAfterMs: 0 };
+function keepRecoverable(
+  w: Workload,
+  before: readonly FaultSpec[],
+  f: FaultSpec,
+): FaultSpec | undefined {
+  if (f.kind === "killNode" && f.restartAfterMs === undefined && !covered(w, [...before, f]))
+    return { ...f, restartAfterMs: 0 };
+  if (f.kind === "failGpu" && f.repairAfterMs === undefined && !covered(w, [...before, f]))
+    return { ...f, repairAfterMs: 0 };
   if (f.kind === "killGcsReplica" && gcsConflict(before, f)) return undefined;
   if (f.kind === "killGcsMaster") {
     const lo = f.atMs - GCS_REJOIN_MS;
     const hi = endMs(f) + GCS_REJOIN_MS;
-    const inside = before.filter((g) => g.kind === "killGcsReplica" && g.atMs >= lo && g.atMs <= hi) as Array<FaultSpec & { kind: "killGcsReplica" }>;
+    const inside = before.filter(
+      (g) => g.kind === "killGcsReplica" && g.atMs >= lo && g.atMs <= hi,
+    ) as Array<FaultSpec & { kind: "killGcsReplica" }>;
     if (new Set(inside.map((g) => g.shard)).size < inside.length) return undefined;
   }
   return f;
@@ -176,10 +276,21 @@ function keepRecoverable(w: Workload, before: readonly FaultSpec[], f: FaultSpec
  * Two kills on one shard are safe once the first's replacement has joined: spaced by
  * GCS_REJOIN_MS, and never both near one outage of the chain master (which admits joiners).
  */
-function gcsConflict(before: readonly FaultSpec[], f: FaultSpec & { kind: "killGcsReplica" }): boolean {
-  const masterWindows = before.flatMap((g) => (g.kind === "killGcsMaster" ? [[g.atMs - GCS_REJOIN_MS, endMs(g) + GCS_REJOIN_MS] as const] : []));
-  const near = (a: number, b: number) => masterWindows.some(([lo, hi]) => a >= lo && a <= hi && b >= lo && b <= hi);
-  return before.some((g) => g.kind === "killGcsReplica" && g.shard === f.shard && (Math.abs(g.atMs - f.atMs) < GCS_REJOIN_MS || near(g.atMs, f.atMs)));
+function gcsConflict(
+  before: readonly FaultSpec[],
+  f: FaultSpec & { kind: "killGcsReplica" },
+): boolean {
+  const masterWindows = before.flatMap((g) =>
+    g.kind === "killGcsMaster" ? [[g.atMs - GCS_REJOIN_MS, endMs(g) + GCS_REJOIN_MS] as const] : [],
+  );
+  const near = (a: number, b: number) =>
+    masterWindows.some(([lo, hi]) => a >= lo && a <= hi && b >= lo && b <= hi);
+  return before.some(
+    (g) =>
+      g.kind === "killGcsReplica" &&
+      g.shard === f.shard &&
+      (Math.abs(g.atMs - f.atMs) < GCS_REJOIN_MS || near(g.atMs, f.atMs)),
+  );
 }
 
 /**
@@ -187,14 +298,26 @@ function gcsConflict(before: readonly FaultSpec[], f: FaultSpec & { kind: "killG
  * node that stays (or is added), and the free actors still find homes.
  */
 export function covered(w: Workload, faults: readonly FaultSpec[]): boolean {
-  const dead = new Set(faults.flatMap((f) => (f.kind === "killNode" && f.restartAfterMs === undefined ? [f.node] : [])));
+  const dead = new Set(
+    faults.flatMap((f) =>
+      f.kind === "killNode" && f.restartAfterMs === undefined ? [f.node] : [],
+    ),
+  );
   const lostGpus = new Map<string, number>();
-  for (const f of faults) if (f.kind === "failGpu" && f.repairAfterMs === undefined) lostGpus.set(f.node, (lostGpus.get(f.node) ?? 0) + 1);
+  for (const f of faults)
+    if (f.kind === "failGpu" && f.repairAfterMs === undefined)
+      lostGpus.set(f.node, (lostGpus.get(f.node) ?? 0) + 1);
   const nodes = [...w.nodes, ...faults.flatMap((f) => (f.kind === "addNode" ? [f.node] : []))]
     .filter((n) => n.name !== VICTIM && !dead.has(n.name))
     .map((n) => ({ ...n, gpus: n.gpus - Math.min(n.gpus, lostGpus.get(n.name) ?? 0) }));
   const fits = (demand: Record<string, number>) =>
-    nodes.some((n) => Object.entries(demand).every(([r, v]) => v === 0 || (r === "CPU" ? n.cpus >= v : r === "GPU" ? n.gpus >= 1 : (n.resources[r] ?? 0) >= v)));
+    nodes.some((n) =>
+      Object.entries(demand).every(
+        ([r, v]) =>
+          v === 0 ||
+          (r === "CPU" ? n.cpus >= v : r === "GPU" ? n.gpus >= 1 : (n.resources[r] ?? 0) >= v),
+      ),
+    );
   if (!demands(w).every(fits)) return false;
   const freeActors = w.actors.filter((a) => !a.onHead).length;
   return nodes.reduce((s, n) => s + (n.resources.actor ?? 0), 0) >= freeActors;
@@ -205,7 +328,10 @@ export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): vo
   for (const f of faults) {
     switch (f.kind) {
       case "killNode":
-        sim.faults.killNode(f.node, { atMs: f.atMs, ...(f.restartAfterMs === undefined ? {} : { restartAfterMs: f.restartAfterMs }) });
+        sim.faults.killNode(f.node, {
+          atMs: f.atMs,
+          ...(f.restartAfterMs === undefined ? {} : { restartAfterMs: f.restartAfterMs }),
+        });
         break;
       case "addNode":
         sim.faults.addNode(nodeConfig(f.node), { atMs: f.atMs });
@@ -214,7 +340,10 @@ export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): vo
         sim.faults.crashWorkers({ task: f.task, times: f.times, atMs: f.atMs });
         break;
       case "failGpu":
-        sim.faults.failGpu(f.node, f.index, { atMs: f.atMs, ...(f.repairAfterMs === undefined ? {} : { repairAfterMs: f.repairAfterMs }) });
+        sim.faults.failGpu(f.node, f.index, {
+          atMs: f.atMs,
+          ...(f.repairAfterMs === undefined ? {} : { repairAfterMs: f.repairAfterMs }),
+        });
         break;
       case "killGcsReplica":
         sim.faults.killGcsReplica({ shard: f.shard, replica: f.replica }, { atMs: f.atMs });
@@ -223,7 +352,12 @@ export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): vo
         sim.faults.partition(f.a, f.b, { atMs: f.atMs, healAfterMs: f.healAfterMs });
         break;
       case "random":
-        sim.faults.random({ nodeMtbfMs: f.nodeMtbfMs, repairMs: f.repairMs, untilMs: f.untilMs, nodes: f.nodes });
+        sim.faults.random({
+          nodeMtbfMs: f.nodeMtbfMs,
+          repairMs: f.repairMs,
+          untilMs: f.untilMs,
+          nodes: f.nodes,
+        });
         break;
       case "evict":
         break;
@@ -251,12 +385,23 @@ export function applySchedule(sim: Simulation, faults: readonly FaultSpec[]): vo
   }
 }
 
-export function applyEvictions(sim: Simulation, faults: readonly FaultSpec[], taskRefs: readonly ObjectRef[]): void {
-  for (const f of faults) if (f.kind === "evict") sim.faults.evict(taskRefs[f.task]!, { atMs: f.atMs });
+export function applyEvictions(
+  sim: Simulation,
+  faults: readonly FaultSpec[],
+  taskRefs: readonly ObjectRef[],
+): void {
+  for (const f of faults)
+    if (f.kind === "evict") sim.faults.evict(taskRefs[f.task]!, { atMs: f.atMs });
 }
 
 export function nodeConfig(n: SwarmNode) {
-  return { name: n.name, cpus: n.cpus, resources: { ...n.resources }, objectStoreBytes: n.name === HEAD ? 1e9 : 20e6, gpus: Array.from({ length: n.gpus }, () => ({ model: "V100" })) };
+  return {
+    name: n.name,
+    cpus: n.cpus,
+    resources: { ...n.resources },
+    objectStoreBytes: n.name === HEAD ? 1e9 : 20e6,
+    gpus: Array.from({ length: n.gpus }, () => ({ model: "V100" })),
+  };
 }
 
 /** A value as a TypeScript literal: `{ atMs: 5, nodes: ["w1", "w2"] }` (undefined fields left out). */
@@ -264,7 +409,9 @@ function literal(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
   if (v !== null && typeof v === "object") {
     const fields = Object.entries(v).filter(([, x]) => x !== undefined);
-    return fields.length === 0 ? "{}" : `{ ${fields.map(([k, x]) => `${/^\w+$/.test(k) ? k : JSON.stringify(k)}: ${literal(x)}`).join(", ")} }`;
+    return fields.length === 0
+      ? "{}"
+      : `{ ${fields.map(([k, x]) => `${/^\w+$/.test(k) ? k : JSON.stringify(k)}: ${literal(x)}`).join(", ")} }`;
   }
   return JSON.stringify(v);
 }

@@ -5,11 +5,24 @@
  */
 import { runSeed, type RunSeedOptions, type SeedResult, type Verdict } from "./run-seed.js";
 
-export async function shrinkFailure(first: SeedResult, options: RunSeedOptions, onRun?: () => void): Promise<SeedResult> {
+/** Wall time one seed's shrinking may take (a failing pre-stop run must still print its report). */
+const SHRINK_BUDGET_MS = 30_000;
+
+export async function shrinkFailure(
+  first: SeedResult,
+  options: RunSeedOptions,
+  onRun?: () => void,
+): Promise<SeedResult> {
   let best = first;
-  for (let progress = true; progress; ) {
+  const deadline = Date.now() + SHRINK_BUDGET_MS;
+  for (let progress = true; progress;) {
     progress = false;
     for (let i = 0; i < best.kept.length; i++) {
+      if (Date.now() > deadline)
+        return {
+          ...best,
+          shrinkNote: `shrinking stopped at its ${SHRINK_BUDGET_MS / 1000} s budget`,
+        };
       const keep = best.kept.filter((_, j) => j !== i);
       onRun?.();
       const candidate = await runSeed(first.seed, { ...options, keep });
@@ -30,7 +43,11 @@ function sameFailure(a: Verdict, b: Verdict): boolean {
 }
 
 /** Runs a seed and, if it fails, shrinks it; returns the full run and the shrunk one. */
-export async function runAndShrink(seed: number, options: RunSeedOptions & { shrink: boolean }, onRun?: () => void): Promise<{ full: SeedResult; shrunk: SeedResult | undefined }> {
+export async function runAndShrink(
+  seed: number,
+  options: RunSeedOptions & { shrink: boolean },
+  onRun?: () => void,
+): Promise<{ full: SeedResult; shrunk: SeedResult | undefined }> {
   onRun?.();
   const full = await runSeed(seed, options);
   if (full.verdict === "pass" || !options.shrink) return { full, shrunk: undefined };

@@ -9,18 +9,30 @@ import assert from "node:assert/strict";
 import { runSeeds } from "./pool.js";
 import { report } from "./report.js";
 
-const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").map(Number) as [number, number];
+const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").map(Number) as [
+  number,
+  number,
+];
 
-test(`swarm seeds ${first}..${last}: failure-free values or the decided typed errors, no livelock, no invariant violation`, { timeout: 600_000 }, async () => {
-  const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-  const started = Date.now();
-  const outcomes = await runSeeds(seeds, {
-    jobs: 1,
-    wallMs: 10_000,
-    shrink: false,
-    onStart: (seed) => process.stdout.write(`# swarm seed ${seed}\n`),
-  });
-  const { text, failures } = report(outcomes, Date.now() - started, 1);
-  console.log(text.split("\n").map((l) => `# ${l}`).join("\n"));
-  assert.equal(failures, 0, `${failures} swarm seed(s) failed:\n${text}`);
-});
+test(
+  `swarm seeds ${first}..${last}: failure-free values or the decided typed errors, no livelock, no invariant violation`,
+  { timeout: 600_000 },
+  async () => {
+    const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const started = Date.now();
+    const outcomes = await runSeeds(seeds, {
+      jobs: 1,
+      wallMs: 10_000,
+      shrink: false,
+      onStart: (seed) => process.stdout.write(`# swarm seed ${seed}\n`),
+    });
+    const { text, failures } = report(outcomes, Date.now() - started, 1);
+    console.log(
+      text
+        .split("\n")
+        .map((l) => `# ${l}`)
+        .join("\n"),
+    );
+    assert.equal(failures, 0, `${failures} swarm seed(s) failed:\n${text}`);
+  },
+);

@@ -6,9 +6,13 @@ import type { WorkerReply, WorkerRequest } from "./pool.js";
 const port = parentPort;
 if (port === null) throw new Error("test/swarm/worker.ts runs only as a worker thread");
 
-port.on("message", async (request: WorkerRequest) => {
+async function handle(request: WorkerRequest): Promise<void> {
   const { seed, wallMs, shrink, keep } = request;
-  const outcome = await runAndShrink(seed, { wallMs, shrink, ...(keep ? { keep } : {}) }, () => port.postMessage({ type: "run", seed } satisfies WorkerReply));
-  port.postMessage({ type: "done", outcome } satisfies WorkerReply);
-});
+  const outcome = await runAndShrink(seed, { wallMs, shrink, ...(keep ? { keep } : {}) }, () =>
+    port!.postMessage({ type: "run", seed } satisfies WorkerReply),
+  );
+  port!.postMessage({ type: "done", outcome } satisfies WorkerReply);
+}
+
+port.on("message", (request: WorkerRequest) => void handle(request));
 port.postMessage({ type: "ready" } satisfies WorkerReply);

@@ -92,10 +92,17 @@ export const INFEASIBLE_TIMEOUT_MS = 3_000;
 export function drawWorkload(seed: number): Workload {
   const d = new Draw(seed, "workload");
   const gcsDoom = d.chance(0.02);
-  const nodes: SwarmNode[] = [{ name: HEAD, cpus: d.int(1, 2), gpus: d.int(0, 1), resources: { head: 8, actor: 2 } }];
+  const nodes: SwarmNode[] = [
+    { name: HEAD, cpus: d.int(1, 2), gpus: d.int(0, 1), resources: { head: 8, actor: 2 } },
+  ];
   const workers = d.int(2, 4);
   for (let i = 1; i <= workers; i++) {
-    nodes.push({ name: `w${i}`, cpus: d.int(1, 4), gpus: d.pick([0, 1, 1, 2]), resources: d.chance(0.5) ? { acc: d.int(1, 2), actor: 2 } : { actor: 2 } });
+    nodes.push({
+      name: `w${i}`,
+      cpus: d.int(1, 4),
+      gpus: d.pick([0, 1, 1, 2]),
+      resources: d.chance(0.5) ? { acc: d.int(1, 2), actor: 2 } : { actor: 2 },
+    });
   }
   const puts = Array.from({ length: d.int(0, 3) }, () => d.int(1, 999));
   const taskCount = d.int(3, 14);
@@ -130,7 +137,11 @@ export function drawWorkload(seed: number): Workload {
       base: d.int(0, 99),
     });
   }
-  const waits = d.chance(0.5) ? { numReturns: d.int(1, taskCount), timeoutMs: d.pick([0, 5, 50]) } : undefined;
+  // No polling loop with the doomed GCS: a driver that polls forever is not a livelock.
+  const waits =
+    d.chance(0.5) && !gcsDoom
+      ? { numReturns: d.int(1, taskCount), timeoutMs: d.pick([0, 5, 50]) }
+      : undefined;
   const constructions: Constructions = gcsDoom
     ? { gcsDoom: true }
     : {
@@ -139,10 +150,15 @@ export function drawWorkload(seed: number): Workload {
         ...(d.chance(0.25) ? { budget: { maxRetries: d.int(0, 2) } } : {}),
         ...(d.chance(0.2) ? { actorDied: { how: d.pick(["kill", "crash"] as const) } } : {}),
         ...(d.chance(0.1) ? { unschedulable: true as const } : {}),
-        ...(d.chance(0.2) ? { getTimeout: { durationMs: d.int(100, 300), timeoutMs: d.int(0, 40) } } : {}),
+        ...(d.chance(0.2)
+          ? { getTimeout: { durationMs: d.int(100, 300), timeoutMs: d.int(0, 40) } }
+          : {}),
       };
-  if (constructions.nodeDied) nodes.push({ name: VICTIM, cpus: 0, gpus: 0, resources: { victim: 1 } });
-  const gcs = gcsDoom ? { shards: 1, replicas: 1 } : { shards: d.int(1, 2), replicas: d.pick([1, 2, 2, 3]) };
+  if (constructions.nodeDied)
+    nodes.push({ name: VICTIM, cpus: 0, gpus: 0, resources: { victim: 1 } });
+  const gcs = gcsDoom
+    ? { shards: 1, replicas: 1 }
+    : { shards: d.int(1, 2), replicas: d.pick([1, 2, 2, 3]) };
   return { seed, nodes, gcs, puts, tasks, actors, waits, constructions };
 }
 
