@@ -14,6 +14,8 @@ const WAVE_GAP_US = 100;
 
 interface TransferRun {
   wallMs: number;
+  /** CPU time of the process (user + system): steadier than wall time on a shared machine. */
+  cpuMs: number;
   virtualMs: number;
   events: number;
   delivered: number;
@@ -39,11 +41,20 @@ async function runTransfers(
   for (let wave = 0; wave < TRANSFERS / WAVE; wave++)
     kernel.schedule(wave * WAVE_GAP_US, starter, wave, undefined, true);
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await kernel.run(undefined);
   const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   if (delivered !== TRANSFERS)
     throw new Error(`transfer bench: ${delivered} of ${TRANSFERS} delivered`);
-  return { wallMs, virtualMs: kernel.nowUs / 1000, events: kernel.eventsProcessed, delivered };
+  return {
+    wallMs,
+    cpuMs,
+    virtualMs: kernel.nowUs / 1000,
+    events: kernel.eventsProcessed,
+    delivered,
+  };
 }
 
 export async function benchTransfer(): Promise<Record<string, unknown>[]> {
@@ -64,6 +75,7 @@ export async function benchTransfer(): Promise<Record<string, unknown>[]> {
       eventsPerTransfer: Number((r.events / TRANSFERS).toFixed(1)),
       virtualMs: Number(r.virtualMs.toFixed(1)),
       wallMs: Math.round(r.wallMs),
+      cpuMs: Math.round(r.cpuMs),
     });
   }
   return out;

@@ -24,6 +24,12 @@ export interface Message {
 /** A process lives on one node at one address and reacts to messages. It dies with its node. */
 export interface Process {
   onMessage(from: Address, message: Message): void;
+  /**
+   * Optional: the size a message's handling cost grows with, for a world that charges service
+   * times (the nodes a placement scans, the locations a lookup returns). Bytes need no hook: a
+   * message's own `sizeBytes` is used.
+   */
+  serviceSize?(message: Message): number;
 }
 
 /** A uniform random stream in [0, 1). Streams are named so consumers never shift each other's draws. */

@@ -8,6 +8,7 @@ import { ConfigError } from "../core/api/errors.js";
 import type { GpuSpec } from "../core/raylet/resource-pool.js";
 import { POLICY_NAMES, type PolicyName } from "../core/scheduler/policies.js";
 import { msToUs } from "../core/units.js";
+import { resolveCosts, type CostsConfig, type ResolvedCosts } from "./costs.js";
 
 export interface GpuConfig {
   model?: string;
@@ -64,6 +65,11 @@ export interface SimulationConfig {
    * as progress. Default 60 000 ms.
    */
   progressLimitMs?: number;
+  /**
+   * Control-plane service times (sim/costs.ts): "ray-2018" (default, calibrated on the Ray paper),
+   * "free" (every message handled instantly: pure protocol tests), or overrides of single entries.
+   */
+  costs?: CostsConfig;
 }
 
 export interface ResolvedNode {
@@ -97,6 +103,7 @@ export interface ResolvedConfig {
   keepEvents: boolean;
   idleLimitUs: number;
   progressLimitUs: number;
+  costs: ResolvedCosts;
 }
 
 const GB = 1e9;
@@ -172,7 +179,7 @@ export function resolveNode(n: unknown, field: string): ResolvedNode {
 }
 
 export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
-  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs", "progressLimitMs"]);
+  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs", "progressLimitMs", "costs"]);
   const seed = c.seed ?? 1;
   if (typeof seed !== "number" && typeof seed !== "string") fail("seed", "a number or a string", seed);
   const nodesIn = c.nodes ?? [{ name: "head" }];
@@ -232,5 +239,6 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     keepEvents: (c.keepEvents as boolean | undefined) ?? true,
     idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
     progressLimitUs: Math.max(1, msToUs(positive("progressLimitMs", num("progressLimitMs", c.progressLimitMs, DEFAULTS.progressLimitMs, 0, false, true), c.progressLimitMs))),
+    costs: resolveCosts(c.costs ?? "ray-2018"),
   };
 }

@@ -58,3 +58,53 @@ export interface NodeDeathRow {
   node: string;
   reason: string;
 }
+
+/** The number of messages waiting at a process (not in service), per bucket of time. */
+export interface QueueLengthPoint {
+  /** Start of the bucket; a bucket absent from the series kept the previous bucket's `endLength`. */
+  tMs: number;
+  maxLength: number;
+  endLength: number;
+}
+
+/** One control process as a server (metrics.queues()): how busy it was and how long messages waited. */
+export interface QueueRow {
+  process: string;
+  node: string;
+  /** Its cost kind (sim/costs.ts): raylet, owner, gcs, gcsmaster, gsched, or a test's own. */
+  kind: string;
+  servers: number;
+  /** Messages (and execution ends) served. */
+  served: number;
+  /** Service time over its lifetime so far (per server). */
+  busyFraction: number;
+  meanWaitMs: number;
+  p50WaitMs: number;
+  p95WaitMs: number;
+  p99WaitMs: number;
+  maxWaitMs: number;
+  maxQueueLength: number;
+  lengths: QueueLengthPoint[];
+}
+
+/** metrics.summary(): the run's figures, and the cost profile it ran with. */
+export interface RunSummary {
+  tasks: number;
+  attempts: number;
+  reexecuted: number;
+  attemptsOk: number;
+  attemptsFailed: number;
+  meanLatencyMs: number;
+  makespanMs: number;
+  nodeDeaths: number;
+  recoveryMs: number;
+  meanDetectionDelayMs: number;
+  wastedTaskMs: number;
+  actorRestarts: number;
+  callsReplayed: number;
+  checkpointOverheadMs: number;
+  faults: number;
+  events: number;
+  /** "ray-2018", "free" or "ray-2018+overrides" (sim/costs.ts). */
+  costs: string;
+}

@@ -4,13 +4,46 @@
  * trace events, so nothing here asks core/ for its state.
  */
 import type { RecordedEvent, TraceEvent } from "../core/trace.js";
-import type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttemptRow, ThroughputRow } from "./metric-rows.js";
+import type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, QueueLengthPoint, QueueRow, RunSummary, TaskAttemptRow, ThroughputRow } from "./metric-rows.js";
+import type { ProcessQueue } from "./process-queue.js";
+import { costKind } from "./costs.js";
 import type { Recorder } from "./recorder.js";
 import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
 import { ActorMetrics, type ActorRecoveryRow, type CheckpointRow } from "./actor-metrics.js";
 import { usToMs } from "../core/units.js";
 
-export type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, TaskAttemptRow, ThroughputRow };
+export type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, QueueLengthPoint, QueueRow, RunSummary, TaskAttemptRow, ThroughputRow };
+
+/** What the world knows of its control processes as servers (sim/process-queue.ts). */
+export interface QueueSource {
+  /** The cost profile in use: "ray-2018", "free", or "ray-2018+overrides". */
+  profile: string;
+  nowUs: number;
+  queues: readonly ProcessQueue[];
+}
+
+function queueRow(q: ProcessQueue, nowUs: number): QueueRow {
+  const endUs = q.diedUs >= 0 ? q.diedUs : nowUs;
+  const lifeUs = Math.max(0, endUs - q.startUs) * q.servers;
+  const busyUs = q.busyUs - q.committedUs(endUs);
+  const w = q.waits;
+  const lengths: QueueLengthPoint[] = q.bucketStartUs.map((t, i) => ({ tMs: usToMs(t), maxLength: q.bucketMax[i]!, endLength: q.bucketEnd[i]! }));
+  return {
+    process: q.address,
+    node: q.node,
+    kind: costKind(q.address),
+    servers: q.servers,
+    served: q.served,
+    busyFraction: lifeUs === 0 ? 0 : Math.min(1, Math.max(0, busyUs / lifeUs)),
+    meanWaitMs: w.count === 0 ? 0 : usToMs(w.sumUs / w.count),
+    p50WaitMs: usToMs(w.quantileUs(0.5)),
+    p95WaitMs: usToMs(w.quantileUs(0.95)),
+    p99WaitMs: usToMs(w.quantileUs(0.99)),
+    maxWaitMs: usToMs(w.maxUs),
+    maxQueueLength: q.peakWaiting,
+    lengths,
+  };
+}
 
 const KILLED_REASONS = new Set(["worker-crashed", "gpu-failed", "NodeDiedError", "WorkerCrashedError", "ActorDiedError"]);
 
@@ -23,7 +56,7 @@ export class Metrics {
   private readonly deaths: NodeDeathRow[] = [];
   private readonly actorMetrics = new ActorMetrics();
 
-  constructor(private readonly recorder: Recorder, private readonly nowMs: () => number) {
+  constructor(private readonly recorder: Recorder, private readonly nowMs: () => number, private readonly queueSource?: () => QueueSource) {
     recorder.onEvent((tUs, node, e) => this.onEvent(usToMs(tUs), node, e));
   }
 
@@ -162,7 +195,22 @@ export class Metrics {
     return recoveryRows(this.faultRows, this.deaths, this.rows);
   }
 
-  summary(): Record<string, number> {
+  /**
+   * Per control process (one row each, dead incarnations too): busy fraction, messages waiting over
+   * time (per-bucket maxima, 1 ms buckets) and the distribution of waits (percentiles within 1 %).
+   */
+  queues(): QueueRow[] {
+    if (this.queueSource === undefined) return [];
+    const { nowUs, queues } = this.queueSource();
+    return queues.map((q) => queueRow(q, nowUs));
+  }
+
+  /** The cost profile the run used ("ray-2018", "free", "ray-2018+overrides"). */
+  costProfile(): string {
+    return this.queueSource?.().profile ?? "free";
+  }
+
+  summary(): RunSummary {
     const tasks = new Set<string>();
     let attempts = 0;
     let reexecuted = 0;
@@ -199,6 +247,7 @@ export class Metrics {
       checkpointOverheadMs: this.actorMetrics.checkpointOverheadMs(),
       faults: this.faultRows.length,
       events: this.recorder.size,
+      costs: this.costProfile(),
     };
   }
 }

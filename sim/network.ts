@@ -239,6 +239,9 @@ export class Network {
 
   /** A pair's completion event: finish the flows that are done, start their next chunks, refill. */
   complete(pair: Pair): void {
+    const servedNowBytes =
+      pair.servedBytes + pair.rateBytesPerUs * (this.kernel.nowUs - pair.updatedUs);
+    if (pair.finish[0]! - servedNowBytes > SLACK_BYTES) return this.arm(pair); // fired early
     this.collect(pair.from, undefined);
     // The flow finished inside the last microsecond: the rates change at that exact instant, not at
     // the event's whole microsecond, so no bandwidth is lost to rounding (it would add up per chunk).
@@ -487,22 +490,26 @@ export class Network {
 
   /** Moves each active pair's completion event to its first flow's finish at the new rate. */
   private reschedule(): void {
+    for (const pair of this.componentPairs) if (pair.flows > 0) this.arm(pair);
+  }
+
+  /**
+   * Schedules the pair's event at its first flow's finish. An event already due no later is kept:
+   * it fires early and re-arms (`complete` with nothing due), which is cheaper than a cancel when
+   * flows keep joining (each start slows every flow of the component).
+   */
+  private arm(pair: Pair): void {
     const now = this.kernel.nowUs;
-    for (const pair of this.componentPairs) {
-      if (pair.flows === 0) continue;
-      const remainingBytes = pair.finish[0]! - pair.servedBytes;
-      const finishUs = pair.updatedUs + remainingBytes / pair.rateBytesPerUs;
-      const delayUs =
-        remainingBytes <= SLACK_BYTES
-          ? 0
-          : Math.max(0, Math.ceil(finishUs - DELAY_EPSILON_US) - now);
-      if (pair.eventId >= 0) {
-        if (pair.eventAtUs === now + delayUs) continue;
-        this.kernel.cancel(pair.eventId);
-      }
-      pair.eventId = this.kernel.schedule(delayUs, pair, 0, undefined, true);
-      pair.eventAtUs = now + delayUs;
+    const remainingBytes = pair.finish[0]! - pair.servedBytes;
+    const finishUs = pair.updatedUs + remainingBytes / pair.rateBytesPerUs;
+    const atUs =
+      remainingBytes <= SLACK_BYTES ? now : Math.max(now, Math.ceil(finishUs - DELAY_EPSILON_US));
+    if (pair.eventId >= 0) {
+      if (pair.eventAtUs <= atUs) return;
+      this.kernel.cancel(pair.eventId);
     }
+    pair.eventId = this.kernel.schedule(atUs - now, pair, 0, undefined, true);
+    pair.eventAtUs = atUs;
   }
 }
 

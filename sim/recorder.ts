@@ -6,6 +6,7 @@
  */
 import { assert } from "../core/assert.js";
 import { TRACE_KINDS, TRACE_SCHEMA, type RecordedEvent, type TraceEvent, type TraceKind } from "../core/trace.js";
+import { FutureTraces } from "./future-traces.js";
 
 const KIND_CODE = new Map<TraceKind, number>(TRACE_KINDS.map((k, i) => [k, i]));
 const ABSENT = -1;
@@ -67,7 +68,40 @@ export class Recorder {
     this.listeners.push(listener);
   }
 
+  private readonly ahead = new FutureTraces();
+  private readonly appendFn = (tUs: number, node: string, event: TraceEvent): void => this.append(tUs, node, event);
+
   record(tUs: number, node: string, event: TraceEvent): void {
+    if (this.ahead.size !== 0 && this.ahead.nextUs <= tUs) this.ahead.drain(tUs, this.appendFn);
+    this.append(tUs, node, event);
+  }
+
+  /**
+   * Records an event stamped `tUs`, which may lie ahead of the clock `nowUs` (a busy process's
+   * effects carry the end of its service): it waits until the clock passes it, so the trace stays
+   * in time order and `dropAhead` can forget it if `owner` dies first.
+   */
+  recordAhead(tUs: number, nowUs: number, node: string, event: TraceEvent, owner: object): void {
+    if (tUs <= nowUs) this.record(tUs, node, event);
+    else this.ahead.push(tUs, node, event, owner);
+  }
+
+  /** Events stamped ahead of the clock still waiting. */
+  get aheadCount(): number {
+    return this.ahead.size;
+  }
+
+  /** Records what waits up to `uptoUs` (every event at the end of a run: +∞). */
+  flushAhead(uptoUs = Number.POSITIVE_INFINITY): void {
+    if (this.ahead.size !== 0) this.ahead.drain(uptoUs, this.appendFn);
+  }
+
+  /** `owner` died at `atUs`: its events stamped later never happened. */
+  dropAhead(owner: object, atUs: number): void {
+    if (this.ahead.size !== 0) this.ahead.dropAfter(owner, atUs);
+  }
+
+  private append(tUs: number, node: string, event: TraceEvent): void {
     const code = KIND_CODE.get(event.kind);
     assert(code !== undefined, `recorder: unknown trace kind ${event.kind}`);
     this.countsByKind[code] = this.countsByKind[code]! + 1;

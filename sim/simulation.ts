@@ -56,8 +56,13 @@ export class Simulation implements ClusterControl {
       keepEvents: c.keepEvents,
       // Channels may lose, copy and reorder messages (sim.faults.*Messages): an RPC layer under every process.
       rpc: true,
+      costs: c.costs,
     });
-    this.metrics = new Metrics(this.world.recorder, () => usToMs(this.world.kernel.nowUs));
+    this.metrics = new Metrics(this.world.recorder, () => usToMs(this.world.kernel.nowUs), () => ({
+      profile: c.costs.name,
+      nowUs: this.world.kernel.nowUs,
+      queues: this.world.queues(),
+    }));
     this.gcs = this.startGcs();
     this.gcsAddresses = this.gcs.addresses;
     this.world.addNode(GLOBAL_SCHEDULER_HOST);
@@ -107,6 +112,8 @@ export class Simulation implements ClusterControl {
       progressLimitUs: c.progressLimitUs,
       progressPending: () => this.progressPending(),
     });
+    // Trace events stamped past the last event (the end of a service nothing came after).
+    this.world.recorder.flushAhead(options.untilMs === undefined ? Number.POSITIVE_INFINITY : this.world.kernel.nowUs);
     return value as T;
   }
 
@@ -132,6 +139,7 @@ export class Simulation implements ClusterControl {
     const node = this.world.addNode(spec.name);
     const worker = this.world.spawn(spec.name, address("worker", spec.name), (env) => this.newCoreWorker(env, spec));
     this.workers.set(spec.name, worker);
+    this.world.prestartWorkers(spec.name, Math.ceil(spec.cpus));
     const raylet = this.world.spawn(spec.name, address("raylet", spec.name), (env) => new Raylet(env, {
       nodeName: spec.name,
       incarnation: node.incarnation,

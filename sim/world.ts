@@ -33,6 +33,8 @@ import { Network, type NetworkOptions } from "./network.js";
 import { RandomStreams, type Seed } from "./random.js";
 import { Recorder } from "./recorder.js";
 import { transferUs } from "../core/units.js";
+import { costKind, resolveCosts, ServiceTable, type ResolvedCosts } from "./costs.js";
+import { ProcessQueue } from "./process-queue.js";
 
 const TAG_DELIVER = 1;
 const TAG_TIMER = 2;
@@ -46,6 +48,10 @@ export interface WorldOptions {
   keepEvents?: boolean;
   /** Put core/rpc's RPC layer (ids, acks, resends, dedupe) under every process spawned. */
   rpc?: boolean | Partial<RpcOptions>;
+  /** Service times of the control processes (sim/costs.ts); default "free": handled instantly. */
+  costs?: ResolvedCosts;
+  /** Width of the buckets of the queue-length series in `queues()`; default 1 ms. */
+  queueBucketUs?: number;
 }
 
 export class NodeState {
@@ -58,6 +64,9 @@ export class NodeState {
   readonly foreignGpuBytes = new Map<number, number>();
   /** A straggler (faults.slowNode): executions started while it is > 1 take this many times longer. */
   slowFactor = 1;
+  /** Worker processes started on this incarnation, and when the prestarted ones are ready. */
+  workers = 0;
+  workersReadyUs = 0;
   constructor(readonly name: string, readonly index: number) {}
 }
 
@@ -93,10 +102,33 @@ export type LinkFilter = (fromNode: string, toNode: string, message: Message, to
 export class ProcessEntry {
   alive = true;
   process: Process | undefined;
+  /** The process itself under its RPC layer: asked for the size a message's cost depends on. */
+  inner: Process | undefined;
   readonly timers = new Map<number, TimerRecord>();
   readonly env: Env;
-  constructor(readonly world: World, readonly address: Address, readonly node: NodeState) {
+  /** Its FIFO server and service times (null under costs "free": every message costs 0). */
+  readonly queue: ProcessQueue;
+  readonly service: ServiceTable | null;
+  /** While a handler runs: the end of its service, the process's own clock; else -1. */
+  clockUs = -1;
+  constructor(readonly world: World, readonly address: Address, readonly node: NodeState, servers: number) {
     this.env = new ProcessEnv(world, this);
+    this.queue = new ProcessQueue(address, node.name, world.kernel.nowUs, servers, world.queueBucketUs);
+    const costs = world.costs;
+    this.service = costs.free ? null : new ServiceTable(costs, costKind(address), () => world.random.stream(`service/${address}`));
+  }
+
+  /**
+   * The process's clock: the end of the service it is in (or, outside a handler — user code
+   * resumed by a promise — of the last one it began), never before the kernel's.
+   */
+  nowUs(): number {
+    return this.clockUs >= 0 ? this.clockUs : this.queue.clockAfter(this.world.kernel.nowUs);
+  }
+
+  /** How far this process's clock is ahead of the kernel's: every effect it makes is that late. */
+  aheadUs(): number {
+    return this.nowUs() - this.world.kernel.nowUs;
   }
 }
 
@@ -142,10 +174,10 @@ class ProcessEnv implements Env {
     };
   }
   nowUs(): number {
-    return this.world.kernel.nowUs;
+    return this.entry.nowUs();
   }
   setTimer(delayUs: number, fire: () => void, urgency: Urgency = "work"): TimerId {
-    return this.world.setTimer(this.entry, delayUs, fire, urgency) as TimerId;
+    return this.world.setTimer(this.entry, Math.max(0, Math.round(delayUs)) + this.entry.aheadUs(), fire, urgency) as TimerId;
   }
   cancelTimer(timer: TimerId): void {
     this.world.cancelTimer(this.entry, timer);
@@ -169,7 +201,7 @@ class ProcessEnv implements Env {
     // The simulation's view of progress for livelock detection: an attempt started or ended.
     const kind = event.kind;
     if (kind === "task.started" || kind === "task.finished" || kind === "task.failed") this.world.kernel.noteProgress();
-    this.world.recorder.record(this.world.kernel.nowUs, this.nodeName, event);
+    this.world.recorder.recordAhead(this.entry.nowUs(), this.world.kernel.nowUs, this.nodeName, event, this.entry);
   }
   userDeferred<T>(label: string): UserDeferred<T> {
     return this.world.kernel.userDeferred<T>(label);
@@ -195,6 +227,11 @@ export class World implements EventHandler {
   /** Called when an execution starts, so fault injectors can watch for targets (crashWorkers). */
   onExecutionStart: ((record: ExecutionRecord) => void) | undefined;
   private readonly rpcOptions: RpcOptions | undefined;
+  readonly costs: ResolvedCosts;
+  readonly queueBucketUs: number;
+  private readonly timerCostUs: number;
+  /** Every process's queue, the dead ones' too, in spawn order (metrics.queues()). */
+  readonly queueLog: ProcessQueue[] = [];
   messagesSent = 0;
   messagesDropped = 0;
   messagesDuplicated = 0;
@@ -208,6 +245,10 @@ export class World implements EventHandler {
     this.storage = new SimStorage(options.storage?.latencyUs ?? 1_000, options.storage?.bandwidthBytesPerSec ?? 1e9);
     const rpc = options.rpc ?? false;
     this.rpcOptions = rpc === false ? undefined : { ...RPC_DEFAULTS, ...(rpc === true ? {} : rpc) };
+    this.costs = options.costs ?? resolveCosts("free");
+    this.queueBucketUs = options.queueBucketUs ?? 1_000;
+    this.timerCostUs = this.costs.named("timer.firedUs");
+    assert(this.queueBucketUs >= 1, "world: queueBucketUs must be >= 1");
   }
 
   /** Adds a node, or brings a dead one back as a fresh incarnation with no processes. */
@@ -219,6 +260,7 @@ export class World implements EventHandler {
       existing.incarnation++;
       existing.failedGpus.clear();
       existing.foreignGpuBytes.clear();
+      existing.workers = 0;
       return existing;
     }
     const node = new NodeState(name, this.nodes.size);
@@ -232,24 +274,50 @@ export class World implements EventHandler {
     return node;
   }
 
-  /** Starts a process on a live node; `make` receives the process's own Env. */
-  spawn<P extends Process>(nodeName: string, addr: Address, make: (env: Env) => P): P {
+  /**
+   * Starts a process on a live node; `make` receives the process's own Env. `servers` > 1 makes it
+   * a k-threaded server (one FIFO queue, k messages in service at once); Ray's loops have one.
+   */
+  spawn<P extends Process>(nodeName: string, addr: Address, make: (env: Env) => P, options: { servers?: number } = {}): P {
     const node = this.node(nodeName);
     assert(node.alive, `spawn ${addr} on dead node ${nodeName}`);
     assert(!this.processes.has(addr), `spawn: address ${addr} is taken`);
-    const entry = new ProcessEntry(this, addr, node);
+    const entry = new ProcessEntry(this, addr, node, options.servers ?? 1);
     this.processes.set(addr, entry);
     node.processes.set(addr, entry);
+    this.queueLog.push(entry.queue);
     if (this.rpcOptions === undefined) {
       const process = make(entry.env);
       entry.process = process;
+      entry.inner = process;
       return process;
     }
     const rpc = new RpcLayer(entry.env, this.rpcOptions);
     const process = make(rpc.env);
     rpc.attach(process);
     entry.process = rpc;
+    entry.inner = process;
     return process;
+  }
+
+  /**
+   * Starts `count` worker processes with a node (Ray prestarts one per CPU): ready at once for the
+   * nodes of the initial cluster (started before the driver connects), `worker.startUs` later for
+   * a node that joins or restarts during the run.
+   */
+  prestartWorkers(nodeName: string, count: number): void {
+    const node = this.node(nodeName);
+    node.workers = count;
+    node.workersReadyUs = this.kernel.nowUs === 0 ? 0 : this.kernel.nowUs + this.costs.named("worker.startUs");
+  }
+
+  /** Slot time an execution pays before its body: a dispatch to a warm worker, or a process start. */
+  private workerOverheadUs(node: NodeState, startUs: number): number {
+    const costs = this.costs;
+    if (costs.free) return 0;
+    if (node.executions.size < node.workers) return costs.named("worker.dispatchUs") + Math.max(0, node.workersReadyUs - startUs);
+    node.workers++;
+    return costs.named("worker.startUs") + costs.named("worker.dispatchUs");
   }
 
   isAlive(addr: Address): boolean {
@@ -261,6 +329,9 @@ export class World implements EventHandler {
     const entry = this.processes.get(addr);
     if (entry === undefined) return;
     entry.alive = false;
+    // Handlers it already ran may have traced effects stamped past now (the end of their service).
+    this.recorder.dropAhead(entry, this.kernel.nowUs);
+    entry.queue.diedUs = this.kernel.nowUs;
     for (const id of entry.timers.keys()) this.kernel.cancel(id);
     entry.timers.clear();
     for (const [id, record] of entry.node.executions) {
@@ -307,7 +378,8 @@ export class World implements EventHandler {
       return;
     }
     const envelope: Envelope = { from, to: receiver, message, perturbed: false };
-    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work");
+    // Sent when the sender's service ends; a sender dead by then is dropped on delivery.
+    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work", from.aheadUs());
   }
 
   /**
@@ -327,11 +399,13 @@ export class World implements EventHandler {
     // have heard of the failure yet.
     const onFailedGpu = request.gpuIds.some((g) => entry.node.failedGpus.has(g));
     const outOfMemory = !onFailedGpu && this.lacksGpuMemory(entry.node, request);
-    const record: ExecutionRecord = { id: -1, entry, request, done, startUs: this.kernel.nowUs, failed: onFailedGpu, outOfMemory };
+    const aheadUs = entry.aheadUs();
+    const startUs = this.kernel.nowUs + aheadUs;
+    const record: ExecutionRecord = { id: -1, entry, request, done, startUs, failed: onFailedGpu, outOfMemory };
     // The slowdown is fixed when the execution starts: a task that began before the node slowed
     // down (or after it recovered) runs at the speed it started with.
-    const durationUs = Math.max(0, Math.round(request.durationUs * entry.node.slowFactor));
-    record.id = this.kernel.schedule(onFailedGpu || outOfMemory ? 0 : durationUs, this, TAG_EXECUTION, record, true);
+    const durationUs = Math.max(0, Math.round(request.durationUs * entry.node.slowFactor)) + this.workerOverheadUs(entry.node, startUs);
+    record.id = this.kernel.schedule(aheadUs + (onFailedGpu || outOfMemory ? 0 : durationUs), this, TAG_EXECUTION, record, true);
     entry.node.executions.set(record.id, record);
     this.onExecutionStart?.(record);
     return record.id;
@@ -427,7 +501,49 @@ export class World implements EventHandler {
     return false;
   }
 
+  /**
+   * Serves a message at its receiver: FIFO, one at a time (or `servers` at a time), each taking the
+   * service time its type costs there (sim/costs.ts).
+   *
+   * Why handle it now, at arrival, with the clock set to the end of its service, rather than
+   * deliver it again at that end: no kernel event per message (the bench's events per task do not
+   * change), and nothing is lost. FIFO makes the handler order the arrival order, which is the
+   * order the process would serve them in; its state changes happen earlier in kernel time than
+   * they would, but nothing outside the process can see its state except through its effects, and
+   * every effect — a send, a timer, an execution, a trace event, a storage write — is stamped with
+   * the process's clock (ProcessEntry.nowUs). A process killed before that clock: its messages
+   * are dropped on delivery (the sender is dead), its timers and executions are cancelled, its
+   * trace events wait in the recorder and are forgotten (Recorder.dropAhead). What does escape is
+   * a user promise the handler settles (the driver's get): user code resumes at kernel time but
+   * reads the driver's clock through `ray.now()`, and its own effects are stamped by that clock.
+   */
+  private serve(entry: ProcessEntry, from: Address, message: Message): void {
+    entry.clockUs = entry.queue.serve(this.kernel.nowUs, entry.service === null ? 0 : this.serviceUs(entry, message));
+    entry.process!.onMessage(from, message);
+    entry.clockUs = -1;
+  }
+
+  /** The message's service time at `entry`: by the type inside an RPC envelope, times its size if it has one. */
+  private serviceUs(entry: ProcessEntry, message: Message): number {
+    const table = entry.service!;
+    const m = message.type === "rpc.data" ? (message as unknown as { payload: Message }).payload : message;
+    const s = table.lookup(m.type);
+    if (s === null) return 0;
+    if (s.perUnitUs === 0) return table.draw(s, 0);
+    const bytes = (m as { sizeBytes?: unknown }).sizeBytes;
+    return table.draw(s, typeof bytes === "number" ? bytes : (entry.inner?.serviceSize?.(m) ?? 0));
+  }
+
+  /** The queues of every control process so far (metrics.queues()), brought up to now. */
+  queues(): readonly ProcessQueue[] {
+    for (const q of this.queueLog) q.drainStarts(this.kernel.nowUs);
+    return this.queueLog;
+  }
+
   handleEvent(tag: number, data: unknown): void {
+    // What busy processes traced ahead of the clock is recorded once the clock reaches it, so a
+    // program reading the metrics between events sees everything up to now.
+    if (this.recorder.aheadCount !== 0) this.recorder.flushAhead(this.kernel.nowUs);
     switch (tag) {
       case TAG_DELIVER: {
         const envelope = data as Envelope;
@@ -444,12 +560,12 @@ export class World implements EventHandler {
           }
         }
         if (this.kernel.tallying) this.tally(message);
-        to.process!.onMessage(from.address, message);
+        this.serve(to, from.address, message);
         return;
       }
       case TAG_INJECT: {
         const { to, message } = data as { to: ProcessEntry; message: Message };
-        if (to.alive) to.process!.onMessage(`hardware@${to.node.name}` as Address, message);
+        if (to.alive) this.serve(to, `hardware@${to.node.name}` as Address, message);
         return;
       }
       case TAG_TIMER: {
@@ -457,14 +573,21 @@ export class World implements EventHandler {
         const live = record.entry.timers.delete(record.id);
         assert(live, `timer ${record.id} fired but was not pending`);
         assert(record.entry.alive, `timer ${record.id} fired for dead process ${record.entry.address}`);
+        // A timer that fires while its process is busy runs after what the process has begun.
+        if (this.timerCostUs === 0) return record.fire();
+        record.entry.clockUs = record.entry.queue.serve(this.kernel.nowUs, this.timerCostUs);
         record.fire();
+        record.entry.clockUs = -1;
         return;
       }
       case TAG_EXECUTION: {
         const record = data as ExecutionRecord;
         const live = record.entry.node.executions.delete(record.id);
         assert(live, `execution ${record.id} finished but was not running`);
+        const entry = record.entry;
+        entry.clockUs = entry.queue.serve(this.kernel.nowUs, entry.service === null ? 0 : entry.service.serviceUs("execution.done", 0));
         record.done(record.failed ? "gpu-failed" : record.outOfMemory ? "gpu-out-of-memory" : "ok");
+        entry.clockUs = -1;
         return;
       }
       default:

@@ -131,8 +131,8 @@ export class CoreWorker implements Process {
       returnBytes: o.returnBytes,
       maxRetries: o.maxRetries,
       retryExceptions: o.retryExceptions,
-    });
     const spec: TaskSpec = o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
+    });
     this.submitOnce(ctx, spec, (latest) => this.sendToRaylet(latest));
     return [...spec.returnIds];
   }

@@ -67,6 +67,11 @@ export class GlobalScheduler implements Process {
     });
   }
 
+  /** A placement scores every node it knows: its cost grows with their number. */
+  serviceSize(message: Message): number {
+    return message.type === "gs.schedule" ? this.nodes.size : 0;
+  }
+
   onMessage(_from: Address, message: Message): void {
     if (this.gcs.handle(message)) return;
     const m = message as ScheduleMessage;
