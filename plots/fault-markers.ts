@@ -49,7 +49,8 @@ export function faultBandPx(faults: readonly FaultMarker[], extentMs: [number, n
   const plotWidthPx = Math.max(40, widthPx - 110);
   const spanMs = extentMs[1] - extentMs[0] || 1;
   const placed = place(faults, (t) => ((t - extentMs[0]) / spanMs) * plotWidthPx, plotWidthPx, ROWS_MAX);
-  return (Math.max(0, ...placed.map((p) => p.row)) + 1) * ROW_PX + 4;
+  const rows = placed.reduce((most, p) => Math.max(most, p.row), 0);
+  return (rows + 1) * ROW_PX + 4;
 }
 
 export function faultMarkers(faults: readonly FaultMarker[], position: (tMs: number) => number, plotWidthPx: number, plotHeightPx: number, bandPx: number): string {

@@ -151,7 +151,9 @@ export class Metrics {
   throughput(options: { bucketMs?: number } = {}): ThroughputRow[] {
     const bucketMs = options.bucketMs ?? 1000;
     if (!(bucketMs > 0)) throw new RangeError(`throughput({ bucketMs }) must be > 0, got ${bucketMs}`);
-    const endMs = Math.max(this.nowMs(), ...this.rows.map((r) => (Number.isNaN(r.endMs) ? 0 : r.endMs)));
+    // A loop, not Math.max(...rows): a spread over a workload-sized array overflows the stack.
+    let endMs = this.nowMs();
+    for (const r of this.rows) if (r.endMs > endMs) endMs = r.endMs;
     const n = Math.max(1, Math.ceil(endMs / bucketMs) || 1);
     const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0, checkpoint: 0 }));
     for (const r of this.rows) {

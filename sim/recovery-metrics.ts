@@ -36,10 +36,13 @@ export function recoveryRows(faults: readonly FaultRow[], deaths: readonly NodeD
     const node = f.target.split("/")[0]!;
     const death = deathOf(f);
     const fromMs = starts[i]!;
-    const toMs = Math.min(...starts.slice(i + 1).filter((t) => t > fromMs), Infinity);
+    let toMs = Infinity;
+    for (const t of starts.slice(i + 1)) if (t > fromMs && t < toMs) toMs = t;
     const nextMs = failures[i + 1]?.tMs ?? Infinity;
     const reruns = attempts.filter((a) => a.cause !== "original" && a.submitMs >= fromMs && a.submitMs < toMs && a.outcome === "ok");
-    const recoveredMs = reruns.length === 0 ? (death?.tMs ?? f.tMs) : Math.max(...reruns.map((a) => a.endMs));
+    // Loops rather than Math.max(...reruns): workload-sized spreads overflow the stack.
+    let recoveredMs = reruns.length === 0 ? (death?.tMs ?? f.tMs) : -Infinity;
+    for (const a of reruns) if (a.endMs > recoveredMs) recoveredMs = a.endMs;
     let wastedTaskMs = 0;
     let wastedGpuMs = 0;
     for (const a of attempts) {

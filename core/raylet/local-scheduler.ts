@@ -80,7 +80,7 @@ export class LocalScheduler {
   /** Removes every queued task (node shutdown); returns them for the caller to report. */
   drain(): QueuedTask[] {
     const all = [...this.waiting.values()];
-    for (const q of this.readyByShape.values()) all.push(...q);
+    for (const q of this.readyByShape.values()) for (const t of q) all.push(t);
     this.waiting.clear();
     this.readyByShape.clear();
     this.readyCount = 0;

@@ -106,7 +106,7 @@ export function findShardFiles(dirs: readonly string[]): string[] {
       .sort()
       .map((name) => join(dir, name, "shard.json"));
     if (inner.length === 0) throw new UsageError(`merge: ${dir} holds no shard.json (nor shard-*/shard.json); give the folders a sweep --shard wrote`);
-    files.push(...inner);
+    for (const f of inner) files.push(f);
   }
   return files;
 }
