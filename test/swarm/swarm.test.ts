@@ -22,7 +22,7 @@ test(
     const started = Date.now();
     const outcomes = await runSeeds(seeds, {
       jobs: 1,
-      wallMs: 10_000,
+      wallMs: 20_000,
       shrink: false,
       onStart: (seed) => process.stdout.write(`# swarm seed ${seed}\n`),
     });
