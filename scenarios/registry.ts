@@ -6,14 +6,17 @@
 import { actorReconstruction } from "./actor-reconstruction.js";
 import { chainReconstruction } from "./chain-reconstruction.js";
 import { dagRecovery } from "./dag-recovery.js";
+import { fig8bScalability } from "./fig8b-scalability.js";
+import { fig9ObjectStore } from "./fig9-object-store.js";
 import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { locality } from "./locality.js";
 import { mmcQueue } from "./mmc-queue/mmc-queue.js";
+import { rlLoop } from "./rl-loop.js";
 import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
