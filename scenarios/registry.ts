@@ -12,11 +12,12 @@ import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { locality } from "./locality.js";
 import { mmcQueue } from "./mmc-queue/mmc-queue.js";
 import { rlLoop } from "./rl-loop.js";
+import { sort } from "./sort/sort.js";
 import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
