@@ -46,6 +46,8 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
   { kind: "run", scenario: "fanout-demo", seed: 1 },
+  { kind: "run", scenario: "rl-loop", seed: 1 },
+  { kind: "run", scenario: "rl-loop", seed: 1, sets: { checkpointInterval: 0 } },
   {
     kind: "sweep",
     scenario: "mmc-queue",

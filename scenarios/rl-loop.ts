@@ -33,9 +33,11 @@ const PARAMS = {
 
 type Params = ParamsOf<typeof PARAMS>;
 
+// Four CPUs each: the learner and a restarted server may both land on one, and a task queued on
+// a node whose every CPU an actor holds would wait there for good.
 const GPU_NODES = [
-  { name: "g1", cpus: 2, gpus: [{ model: "V100", memoryBytes: 16 * GB, speedFactor: 1 }] },
-  { name: "g2", cpus: 2, gpus: [{ model: "T4", memoryBytes: 16 * GB, speedFactor: 0.5 }] },
+  { name: "g1", cpus: 4, gpus: [{ model: "V100", memoryBytes: 16 * GB, speedFactor: 1 }] },
+  { name: "g2", cpus: 4, gpus: [{ model: "T4", memoryBytes: 16 * GB, speedFactor: 0.5 }] },
 ];
 
 interface Weights {
