@@ -8,6 +8,7 @@ import { chainReconstruction } from "./chain-reconstruction.js";
 import { dagRecovery } from "./dag-recovery.js";
 import { fig8bScalability } from "./fig8b-scalability.js";
 import { fig9ObjectStore } from "./fig9-object-store.js";
+import { fig10aGcsFailover } from "./fig10a-gcs-failover/fig10a-gcs-failover.js";
 import { fig10bGcsFlushing } from "./fig10b-gcs-flushing.js";
 import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { locality } from "./locality.js";
