@@ -50,7 +50,7 @@ export interface ActorEntry {
 export interface Heartbeat {
   readonly node: string;
   readonly incarnation: number;
-  /** Healthy capacity now (a failed GPU is not counted). */
+  /** Capacity tasks can ever get now: a failed GPU and what hosted actors hold are not counted. */
   readonly resourcesTotal: ResourceSet;
   /** Installed capacity, failed parts included: what the node can provide once repaired. */
   readonly resourcesInstalled: ResourceSet;

@@ -88,6 +88,29 @@ export class LocalScheduler {
     return all;
   }
 
+  /**
+   * Removes every queued task (waiting or ready) that `stays` rejects: the node lost capacity for
+   * good (a failed GPU, an actor holding resources) and they could sit here forever. Returns them.
+   */
+  shed(stays: (spec: TaskSpec) => boolean): QueuedTask[] {
+    const out: QueuedTask[] = [];
+    for (const [taskId, task] of this.waiting) {
+      if (stays(task.spec)) continue;
+      this.waiting.delete(taskId);
+      out.push(task);
+    }
+    for (const [shape, queue] of this.readyByShape) {
+      const kept = queue.filter((t) => stays(t.spec));
+      if (kept.length === queue.length) continue;
+      for (const t of queue) if (!kept.includes(t)) out.push(t);
+      this.readyCount -= queue.length - kept.length;
+      if (kept.length === 0) this.readyByShape.delete(shape);
+      else this.readyByShape.set(shape, kept);
+    }
+    for (const t of out) this.release(t);
+    return out;
+  }
+
   /** Unpins a finished or abandoned task's arguments. */
   release(task: QueuedTask): void {
     task.gone = true;

@@ -112,7 +112,7 @@ export class Raylet implements Process {
       nodeName: config.nodeName,
       retryUs: config.forwardRetryUs,
       fallbackUs: config.forwardFallbackUs,
-      canRunHere: (spec) => this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes),
+      canRunHere: (spec) => this.canEverRunHere(spec),
       keepHere: (spec) => this.keep(spec),
     });
     this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
@@ -178,6 +178,7 @@ export class Raylet implements Process {
         for (const actor of [...this.actors.actors.values()]) {
           if (actor.allocation.gpus.some((g) => g.index === m.index)) this.killActor(actor.actorId, `its GPU ${m.index} failed`, false);
         }
+        this.shedQueued();
         return;
       }
       case "raylet.gpuRepaired":
@@ -194,10 +195,44 @@ export class Raylet implements Process {
   /** Bottom-up scheduling: keep the task if this node could run it and is not overloaded. */
   private submitLocal(spec: TaskSpec): void {
     const canRunNow = this.pool.fitsNow(spec.resources, spec.gpuMemoryBytes) && this.scheduler.queueLength === 0;
-    // GPU memory held by an actor may never come back here: such a request stays only if it fits now.
-    const mayQueue = this.scheduler.queueLength < this.config.queueThreshold && (spec.gpuMemoryBytes ?? 0) === 0;
-    if (this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && (canRunNow || mayQueue)) return this.keep(spec);
+    // GPU memory held by an actor may never come back here: such a request stays only if it fits
+    // now. So does an actor: it holds its resources for good, so another node with room beats a
+    // queue here that an earlier actor may never leave.
+    const mayQueue = this.scheduler.queueLength < this.config.queueThreshold && (spec.gpuMemoryBytes ?? 0) === 0 && spec.kind !== "actor-creation";
+    if (this.canEverRunHere(spec) && (canRunNow || mayQueue)) return this.keep(spec);
     this.forwarded.forward(spec);
+  }
+
+  /**
+   * What tasks can ever get here: the healthy capacity less what the hosted actors hold, since an
+   * actor gives its resources back only when it dies. The heartbeat reports this as the node's
+   * total, so the global scheduler does not place work where it could only wait.
+   */
+  private capacityForTasks(): Record<string, number> {
+    const capacity: Record<string, number> = { ...this.pool.total };
+    for (const actor of this.actors.actors.values()) {
+      for (const k in actor.allocation.resources) capacity[k] = Math.max(0, (capacity[k] ?? 0) - actor.allocation.resources[k]!);
+    }
+    return capacity;
+  }
+
+  private canEverRunHere(spec: TaskSpec): boolean {
+    return this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && fits(this.capacityForTasks(), spec.resources);
+  }
+
+  /**
+   * The node lost capacity for good (a GPU failed, an actor took its resources): queued tasks that
+   * can no longer run here go to the global scheduler rather than wait here forever.
+   */
+  private shedQueued(): void {
+    if (this.scheduler.queueLength === 0) return;
+    const capacity = this.capacityForTasks();
+    const shed = this.scheduler.shed((spec) => this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && fits(capacity, spec.resources));
+    for (const task of shed) {
+      // Forgotten here, so a placement back on this node (once room returns) is kept again.
+      this.keptAttempts.delete(attemptKey(task.spec.taskId, task.spec.attempt));
+      this.forwarded.forward(task.spec);
+    }
   }
 
   /** The global scheduler placed a task here: the forwarder may stop holding it; keep it once. */
@@ -212,8 +247,8 @@ export class Raylet implements Process {
   }
 
   private keep(spec: TaskSpec): void {
-    if (!this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes)) {
-      // Placed here by a stale view (a GPU failed since): let the global scheduler place it again.
+    if (!this.canEverRunHere(spec)) {
+      // Placed here by a stale view (a GPU failed, an actor started since): let the global scheduler place it again.
       this.forwarded.forward(spec);
       return;
     }
@@ -331,6 +366,7 @@ export class Raylet implements Process {
       running: false, runningPins: [], executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0, checkpointSeq: 0, checkpointLoadUs: 0,
     };
     this.actors.add(actor);
+    this.shedQueued();
     this.updateTask(spec, "finished");
     this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
     this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
@@ -504,7 +540,7 @@ export class Raylet implements Process {
       heartbeat: {
         node: this.nodeName,
         incarnation: this.config.incarnation,
-        resourcesTotal: { ...this.pool.total },
+        resourcesTotal: this.capacityForTasks(),
         resourcesInstalled: this.pool.installed,
         resourcesAvailable: { ...this.pool.available },
         gpus: this.pool.gpuStates(),
