@@ -15,9 +15,9 @@ const PARAMS = {
   cpuNodes: { kind: "int", min: 1, max: 200, default: 4, full: 16, description: "rollout nodes" },
   cpusPerNode: { kind: "int", min: 1, max: 128, default: 4, full: 16, description: "CPUs per rollout node" },
   stepMs: { kind: "number", min: 0.001, max: 1000, default: 1000 / 22_300, unit: "ms", description: "simulation time per timestep in ms (default: Table 4's 22.3 K timesteps/s on 1 CPU)" },
-  stepsPerTask: { kind: "int", min: 1, max: 1_000_000, default: 200, description: "timesteps per rollout task" },
+  stepsPerTask: { kind: "int", min: 1, max: 1_000_000, default: 200, full: 1000, description: "timesteps per rollout task (Fig 14b: 10–1000)" },
   stepBytes: { kind: "number", min: 0, max: 1e6, default: 100, unit: "bytes", description: "bytes of one timestep in a batch" },
-  tasksPerBatch: { kind: "int", min: 1, max: 100_000, default: 32, full: 256, description: "rollout results per learner update" },
+  tasksPerBatch: { kind: "int", min: 1, max: 100_000, default: 32, full: 64, description: "rollout results per learner update" },
   trainMs: { kind: "number", min: 0, max: 1e6, default: 20, unit: "ms", description: "learner update time on a GPU of speed factor 1, in ms" },
   weightsBytes: { kind: "number", min: 0, max: 1e10, default: 350e3, unit: "bytes", description: "policy weights (Fig 14b's PPO: about 350 KB)" },
   learnerGpuMemoryBytes: { kind: "number", min: 0, max: 80e9, default: 8e9, unit: "bytes", description: "GPU memory the learner holds" },
@@ -163,22 +163,24 @@ async function driver(ray: Ray, params: Params, progress: (f: number) => void): 
     server.load.remote(weights);
   };
   const queries = serveQueries(ray, server, params, durationMs, rec);
-  const cpus = params.cpuNodes * params.cpusPerNode;
-  let inFlight: ObjectRef<Batch>[] = Array.from({ length: cpus }, () => rollout.remote(weights));
   let batch: ObjectRef<Batch>[] = [];
-  while (ray.now() < durationMs) {
-    const [ready, notReady] = await ray.wait(inFlight, { numReturns: 1, fetchLocal: false });
-    inFlight = [...notReady, ...ready.map(() => rollout.remote(weights))];
-    for (const ref of ready) {
+  // One rollout in flight per CPU, each slot resubmitting as its result is ready (asynchronous
+  // scatter-gather, as Ray runs Table 4's tasks; a wait per slot costs O(1), not O(CPUs)).
+  const slot = async (): Promise<void> => {
+    while (ray.now() < durationMs) {
+      const ref = rollout.remote(weights);
+      await ray.wait([ref], { fetchLocal: false });
       rec.rollouts.push({ tMs: ray.now(), steps: params.stepsPerTask });
       batch.push(ref);
-      if (batch.length < params.tasksPerBatch) continue;
-      rec.batchesConsumed++;
-      updates.push(update(batch));
-      batch = [];
+      if (batch.length >= params.tasksPerBatch) {
+        rec.batchesConsumed++;
+        updates.push(update(batch));
+        batch = [];
+      }
+      progress(Math.min(1, ray.now() / durationMs));
     }
-    progress(Math.min(1, ray.now() / durationMs));
-  }
+  };
+  await Promise.all(Array.from({ length: params.cpuNodes * params.cpusPerNode }, slot));
   await Promise.all([...updates, queries]);
   rec.finalVersion = (await ray.get(learner.stats.remote())).version;
   return rec;
