@@ -18,6 +18,8 @@ export interface ReportHeadline {
   n?: number;
   reference?: number;
   source?: string;
+  /** The reference belongs to a larger setup (the paper's full size): marked, no difference. */
+  scaledDown?: boolean;
   absolute?: number;
   relative?: number;
 }
@@ -88,13 +90,14 @@ function signedPercent(fraction: number): string {
 }
 
 function differenceCell(h: ReportHeadline): string {
+  if (h.scaledDown === true) return `<td class="num">scaled down</td>`;
   if (h.absolute === undefined || !Number.isFinite(h.absolute)) return `<td class="num">—</td>`;
   const relative = h.relative !== undefined && Number.isFinite(h.relative) ? ` (${signedPercent(h.relative)})` : "";
   return `<td class="num">${escapeXml(signed(h.absolute, h.unit) + relative)}</td>`;
 }
 
 function inCiCell(h: ReportHeadline): string {
-  if (h.ci === undefined || h.reference === undefined) return "<td>—</td>";
+  if (h.ci === undefined || h.reference === undefined || h.scaledDown === true) return "<td>—</td>";
   const inside = h.reference >= h.ci[0] && h.reference <= h.ci[1];
   return inside ? `<td class="ok">yes</td>` : `<td class="off">no</td>`;
 }

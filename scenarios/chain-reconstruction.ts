@@ -67,8 +67,8 @@ export const chainReconstruction = defineScenario({
           reference: { value: (4 * 1000) / params.taskMs, label: "upper bound", source: "Ray paper Fig. 11a: 4 vCPU × (1 s / task duration) per m4.xlarge node" },
         },
         { key: "reexecutedTasks", label: "re-executed tasks (retries and reconstructions)", value: s.reexecuted ?? 0, unit: "tasks" },
-        { key: "meanDetectionDelayMs", label: "mean failure detection delay", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms",
-          reference: { value: params.heartbeatMs * params.missedHeartbeats, label: "configured timeout", source: "heartbeatMs × missedHeartbeats" } },
+        // No reference: heartbeatMs × missedHeartbeats is the configured timeout, not a measurement.
+        { key: "meanDetectionDelayMs", label: "mean failure detection delay (configured timeout: heartbeatMs × missedHeartbeats)", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms" },
         { key: "meanRecoveryMs", label: "mean recovery time per failure", value: mean(recovery.map((r) => r.recoveryMs)), unit: "ms" },
       ],
       plots: [

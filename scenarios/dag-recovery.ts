@@ -69,8 +69,8 @@ export const dagRecovery = defineScenario({
       tables,
       headlines: [
         { key: "makespanMs", label: "time to finish the DAG", value: s.makespanMs ?? 0, unit: "ms" },
-        { key: "meanDetectionDelayMs", label: "mean detection delay", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms",
-          reference: { value: 100 * params.missedHeartbeats, label: "configured timeout", source: "100 ms × missedHeartbeats" } },
+        // No reference: 100 ms × missedHeartbeats is the configured timeout, not a measurement.
+        { key: "meanDetectionDelayMs", label: "mean detection delay (configured timeout: 100 ms × missedHeartbeats)", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms" },
         { key: "meanRecoveryMs", label: "mean recovery time per kill", value: mean(recovery.map((r) => r.recoveryMs)), unit: "ms" },
         { key: "reexecutedTasks", label: "re-executed attempts", value: s.reexecuted ?? 0, unit: "tasks" },
         { key: "wastedTaskMs", label: "work lost with the killed nodes", value: s.wastedTaskMs ?? 0, unit: "ms" },

@@ -64,6 +64,11 @@ export interface Reference {
   label?: string;
   /** Where the value comes from: a formula and a textbook, a paper's figure or table. */
   source: string;
+  /**
+   * The value was measured on a larger setup than this run's (the paper's, run at `--full`): it is
+   * shown beside the figure marked "scaled down", and no difference is taken against it.
+   */
+  scaledDown?: boolean;
 }
 
 /** A headline figure of a run, e.g. the mean waiting time beside Erlang C's. */

@@ -24,7 +24,7 @@ import { fits } from "../resources.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
 import type { ScheduleMessage } from "./messages.js";
-import { makePolicy, type Candidate, type PlacementPolicy, type PolicyName } from "./policies.js";
+import { makePolicy, pickBySpread, type Candidate, type PlacementPolicy, type PolicyName } from "./policies.js";
 
 export interface GlobalSchedulerConfig {
   readonly gcsShards: readonly Address[];
@@ -119,6 +119,7 @@ export class GlobalScheduler implements Process {
         meanTaskUs: view.row.heartbeat.meanTaskUs,
         cpus: view.row.heartbeat.resourcesTotal.CPU ?? 0,
         missingBytes,
+        freeCpuFraction: freeCpuFraction(view),
       };
       candidates.push(candidate);
       if (room) withRoom.push(candidate);
@@ -129,7 +130,8 @@ export class GlobalScheduler implements Process {
     const waitForRoom = spec.kind === "actor-creation" || (spec.gpuMemoryBytes ?? 0) > 0;
     const pool = withRoom.length > 0 ? withRoom : waitForRoom ? [] : candidates;
     if (pool.length === 0) return this.defer(spec, entries, origin);
-    const chosen = pool[this.policy.pick(pool, this.env.rng("global-scheduler"))]!;
+    const rng = this.env.rng("global-scheduler");
+    const chosen = pool[spec.kind === "actor-creation" ? pickBySpread(pool, rng) : this.policy.pick(pool, rng)]!;
     const view = this.nodes.get(chosen.node)!;
     assert(view.row.state === "alive", `global scheduler: chose ${chosen.node} for ${spec.taskId}, but it is ${view.row.state}`);
     view.placedSinceHeartbeat++;
@@ -216,6 +218,12 @@ function hasRoom(view: NodeView, spec: TaskSpec): boolean {
     if (need > 0 && (available[k] ?? 0) - (view.reserved[k] ?? 0) + 1e-9 < need) return false;
   }
   return gpuMemoryFits(view, spec, "now");
+}
+
+function freeCpuFraction(view: NodeView): number {
+  const total = view.row.heartbeat.resourcesTotal.CPU ?? 0;
+  if (total <= 0) return 0;
+  return ((view.row.heartbeat.resourcesAvailable.CPU ?? 0) - (view.reserved.CPU ?? 0)) / total;
 }
 
 /** Memory placed on a node since its heartbeat; which GPU it went to is not known here. */

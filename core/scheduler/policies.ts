@@ -20,6 +20,8 @@ export interface Candidate {
   readonly cpus: number;
   /** Bytes of the task's arguments that would have to be fetched to this node. */
   readonly missingBytes: number;
+  /** Share of its CPUs free now (last heartbeat minus what was placed there since), 0–1. */
+  readonly freeCpuFraction: number;
 }
 
 export interface PlacementPolicy {
@@ -46,6 +48,16 @@ function lowest(candidates: readonly Candidate[], score: (c: Candidate) => numbe
   });
   // Break ties at random so equally loaded nodes share the work.
   return best[choiceIndex(rng, best.length)]!;
+}
+
+/**
+ * Where an actor goes: the node with the largest share of its CPUs free, ties at random (Ray spreads
+ * actors by available resources). An actor holds its CPU for good and never shows in a queue, so
+ * queue-length scores see every node as equally idle and a burst of creations piles onto the nodes
+ * that heartbeated last.
+ */
+export function pickBySpread(candidates: readonly Candidate[], rng: Rng): number {
+  return lowest(candidates, (c) => 1 - Math.min(1, Math.max(0, c.freeCpuFraction)), rng);
 }
 
 export function makePolicy(name: PolicyName, bandwidthBytesPerSec: number): PlacementPolicy {

@@ -46,6 +46,7 @@ function runEntry(dir: string, href: string, s: RunSummary): ReportEntry {
     value: num(h.value),
     reference: h.reference === undefined ? undefined : num(h.reference.value),
     source: h.reference?.source,
+    scaledDown: h.reference?.scaledDown,
     absolute: h.difference === undefined ? undefined : num(h.difference.absolute),
     relative: h.difference === undefined ? undefined : num(h.difference.relative),
   }));
@@ -83,6 +84,7 @@ function sweepEntry(dir: string, href: string, s: SweepSummary): ReportEntry {
     n: a.n,
     reference: a.reference === undefined ? undefined : num(a.reference.value),
     source: a.reference?.source,
+    scaledDown: a.reference?.scaledDown,
     absolute: a.difference === undefined ? undefined : num(a.difference.absolute),
     relative: a.difference === undefined ? undefined : num(a.difference.relative),
   }));

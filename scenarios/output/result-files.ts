@@ -11,7 +11,7 @@ import { writeCsv } from "../../sim/csv.js";
 import { codeVersion } from "./code-version.js";
 import type { RunOutput } from "../runner/run-scenario.js";
 import type { Scenario, Table } from "../scenario.js";
-import { difference, toJson, type PlotSummary, type RunSummary, type TableSummary } from "./summary.js";
+import { referenceDifference, toJson, type PlotSummary, type RunSummary, type TableSummary } from "./summary.js";
 
 export interface WriteOptions {
   /** Also rasterise every SVG to PNG (needs the optional @resvg/resvg-js). */
@@ -66,7 +66,7 @@ export async function writeRunFiles(dir: string, scenario: Scenario, output: Run
     params: request.params,
     codeVersion: codeVersion(),
     headlines: result.headlines.map((h) => {
-      const d = difference(h.value, h.reference?.value);
+      const d = referenceDifference(h.value, h.reference);
       return d === undefined ? h : { ...h, difference: d };
     }),
     tables,

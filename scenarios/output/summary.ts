@@ -92,6 +92,15 @@ export function difference(value: number, reference: number | undefined): Differ
   return { absolute: value - reference, relative: reference === 0 ? Number.NaN : (value - reference) / Math.abs(reference) };
 }
 
+/** The marker shown beside a reference measured on a larger setup than the run's. */
+export const SCALED_DOWN = "scaled down";
+
+/** A headline's difference from its reference; none against a reference the run is too small for. */
+export function referenceDifference(value: number, reference: Reference | undefined): Difference | undefined {
+  if (reference?.scaledDown === true) return undefined;
+  return difference(value, reference?.value);
+}
+
 export function withoutTiming<T extends { timing: unknown }>(summary: T): Omit<T, "timing"> {
   const { timing: _timing, ...rest } = summary;
   return rest;

@@ -12,7 +12,7 @@ import { confidenceInterval } from "./confidence.js";
 import type { RunOutcome } from "./pool.js";
 import { gridPoints, pointLabel, type SweepPlan } from "./plan.js";
 import type { Headline, ParamValue, Scenario, Table } from "../scenario.js";
-import { difference, type AggregateSummary } from "../output/summary.js";
+import { referenceDifference, type AggregateSummary } from "../output/summary.js";
 import { table } from "../scenario.js";
 
 /** Headlines as they appear across the runs, in first-seen order. */
@@ -34,7 +34,7 @@ export function aggregate(plan: SweepPlan, outcomes: readonly RunOutcome[]): Agg
       const reference = found.find((h) => h?.reference !== undefined)?.reference;
       const entry: AggregateSummary = { point, pointLabel: pointLabel(gridValues), gridValues, key: kind.key, label: kind.label, unit: kind.unit, n: ci.n, mean: ci.mean, ci95Low: ci.low, ci95High: ci.high };
       if (reference !== undefined) entry.reference = reference;
-      const d = difference(ci.mean, reference?.value);
+      const d = referenceDifference(ci.mean, reference);
       if (d !== undefined) entry.difference = d;
       out.push(entry);
     }
