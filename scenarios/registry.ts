@@ -12,6 +12,7 @@ import { fig10aGcsFailover } from "./fig10a-gcs-failover/fig10a-gcs-failover.js"
 import { fig10bGcsFlushing } from "./fig10b-gcs-flushing.js";
 import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { locality } from "./locality.js";
+import { recoveryStorm } from "./recovery-storm.js";
 import { mmcQueue } from "./mmc-queue/mmc-queue.js";
 import { rlLoop } from "./rl-loop.js";
 import { sort } from "./sort/sort.js";
@@ -19,7 +20,7 @@ import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
