@@ -1,7 +1,8 @@
 /**
  * Invariants checked after every event when `checkInvariants` is on (DESIGN.md "Checking it"):
  * resources never over-committed and GPU shares within [0, 1] on every raylet, stores consistent,
- * no execution on a dead node or a failed GPU, at most one live instance of each actor.
+ * no execution on a dead node or a failed GPU, at most one live instance of each actor (live: on a
+ * node that holds its lease, so it could serve a call), and no lease held by a node declared dead.
  */
 import { assert } from "../core/assert.js";
 import type { GcsShardState } from "../core/gcs/shard-state.js";
@@ -13,6 +14,12 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
     const node = cluster.world.node(name);
     assert(node.alive, `raylet ${name} is registered but its node is dead`);
     raylet.checkInvariants();
+    // Live: able to serve a call. A node without its lease (cut off long enough that the GCS may
+    // have declared it dead and a new instance started) neither starts nor reports calls.
+    const row = cluster.nodeRow(name);
+    const declaredDead = row !== undefined && row.state === "dead" && row.incarnation === raylet.config.incarnation;
+    assert(!declaredDead || !raylet.holdsLease(), `raylet ${name} holds its lease though the GCS declared incarnation ${raylet.config.incarnation} dead`);
+    if (!raylet.holdsLease()) continue;
     for (const actorId of raylet.actors.actors.keys()) {
       const other = actorHomes.get(actorId);
       assert(other === undefined, `actor ${actorId} is alive on both ${other} and ${name}`);

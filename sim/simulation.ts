@@ -157,6 +157,7 @@ export class Simulation implements ClusterControl {
       // A scheduler silent as long as a node must be to be declared dead is presumed gone.
       forwardFallbackUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
       onFenced: () => this.fenced(spec.name, node.incarnation),
+      leaseUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
     }));
     this.raylets.set(spec.name, raylet);
     this.world.recorder.record(this.world.kernel.nowUs, spec.name, { kind: "node.joined", nodeName: spec.name, incarnation: node.incarnation });

@@ -130,7 +130,15 @@ export class ShardHead {
     if (row !== undefined && row.state === "alive" && row.incarnation < hb.incarnation) {
       this.declareDead(row.node, row.incarnation, "it re-registered as a new incarnation");
     }
-    if (!state.isDead(hb.node, hb.incarnation)) return true;
+    if (!state.isDead(hb.node, hb.incarnation)) {
+      // Admitted and applied here now: this head cannot declare the node dead before
+      // sentUs + heartbeatTimeoutUs, so the node may serve its actors until then (its lease).
+      if (hb.sentUs !== undefined) {
+        const alive: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "alive", lastHeartbeatUs: this.host.env.nowUs(), heartbeat: hb };
+        this.host.env.send(m.client, { type: "gcs.notify", notification: { table: "node", key: alive.node, row: alive } } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES, "background");
+      }
+      return true;
+    }
     // A node declared dead still heartbeats (a healed partition): tell it, so it can exit.
     const dead: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "dead", lastHeartbeatUs: this.host.env.nowUs(), heartbeat: hb };
     this.host.env.send(m.client, { type: "gcs.notify", notification: { table: "node", key: dead.node, row: dead } } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES);

@@ -61,6 +61,8 @@ export interface Heartbeat {
   /** Exponentially averaged task execution time, µs. */
   readonly meanTaskUs: number;
   readonly objectStoreUsedBytes: number;
+  /** When the node sent it. The shard head echoes an admitted heartbeat back: the node's lease. */
+  readonly sentUs?: number;
 }
 
 export type NodeState = "alive" | "dead";

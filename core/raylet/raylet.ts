@@ -52,6 +52,12 @@ export interface RayletConfig {
   readonly forwardFallbackUs: number;
   /** This raylet learned the GCS declared its own incarnation dead: it must exit. */
   readonly onFenced?: (raylet: Raylet) => void;
+  /**
+   * The GCS's heartbeat timeout. The node's actors serve only under a lease: until `leaseUs` after
+   * the send time of its latest heartbeat the GCS admitted, before which the GCS cannot declare it
+   * dead (and so no second instance of its actors can exist). Absent: no lease (unit tests).
+   */
+  readonly leaseUs?: number;
 }
 
 interface FetchRequest {
@@ -62,6 +68,8 @@ interface FetchRequest {
 
 /** Object requests from core workers in flight at one raylet (a get or wait each). */
 export const MAX_PENDING_FETCHES = 1_000_000;
+/** Actor calls to start or report held at one raylet while its lease is out. */
+export const MAX_LEASE_WAITERS = 1_000_000;
 
 export class Raylet implements Process {
   readonly pool: ResourcePool;
@@ -81,6 +89,9 @@ export class Raylet implements Process {
   private readonly deadIncarnations = new Map<string, number>();
   private meanTaskUs = 0;
   tasksFinished = 0;
+  private leaseUntilUs: number;
+  /** Actor work (a call to start, a call's outcome to report) waiting for the lease's renewal. */
+  private readonly leaseWaiters: Array<() => void> = [];
 
   constructor(readonly env: Env, readonly config: RayletConfig) {
     this.pool = new ResourcePool(config.resources, config.gpus);
@@ -116,7 +127,12 @@ export class Raylet implements Process {
       keepHere: (spec) => this.keep(spec),
     });
     this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
-    this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.runActorCall(actor, spec, pinned));
+    this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.underLease(() => {
+      // Removed while it waited for the lease: its pins went with it; its caller hears it was lost.
+      if (this.actors.actors.get(actor.actorId) === actor) this.runActorCall(actor, spec, pinned);
+    }));
+    // The GCS cannot declare this incarnation dead before it has heard from it and waited leaseUs.
+    this.leaseUntilUs = env.nowUs() + (config.leaseUs ?? 0);
     this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
     this.heartbeat();
   }
@@ -448,10 +464,14 @@ export class Raylet implements Process {
       },
       done: (a, outcome) => {
         this.running.delete(spec.taskId);
-        release();
-        if (outcome.kind === "crashed") return this.actorWorkerDied(actor, a, outcome.how);
-        this.reportOutcome(spec, outcome);
-        this.actorCallEnded(actor, spec);
+        // An outcome found after the lease ran out may be a zombie's: reported only once renewed.
+        this.underLease(() => {
+          release();
+          if (this.actors.actors.get(actor.actorId) !== actor) return;
+          if (outcome.kind === "crashed") return this.actorWorkerDied(actor, a, outcome.how);
+          this.reportOutcome(spec, outcome);
+          this.actorCallEnded(actor, spec);
+        });
       },
     });
     this.running.set(spec.taskId, attempt);
@@ -521,7 +541,12 @@ export class Raylet implements Process {
 
   private onNotification(n: GcsNotification): void {
     if (n.table === "object") return this.objects.onEntry(n.key as ObjectId, n.entry);
-    if (n.table !== "node" || n.row.state !== "dead") return;
+    if (n.table !== "node") return;
+    if (n.row.state === "alive") {
+      const sentUs = n.row.heartbeat.sentUs;
+      if (n.key === this.nodeName && n.row.incarnation === this.config.incarnation && sentUs !== undefined) this.renewLease(sentUs);
+      return;
+    }
     if (n.key === this.nodeName && n.row.incarnation === this.config.incarnation) {
       // Declared dead while alive (a partition healed): our writes are fenced off; exit, so the
       // node can rejoin as a fresh incarnation.
@@ -547,9 +572,31 @@ export class Raylet implements Process {
         queueLength: this.scheduler.queueLength,
         meanTaskUs: this.meanTaskUs,
         objectStoreUsedBytes: this.store.usedBytes,
+        sentUs: this.env.nowUs(),
       },
     });
     this.env.setTimer(this.config.heartbeatIntervalUs, () => this.heartbeat(), "background");
+  }
+
+  /**
+   * Does this node hold its lease now? Without it the GCS may have declared it dead and its
+   * actors' owners started new instances: its own instances neither start calls nor report them.
+   */
+  holdsLease(): boolean {
+    return this.config.leaseUs === undefined || this.env.nowUs() <= this.leaseUntilUs;
+  }
+
+  private underLease(action: () => void): void {
+    if (this.holdsLease()) return action();
+    assertBound(this.leaseWaiters.length, MAX_LEASE_WAITERS, `raylet ${this.nodeName} actor work waiting for the lease (MAX_LEASE_WAITERS)`);
+    this.leaseWaiters.push(action);
+  }
+
+  private renewLease(sentUs: number): void {
+    assert(sentUs <= this.env.nowUs(), `raylet ${this.nodeName}: a heartbeat sent in the future (${sentUs})`);
+    this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + (this.config.leaseUs ?? 0));
+    if (!this.holdsLease()) return;
+    for (const action of this.leaseWaiters.splice(0)) action();
   }
 
   updateTask(spec: TaskSpec, status: TaskStatus, actorSeq?: number): void {
