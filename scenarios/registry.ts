@@ -11,6 +11,7 @@ import { fig9ObjectStore } from "./fig9-object-store.js";
 import { fig10aGcsFailover } from "./fig10a-gcs-failover/fig10a-gcs-failover.js";
 import { fig10bGcsFlushing } from "./fig10b-gcs-flushing.js";
 import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
+import { fig12Allreduce } from "./fig12-allreduce/fig12-allreduce.js";
 import { locality } from "./locality.js";
 import { recoveryStorm } from "./recovery-storm.js";
 import { mmcQueue } from "./mmc-queue/mmc-queue.js";
@@ -20,7 +21,7 @@ import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
