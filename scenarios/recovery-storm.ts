@@ -93,19 +93,40 @@ interface SizeRow {
   ownerBusyFraction: number;
 }
 
+/** metrics.queues() reports lengths per 1 ms bucket (the world's default). */
+const QUEUE_BUCKET_MS = 1;
+
 interface LengthRow {
   process: string;
   tMs: number;
   length: number;
 }
 
-/** Queue length over time of the GCS shards and the driver (the owner of every object), from the kill on. */
+/**
+ * Queue length over time of the GCS shards and the driver (the owner of every object), per 1 ms
+ * bucket from `fromMs` on. The series only holds buckets in which the length changed; the ones in
+ * between kept the previous bucket's end length, so they are filled in (a joined line would draw a
+ * ramp across the gap otherwise).
+ */
 function lengthRows(queues: readonly QueueRow[], fromMs: number): LengthRow[] {
   const out: LengthRow[] = [];
   for (const q of queues) {
     if (q.kind !== "gcs" && !q.process.startsWith("driver@")) continue;
     const name = q.kind === "gcs" ? `GCS (${q.process})` : `owner (${q.process})`;
-    for (const l of q.lengths) if (l.tMs >= fromMs) out.push({ process: name, tMs: l.tMs, length: l.maxLength });
+    const points = q.lengths;
+    if (points.length === 0) continue;
+    let carried = 0;
+    let i = 0;
+    while (i < points.length && points[i]!.tMs < fromMs) carried = points[i++]!.endLength;
+    const lastMs = points[points.length - 1]!.tMs;
+    for (let tMs = Math.floor(fromMs); tMs <= lastMs; tMs += QUEUE_BUCKET_MS) {
+      const p = points[i];
+      if (p !== undefined && p.tMs < tMs + QUEUE_BUCKET_MS) {
+        out.push({ process: name, tMs: p.tMs, length: p.maxLength });
+        carried = p.endLength;
+        i++;
+      } else out.push({ process: name, tMs, length: carried });
+    }
   }
   return out;
 }
@@ -180,7 +201,7 @@ export const recoveryStorm = defineScenario({
           x: { column: "nodes", label: "nodes", unit: "nodes" }, y: { column: "rebuildMs", label: "storm start to last object rebuilt", unit: "ms" },
         },
         {
-          kind: "points", name: "queues", title: `Messages waiting at the GCS and the owner after the kill (${last.nodes} nodes)`, table: "queueLengths", series: "process", joined: true,
+          kind: "points", name: "queues", title: `Messages waiting at the GCS and the owner during the storm (${last.nodes} nodes)`, table: "queueLengths", series: "process", joined: true,
           x: { column: "tMs", label: "time", unit: "ms" }, y: { column: "length", label: "messages waiting (max per ms)", unit: "messages" },
         },
       ],
