@@ -10,18 +10,18 @@ import { fig8bScalability } from "./fig8b-scalability.js";
 import { fig9ObjectStore } from "./fig9-object-store.js";
 import { fig10aGcsFailover } from "./fig10a-gcs-failover/fig10a-gcs-failover.js";
 import { fig10bGcsFlushing } from "./fig10b-gcs-flushing.js";
-import { fanoutDemo } from "./fanout-demo/fanout-demo.js";
 import { fig12Allreduce } from "./fig12-allreduce/fig12-allreduce.js";
 import { locality } from "./locality.js";
 import { recoveryStorm } from "./recovery-storm.js";
 import { mmcQueue } from "./mmc-queue/mmc-queue.js";
+import { psTraining } from "./ps-training/ps-training.js";
 import { rlLoop } from "./rl-loop.js";
 import { sort } from "./sort/sort.js";
 import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, fanoutDemo, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce, psTraining];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
@@ -49,7 +49,6 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "dag-recovery", seed: 1 },
   { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
-  { kind: "run", scenario: "fanout-demo", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1, sets: { checkpointInterval: 0 } },
   {
