@@ -219,7 +219,7 @@ function loopTables(sim: Simulation, params: Params, rec: LoopRecord, bucketMs: 
   const endMs = params.durationS * 1000;
   const attempts = sim.metrics.taskAttempts().filter((a) => a.outcome === "ok");
   const byCause = (name: string, causes: readonly string[], weight: number) => {
-    const rows = buckets([], bucketMs, endMs).map((b) => ({ tMs: b.tMs, ...Object.fromEntries(causes.map((c) => [c, 0])) }) as Record<string, number>);
+    const rows = buckets([], bucketMs, endMs).map((b): Record<string, number> => ({ tMs: b.tMs, ...Object.fromEntries(causes.map((c) => [c, 0])) }));
     for (const a of attempts) {
       if (a.name !== name || a.endMs >= endMs || !causes.includes(a.cause)) continue;
       rows[Math.floor(a.endMs / bucketMs)]![a.cause]! += weight;
