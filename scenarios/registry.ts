@@ -49,6 +49,12 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "dag-recovery", seed: 1 },
   { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
+  // The control plane's calibration on the paper's figures, and the storm its queues make.
+  { kind: "run", scenario: "fig8b-scalability", seed: 1 },
+  { kind: "run", scenario: "fig9-object-store", seed: 1 },
+  { kind: "run", scenario: "fig10a-gcs-failover", seed: 1 },
+  { kind: "run", scenario: "fig10b-gcs-flushing", seed: 1 },
+  { kind: "run", scenario: "recovery-storm", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1, sets: { checkpointInterval: 0 } },
   {
