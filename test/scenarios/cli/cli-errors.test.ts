@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { cliInProcess, cliSpawned, type CliResult } from "./cli-harness.js";
 
 const errorCases: [string[], RegExp][] = [
-  [["run", "nope"], /unknown scenario 'nope'; known: chain-reconstruction, actor-reconstruction, dag-recovery, locality, mmc-queue, fanout-demo/],
+  [["run", "nope"], /unknown scenario 'nope'; known: chain-reconstruction, actor-reconstruction, dag-recovery, locality, mmc-queue/],
   [["run"], /run needs a scenario name; known: chain-reconstruction/],
   [["run", "mmc-queue", "--set", "bogus=1"], /unknown parameter 'bogus' for mmc-queue; it has: servers, utilisation/],
   [["run", "mmc-queue", "--set", "servers=0"], /--set servers=0: servers must be an integer in \[1, 256\], got '0'/],
@@ -21,7 +21,7 @@ const errorCases: [string[], RegExp][] = [
   [["run", "mmc-queue", "--set", "servers"], /--set 'servers' is malformed; expected key=value/],
   [["run", "mmc-queue", "--seed", "x1"], /--seed must be an integer in \[0, \d+\], got 'x1'/],
   [["run", "mmc-queue", "--frobnicate"], /unknown option '--frobnicate' for run; see: npm start -- run --help/],
-  [["run", "fanout-demo", "--set", "killWorker=9"], /killWorker 9 must be at most nodes \(4\)/],
+  [["run", "actor-reconstruction", "--set", "killedNodes=12"], /killedNodes 12 must be less than nodes \(10\)/],
   [["sweep", "mmc-queue", "--seeds", "5..1"], /--seeds must be a range a\.\.b \(a <= b\)/],
   [["sweep", "mmc-queue", "--seeds", "1..x"], /--seeds must be a range a\.\.b/],
   [["sweep", "mmc-queue", "--shard", "3/2"], /--shard must be i\/n with integers 1 <= i <= n/],
@@ -82,7 +82,7 @@ test("--help works at every level and exits 0", async () => {
     [["report", "--help"], /index\.html/],
     [["run", "mmc-queue", "--help"], /servers\n\s+execution slots c on the server; an integer in \[1, 256\]; default 4/],
     [["list"], /mmc-queue\s+M\/M\/c queue against Erlang C/],
-    [["list", "fanout-demo"], /missedHeartbeats/],
+    [["list", "chain-reconstruction"], /missedHeartbeats/],
   ];
   for (const [argv, expected] of cases) {
     const r = await cliInProcess(argv);

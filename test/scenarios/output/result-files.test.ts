@@ -35,23 +35,23 @@ function onlyDir(parent: string): string {
 }
 
 test("run with the same seed writes byte-identical CSV and SVG files", async () => {
-  const args = ["run", "fanout-demo", "--set", "rounds=30", "--set", "killAtMs=300", "--set", "restartAfterMs=300"];
+  const args = ["run", "chain-reconstruction", "--set", "nodes=2", "--set", "durationS=6", "--set", "restartAfterS=2"];
   // The second run takes its seed from RAYSIM_SEED, as a replay line may.
   for (const [out, seed, env] of [["a", ["--seed", "3"], {}], ["b", [], { RAYSIM_SEED: "3" }]] as const) {
     const r = await cliInProcess([...args, ...seed, "--out", join(tmp, `run-${out}`)], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^seed 3: fanout-demo \(quick\) nodes=4/);
+    assert.match(r.stdout, /^seed 3: chain-reconstruction \(quick\) nodes=2 durationS=6/);
   }
-  const a = onlyDir(join(tmp, "run-a", "fanout-demo"));
-  assertSameFolder(a, onlyDir(join(tmp, "run-b", "fanout-demo")), "summary.json");
+  const a = onlyDir(join(tmp, "run-a", "chain-reconstruction"));
+  assertSameFolder(a, onlyDir(join(tmp, "run-b", "chain-reconstruction")), "summary.json");
   const summary = JSON.parse(readFileSync(join(a, "summary.json"), "utf8"));
   assert.equal(summary.seed, 3);
-  assert.equal(summary.params.rounds, 30);
-  assert.ok(summary.headlines.some((h: { key: string; reference?: unknown }) => h.key === "detectionMs" && h.reference !== undefined));
-  const other = await cliInProcess(["run", "fanout-demo", "--seed", "4", "--set", "rounds=30", "--out", join(tmp, "run-c")]);
+  assert.equal(summary.params.durationS, 6);
+  assert.ok(summary.headlines.some((h: { key: string; reference?: unknown }) => h.key === "perNodeTasksPerSec" && h.reference !== undefined));
+  const other = await cliInProcess([...args, "--seed", "4", "--out", join(tmp, "run-c")]);
   assert.equal(other.code, 0, other.stderr);
-  const c = onlyDir(join(tmp, "run-c", "fanout-demo"));
-  assert.ok(!readFileSync(join(a, "tasks.csv")).equals(readFileSync(join(c, "tasks.csv"))), "another seed gives other numbers");
+  const c = onlyDir(join(tmp, "run-c", "chain-reconstruction"));
+  assert.ok(!readFileSync(join(a, "recovery.csv")).equals(readFileSync(join(c, "recovery.csv"))), "another seed gives other numbers");
 });
 
 test("sweep --jobs 2 writes the same files as --jobs 1", async () => {
