@@ -121,9 +121,8 @@ export class GcsService {
    */
   members(shard: number): readonly Address[] {
     if (!this.replicated) return [this.addresses[shard]!];
-    const known = this.master?.known(shard);
-    if (known !== undefined) return known.members;
-    let newest: ChainConfig | undefined;
+    // The newest configuration anyone holds: a restarted master may hold a stale one for a while.
+    let newest: ChainConfig | undefined = this.master?.known(shard);
     for (const r of this.liveReplicas(shard)) if (r.config !== undefined && (newest === undefined || r.config.epoch > newest.epoch)) newest = r.config;
     return newest?.members ?? [];
   }

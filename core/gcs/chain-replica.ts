@@ -87,6 +87,14 @@ export class ChainReplica extends ChainDataPath implements Process {
   }
 
   private onPing(from: Address, config: ChainConfig, sentUs: number, leaseUs: number): void {
+    if (this.config !== undefined && config.epoch < this.config.epoch) {
+      // A restarted master that adopted a stale report: no lease from a configuration this chain
+      // left behind (it would keep the members from reporting, and the master stale for good).
+      // Tell it what this replica holds; the newest epoch wins there.
+      const report: ChainMessage = { type: "chain.report", shard: this.options.shardIndex, config: this.config, appliedSeq: this.appliedSeq };
+      this.env.send(from, report, 64, "background");
+      return;
+    }
     this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + leaseUs);
     this.leaseUs = leaseUs;
     this.watchLease();
