@@ -30,6 +30,28 @@ export interface Process {
    * message's own `sizeBytes` is used.
    */
   serviceSize?(message: Message): number;
+  /**
+   * Optional: the transport's share of receiving (an RPC layer's acknowledgements and dedupe), run
+   * the moment a message arrives, whatever the process is busy with — as a TCP stack acknowledges
+   * and drops duplicate segments while the application computes. Returns the message the process
+   * is to handle, which the world then passes to `onMessage`, or undefined when there is none (an
+   * acknowledgement, a copy already received). A world that charges service times charges only
+   * what is admitted. A process without it is handed every message as it comes.
+   */
+  admit?(from: Address, message: Message): Message | undefined;
+}
+
+/**
+ * The part of a host that works while its process is busy — the kernel's TCP stack, gRPC's I/O
+ * threads: its clock is the host's, not the end of the handler the process is in, and its timers
+ * fire without waiting behind the process's queue. A world in which handling takes no time may
+ * give none (`Env.transport` undefined): then the process's own ports are the transport's.
+ */
+export interface TransportPort {
+  nowUs(): number;
+  setTimer(delayUs: number, fire: () => void, urgency?: Urgency): TimerId;
+  cancelTimer(timer: TimerId): void;
+  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency?: Urgency): void;
 }
 
 /** A uniform random stream in [0, 1). Streams are named so consumers never shift each other's draws. */
@@ -106,4 +128,6 @@ export interface Env {
   trace(event: TraceEvent): void;
   userDeferred<T>(label: string): UserDeferred<T>;
   readonly taskContext: TaskContextPort<unknown>;
+  /** The host's transport under this process (see TransportPort), for an RPC layer. */
+  readonly transport?: TransportPort;
 }

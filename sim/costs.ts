@@ -106,8 +106,8 @@ export const RAY_2018: Readonly<Record<string, CostValue>> = {
   // 20 µs plus 0.2 µs per node. Estimate; no paper figure (its placement rate never bottlenecks Fig 8b).
   "gsched/*": 5,
   "gsched/gs.schedule": { meanUs: 20, perUnitUs: 0.2 },
-  // RPC acknowledgements are batched and tiny: one hash-map update per sequence number.
-  "*/rpc.ack": 1,
+  // No RPC acknowledgements: they are the transport's (core/rpc/rpc-layer.ts), taken at arrival
+  // like a TCP stack's, and cost the process's loop nothing; so do copies it drops.
   // A Python worker process: interpreter plus `import ray` (numpy, pyarrow) ≈ 0.2 s. Estimate; the
   // paper gives none. Workers for a node's CPUs are started with the node (Ray prestarts them).
   "worker.startUs": 200_000,
@@ -142,9 +142,9 @@ function knownKey(key: string): boolean {
   if (slash < 0) return false;
   const kind = key.slice(0, slash);
   const type = key.slice(slash + 1);
-  if (kind === "*") return type === "rpc.ack" || PROCESS_KINDS.some((k) => RECEIVES[k].includes(type));
+  if (kind === "*") return PROCESS_KINDS.some((k) => RECEIVES[k].includes(type));
   if (!(PROCESS_KINDS as readonly string[]).includes(kind)) return false;
-  return type === "*" || type === "rpc.ack" || RECEIVES[kind as (typeof PROCESS_KINDS)[number]].includes(type);
+  return type === "*" || RECEIVES[kind as (typeof PROCESS_KINDS)[number]].includes(type);
 }
 
 function entry(key: string, v: unknown): ResolvedService {
@@ -186,6 +186,7 @@ export function resolveCosts(config: unknown = "ray-2018", extraKinds: readonly 
   }
   const overrides = config as Record<string, unknown>;
   for (const k of Object.keys(overrides)) {
+    if (k.endsWith("/rpc.ack")) fail(k, "left out (acknowledgements are the RPC transport's and cost a process no service)", overrides[k]);
     if (!knownKey(k) && !extraKinds.some((kind) => k.startsWith(`${kind}/`))) {
       fail(k, `a known cost key (<kind>/<message type>, <kind>/*, */<message type> with kind one of ${PROCESS_KINDS.join(", ")}; or one of ${NAMED_COSTS.join(", ")})`, k);
     }

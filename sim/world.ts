@@ -21,6 +21,7 @@ import type {
   Rng,
   TaskContextPort,
   TimerId,
+  TransportPort,
   Urgency,
   UserDeferred,
 } from "../core/env.js";
@@ -82,6 +83,8 @@ interface TimerRecord {
   id: number;
   readonly entry: ProcessEntry;
   readonly fire: () => void;
+  /** The host transport's (Env.transport): runs on the kernel's clock, not after the process's queue. */
+  readonly transport: boolean;
 }
 
 export interface ExecutionRecord {
@@ -197,6 +200,13 @@ class ProcessEnv implements Env {
   cancelExecution(execution: ExecutionId): void {
     this.world.cancelExecution(this.entry, execution);
   }
+  /** The host's transport under the process: the kernel's clock, timers that skip the queue. */
+  readonly transport: TransportPort = {
+    nowUs: () => this.world.kernel.nowUs,
+    setTimer: (delayUs, fire, urgency = "work") => this.world.setTimer(this.entry, Math.max(0, Math.round(delayUs)), fire, urgency, true) as TimerId,
+    cancelTimer: (timer) => this.world.cancelTimer(this.entry, timer),
+    send: (to, message, sizeBytes, urgency = "work") => this.world.send(this.entry, to, message, sizeBytes, urgency, 0),
+  };
   trace(event: TraceEvent): void {
     // The simulation's view of progress for livelock detection: an attempt started or ended.
     const kind = event.kind;
@@ -354,9 +364,9 @@ export class World implements EventHandler {
     node.alive = false;
   }
 
-  setTimer(entry: ProcessEntry, delayUs: number, fire: () => void, urgency: Urgency): number {
+  setTimer(entry: ProcessEntry, delayUs: number, fire: () => void, urgency: Urgency, transport = false): number {
     assert(entry.alive, `setTimer from dead process ${entry.address}`);
-    const record: TimerRecord = { id: -1, entry, fire };
+    const record: TimerRecord = { id: -1, entry, fire, transport };
     record.id = this.kernel.schedule(Math.max(0, Math.round(delayUs)), this, TAG_TIMER, record, urgency === "work");
     entry.timers.set(record.id, record);
     return record.id;
@@ -367,7 +377,8 @@ export class World implements EventHandler {
     this.kernel.cancel(id);
   }
 
-  send(from: ProcessEntry, to: Address, message: Message, sizeBytes: number, urgency: Urgency): void {
+  /** `aheadUs`: how long after now it leaves; by default when the sender's service ends. */
+  send(from: ProcessEntry, to: Address, message: Message, sizeBytes: number, urgency: Urgency, aheadUs = from.aheadUs()): void {
     assert(from.alive, `send from dead process ${from.address}`);
     assert(sizeBytes >= 0, `send: negative size ${sizeBytes}`);
     this.messagesSent++;
@@ -379,7 +390,7 @@ export class World implements EventHandler {
     }
     const envelope: Envelope = { from, to: receiver, message, perturbed: false };
     // Sent when the sender's service ends; a sender dead by then is dropped on delivery.
-    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work", from.aheadUs());
+    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work", aheadUs);
   }
 
   /**
@@ -516,17 +527,28 @@ export class World implements EventHandler {
    * trace events wait in the recorder and are forgotten (Recorder.dropAhead). What does escape is
    * a user promise the handler settles (the driver's get): user code resumes at kernel time but
    * reads the driver's clock through `ray.now()`, and its own effects are stamped by that clock.
+   *
+   * First the transport's part (Process.admit), at arrival and on the kernel's clock, costing no
+   * service: an RPC layer acknowledges there and drops acks and copies already received, so only
+   * what the process itself handles enters its queue (a duplicate of a 1 GB put is not copied twice).
    */
   private serve(entry: ProcessEntry, from: Address, message: Message): void {
+    const process = entry.process!;
+    if (process.admit !== undefined) {
+      entry.clockUs = this.kernel.nowUs;
+      const admitted = process.admit(from, message);
+      entry.clockUs = -1;
+      if (admitted === undefined) return;
+      message = admitted;
+    }
     entry.clockUs = entry.queue.serve(this.kernel.nowUs, entry.service === null ? 0 : this.serviceUs(entry, message));
-    entry.process!.onMessage(from, message);
+    process.onMessage(from, message);
     entry.clockUs = -1;
   }
 
-  /** The message's service time at `entry`: by the type inside an RPC envelope, times its size if it has one. */
-  private serviceUs(entry: ProcessEntry, message: Message): number {
+  /** The (admitted) message's service time at `entry`: by its type, times its size if it has one. */
+  private serviceUs(entry: ProcessEntry, m: Message): number {
     const table = entry.service!;
-    const m = message.type === "rpc.data" ? (message as unknown as { payload: Message }).payload : message;
     const s = table.lookup(m.type);
     if (s === null) return 0;
     if (s.perUnitUs === 0) return table.draw(s, 0);
@@ -573,7 +595,14 @@ export class World implements EventHandler {
         const live = record.entry.timers.delete(record.id);
         assert(live, `timer ${record.id} fired but was not pending`);
         assert(record.entry.alive, `timer ${record.id} fired for dead process ${record.entry.address}`);
-        // A timer that fires while its process is busy runs after what the process has begun.
+        // A timer that fires while its process is busy runs after what the process has begun;
+        // the transport's runs now, beside it.
+        if (record.transport) {
+          record.entry.clockUs = this.kernel.nowUs;
+          record.fire();
+          record.entry.clockUs = -1;
+          return;
+        }
         if (this.timerCostUs === 0) return record.fire();
         record.entry.clockUs = record.entry.queue.serve(this.kernel.nowUs, this.timerCostUs);
         record.fire();

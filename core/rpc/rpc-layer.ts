@@ -33,9 +33,20 @@
  * Acknowledgements are batched per peer and sent `ackDelayUs` after the first unacknowledged
  * receipt, as background traffic: they never keep a finished run alive, and so do resends, so a
  * peer that stays dead leaves only background work behind.
+ *
+ * The layer is the transport, not the application: a message is acknowledged, and a copy dropped,
+ * when it arrives (`admit`, on the host's clock through `Env.transport`), however long the process
+ * then takes to handle it, and acknowledgements and resends go out on timers that do not wait for
+ * the process. That is where TCP acknowledges (the kernel, on receipt of the segment) and where
+ * gRPC's HTTP/2 flow control runs (its I/O threads, independently of the handler), so a handler
+ * that takes longer than `retryUs` — a 1 GB put — is not resent, and a copy that does arrive costs
+ * the process nothing. The alternative, acknowledging after the handler and stretching the resend
+ * timeout by the receiver's queue, would need the sender to know that queue: no real stack does.
+ * The price is the real one: a message acknowledged but not yet handled when its process dies is
+ * lost with it, and the protocol above recovers from the death as from any other.
  */
 import { assert } from "../assert.js";
-import type { Address, DurableStorage, Env, ExecutionId, ExecutionOutcome, ExecutionRequest, Message, Process, Rng, TaskContextPort, TimerId, Urgency, UserDeferred } from "../env.js";
+import type { Address, DurableStorage, Env, ExecutionId, ExecutionOutcome, ExecutionRequest, Message, Process, Rng, TaskContextPort, TimerId, TransportPort, Urgency, UserDeferred } from "../env.js";
 import type { TraceEvent } from "../trace.js";
 
 export interface RpcOptions {
@@ -116,6 +127,8 @@ interface PeerIn {
 
 export class RpcLayer implements Process {
   readonly env: Env;
+  /** Acknowledgements and resends: on the host's clock, never queued behind the process. */
+  private readonly net: TransportPort;
   private readonly session: number;
   private readonly startUs: number;
   private readonly links = new Map<Address, PeerOut>();
@@ -135,6 +148,7 @@ export class RpcLayer implements Process {
     // The start time tells sessions at one address apart; the draw breaks a tie within a microsecond.
     this.session = this.startUs + base.rng("rpc/sessions").next();
     this.env = new RpcEnv(base, this);
+    this.net = base.transport ?? base;
   }
 
   /** The process this layer delivers to (set once, right after the process is built). */
@@ -163,13 +177,20 @@ export class RpcLayer implements Process {
     if (this.sweepTimer === undefined) this.armSweep();
   }
 
-  onMessage(from: Address, message: Message): void {
+  /** The transport's part of a receipt (Process.admit): the payload to handle, once, or nothing. */
+  admit(from: Address, message: Message): Message | undefined {
     if (message.type === "rpc.data") return this.onData(from, message as RpcData);
     if (message.type === "rpc.ack") return this.onAck(from, message as RpcAck);
-    this.inner!.onMessage(from, message);
+    return message;
   }
 
-  private onData(from: Address, m: RpcData): void {
+  /** What `admit` returned, or (in a world that does not call `admit`) anything as it arrives. */
+  onMessage(from: Address, message: Message): void {
+    const payload = message.type === "rpc.data" || message.type === "rpc.ack" ? this.admit(from, message) : message;
+    if (payload !== undefined) this.inner!.onMessage(from, payload);
+  }
+
+  private onData(from: Address, m: RpcData): Message | undefined {
     let peer = this.peers.get(from);
     if (peer === undefined || peer.session !== m.session) {
       // A new sender process at that address: its predecessor is dead and sends no more.
@@ -187,7 +208,7 @@ export class RpcLayer implements Process {
     this.queueAck(peer, m.seq);
     if (seen) {
       this.duplicatesDropped++;
-      return;
+      return undefined;
     }
     if (m.seq === peer.lowWater) {
       peer.lowWater++;
@@ -195,8 +216,8 @@ export class RpcLayer implements Process {
     } else {
       peer.above.add(m.seq);
     }
-    if (m.firstSentUs < this.startUs) return; // addressed to this address's previous process
-    this.inner!.onMessage(from, m.payload);
+    if (m.firstSentUs < this.startUs) return undefined; // addressed to this address's previous process
+    return m.payload;
   }
 
   private queueAck(peer: PeerIn, seq: number): void {
@@ -205,7 +226,7 @@ export class RpcLayer implements Process {
       peer.due = true;
       this.ackDue.push(peer);
     }
-    if (this.ackTimer === undefined) this.ackTimer = this.base.setTimer(this.options.ackDelayUs, () => this.flushAcks(), "background");
+    if (this.ackTimer === undefined) this.ackTimer = this.net.setTimer(this.options.ackDelayUs, () => this.flushAcks(), "background");
   }
 
   private flushAcks(): void {
@@ -215,12 +236,12 @@ export class RpcLayer implements Process {
       if (peer.acks.length === 0) continue;
       const seqs = peer.acks;
       peer.acks = [];
-      this.base.send(peer.address, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
+      this.net.send(peer.address, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
     }
     this.ackDue.length = 0;
   }
 
-  private onAck(from: Address, m: RpcAck): void {
+  private onAck(from: Address, m: RpcAck): undefined {
     if (m.session !== this.session) return; // meant for this address's previous process
     const link = this.links.get(from);
     if (link === undefined) return;
@@ -245,13 +266,13 @@ export class RpcLayer implements Process {
   }
 
   private armSweep(): void {
-    this.sweepTimer = this.base.setTimer(Math.max(1, Math.floor(this.options.retryUs / 2)), () => this.sweep(), "background");
+    this.sweepTimer = this.net.setTimer(Math.max(1, Math.floor(this.options.retryUs / 2)), () => this.sweep(), "background");
   }
 
   /** Sends again what waited its whole timeout; backs off each time. */
   private sweep(): void {
     this.sweepTimer = undefined;
-    const now = this.base.nowUs();
+    const now = this.net.nowUs();
     for (const link of this.links.values()) {
       const window = link.window;
       for (let i = link.front; i < window.length; i++) {
@@ -267,7 +288,7 @@ export class RpcLayer implements Process {
         o.lastSentUs = now;
         o.waitUs = Math.min(this.options.maxRetryUs, o.waitUs * 2);
         this.resends++;
-        this.base.send(o.to, o.message, o.sizeBytes, "background");
+        this.net.send(o.to, o.message, o.sizeBytes, "background");
       }
       while (link.front < window.length && window[link.front] === undefined) link.front++;
     }

@@ -16,7 +16,8 @@ test("costs: unknown keys, negative values and bad profiles are ConfigErrors nam
   assert.throws(() => resolveCosts({ "owner/*": { meanUs: 1, distribution: "normal" } }), (e: unknown) => e instanceof ConfigError && /owner\/\*/.test(e.message));
   assert.throws(() => resolveCosts("ray-2019"), (e: unknown) => e instanceof ConfigError && /costs must be "ray-2018", "free"/.test(e.message));
   assert.throws(() => new Simulation({ costs: { "nobody/*": 1 } as never }), ConfigError);
-  assert.equal(resolveCosts({ "raylet/*": 3, "*/rpc.ack": 0 }).name, "ray-2018+overrides");
+  assert.equal(resolveCosts({ "raylet/*": 3, "*/gcs.request": 0 }).name, "ray-2018+overrides");
+  assert.throws(() => resolveCosts({ "*/rpc.ack": 1 }), (e: unknown) => e instanceof ConfigError && /\*\/rpc\.ack.*transport/.test(e.message));
 });
 
 async function emptyTasks(costs: "ray-2018" | "free", n: number): Promise<Simulation> {

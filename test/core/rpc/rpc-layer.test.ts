@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { address, type Address, type Env, type Message, type Process } from "../../../core/env.js";
 import type { RpcLayer } from "../../../core/rpc/rpc-layer.js";
+import { resolveCosts } from "../../../sim/costs.js";
 import { MessageFaultRule, type MessageFaultKind } from "../../../sim/message-faults.js";
 import { World } from "../../../sim/world.js";
 
@@ -22,8 +23,10 @@ class Log implements Process {
 const A = address("p", "a");
 const B = address("p", "b");
 
-function twoNodes() {
-  const world = new World({ seed: 1, network: { latencyUs: 100 }, rpc: true });
+/** `serviceUs`: what a message of type "slow" costs its receiver (the others cost nothing). */
+function twoNodes(serviceUs = 0) {
+  const costs = serviceUs === 0 ? undefined : resolveCosts({ "p/slow": serviceUs }, ["p"]);
+  const world = new World({ seed: 1, network: { latencyUs: 100 }, rpc: true, costs });
   world.addNode("a");
   world.addNode("b");
   const a = world.spawn("a", A, (env) => new Log(env));
@@ -102,4 +105,43 @@ test("a lost background message is resent, so a short loss does not hide it", as
   a.env.send(B, { type: "heartbeat" }, 100, "background");
   await runFor(world, 1_000_000);
   assert.deepEqual(b.received, ["heartbeat"]);
+});
+
+/** The receiver's queue statistics (sim/process-queue.ts). */
+function queueOf(world: World, addr: Address) {
+  return world.queues().find((q) => q.address === addr)!;
+}
+
+test("a message whose handling outlasts the resend timeout is acknowledged on arrival: handled once, never resent", async () => {
+  const serviceUs = 5 * 20_000; // five times the default retryUs
+  const { world, a, b } = twoNodes(serviceUs);
+  const handledAtUs: number[] = [];
+  const inner = b.onMessage.bind(b);
+  b.onMessage = (from, m) => {
+    handledAtUs.push(b.env.nowUs());
+    inner(from, m);
+  };
+  a.env.send(B, { type: "slow" }, 100);
+  await runFor(world, 1_000_000);
+  assert.deepEqual(b.received, ["slow"]);
+  assert.equal(handledAtUs[0], 100 + serviceUs, "handled at arrival plus its service");
+  assert.equal(rpcOf(world, "a", A).resends, 0, "the ack left at arrival, long before the service ended");
+  assert.equal(rpcOf(world, "a", A).pendingCount, 0);
+  assert.equal(rpcOf(world, "b", B).duplicatesDropped, 0);
+  assert.equal(queueOf(world, B).served, 1, "only the message itself was served at b");
+  assert.equal(queueOf(world, B).busyUs, serviceUs);
+  assert.equal(queueOf(world, A).served, 0, "the ack cost a's loop nothing");
+});
+
+test("a copy of a slow message is dropped at arrival and costs its receiver no service", async () => {
+  const serviceUs = 50_000;
+  const { world, a, b } = twoNodes(serviceUs);
+  fault(world, "duplicate", 1, 1_000);
+  for (let n = 0; n < 3; n++) a.env.send(B, { type: "slow", n }, 100);
+  await runFor(world, 1_000_000);
+  assert.deepEqual(b.received, ["slow0", "slow1", "slow2"]);
+  assert.ok(rpcOf(world, "b", B).duplicatesDropped >= 3);
+  assert.equal(queueOf(world, B).served, 3);
+  assert.equal(queueOf(world, B).busyUs, 3 * serviceUs, "three services, whatever the copies");
+  assert.equal(rpcOf(world, "a", A).resends, 0);
 });
