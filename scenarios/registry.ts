@@ -57,6 +57,10 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "recovery-storm", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1 },
   { kind: "run", scenario: "rl-loop", seed: 1, sets: { checkpointInterval: 0 } },
+  // The lecture's workloads under failures: sort with tasks, allreduce with actors, PS training.
+  { kind: "run", scenario: "sort", seed: 1 },
+  { kind: "run", scenario: "fig12-allreduce", seed: 1 },
+  { kind: "run", scenario: "ps-training", seed: 1 },
   {
     kind: "sweep",
     scenario: "mmc-queue",

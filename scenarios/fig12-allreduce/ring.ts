@@ -7,14 +7,28 @@
  */
 
 /** Member `index`'s contribution at `iteration`: `n × elemsPerChunk` integers in [0, 1000). */
-export function gradient(index: number, iteration: number, n: number, elemsPerChunk: number): number[] {
-  return Array.from({ length: n * elemsPerChunk }, (_, k) => ((Math.imul(index + 1, 2654435761) ^ Math.imul(iteration + 7, 40503) ^ Math.imul(k + 3, 97)) >>> 0) % 1000);
+export function gradient(
+  index: number,
+  iteration: number,
+  n: number,
+  elemsPerChunk: number,
+): number[] {
+  return Array.from(
+    { length: n * elemsPerChunk },
+    (_, k) =>
+      ((Math.imul(index + 1, 2654435761) ^
+        Math.imul(iteration + 7, 40503) ^
+        Math.imul(k + 3, 97)) >>>
+        0) %
+      1000,
+  );
 }
 
 /** The elementwise sum of every member's gradient: what each member must hold afterwards. */
 export function expectedSum(iteration: number, n: number, elemsPerChunk: number): number[] {
   const sum = new Array<number>(n * elemsPerChunk).fill(0);
-  for (let i = 0; i < n; i++) gradient(i, iteration, n, elemsPerChunk).forEach((v, k) => (sum[k]! += v));
+  for (let i = 0; i < n; i++)
+    gradient(i, iteration, n, elemsPerChunk).forEach((v, k) => (sum[k]! += v));
   return sum;
 }
 
@@ -51,7 +65,8 @@ export class RingState {
     const left = (this.index - 1 + this.n) % this.n;
     const base = sentChunk(left, incoming.step, this.n) * this.elemsPerChunk;
     const add = incoming.step < this.n - 1;
-    for (let k = 0; k < this.elemsPerChunk; k++) this.vec[base + k] = add ? this.vec[base + k]! + incoming.values[k]! : incoming.values[k]!;
+    for (let k = 0; k < this.elemsPerChunk; k++)
+      this.vec[base + k] = add ? this.vec[base + k]! + incoming.values[k]! : incoming.values[k]!;
   }
 
   send(step: number): Incoming {

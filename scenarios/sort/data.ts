@@ -47,16 +47,39 @@ export function digest(keys: readonly number[]): Digest {
     if (i > 0 && keys[i - 1]! > keys[i]!) sorted = false;
     hash = Math.imul(hash ^ keys[i]!, 0x01000193) >>> 0;
   }
-  return { count: keys.length, first: keys[0] ?? -1, last: keys[keys.length - 1] ?? -1, hash, sorted };
+  return {
+    count: keys.length,
+    first: keys[0] ?? -1,
+    last: keys[keys.length - 1] ?? -1,
+    hash,
+    sorted,
+  };
 }
 
 /** The digests a correct sort produces: every input key, partitioned and sorted here directly. */
-export function expectedDigests(seed: number, maps: number, keysPerMap: number, partitions: number): Digest[] {
+export function expectedDigests(
+  seed: number,
+  maps: number,
+  keysPerMap: number,
+  partitions: number,
+): Digest[] {
   const all: number[][] = Array.from({ length: partitions }, () => []);
-  for (let m = 0; m < maps; m++) rangePartition(mapInput(seed, m, keysPerMap), partitions).forEach((p, j) => all[j]!.push(...p));
+  for (let m = 0; m < maps; m++)
+    rangePartition(mapInput(seed, m, keysPerMap), partitions).forEach((p, j) => all[j]!.push(...p));
   return all.map((p) => digest(p.sort((a, b) => a - b)));
 }
 
 export function sameDigests(a: readonly Digest[], b: readonly Digest[]): boolean {
-  return a.length === b.length && a.every((d, i) => d.count === b[i]!.count && d.hash === b[i]!.hash && d.first === b[i]!.first && d.last === b[i]!.last && d.sorted && b[i]!.sorted);
+  return (
+    a.length === b.length &&
+    a.every(
+      (d, i) =>
+        d.count === b[i]!.count &&
+        d.hash === b[i]!.hash &&
+        d.first === b[i]!.first &&
+        d.last === b[i]!.last &&
+        d.sorted &&
+        b[i]!.sorted,
+    )
+  );
 }

@@ -32,12 +32,24 @@ test("ring arithmetic: 2(n − 1) steps leave every member with the elementwise 
 
 for (const checkpointIterations of [0, 2]) {
   test(`allreduce sums are right with and without a member killed (checkpointIterations ${checkpointIterations})`, async () => {
-    const params = resolveParams(fig12Allreduce, "quick", { nodes: 4, iterations: 2, failureIterations: 5, failureSizeBytes: 10e6, elemsPerChunk: 3, checkpointIterations });
+    const params = resolveParams(fig12Allreduce, "quick", {
+      nodes: 4,
+      iterations: 2,
+      failureIterations: 5,
+      failureSizeBytes: 10e6,
+      elemsPerChunk: 3,
+      checkpointIterations,
+    });
     const result = await fig12Allreduce.run(params as never, 3, () => {});
     const rows = result.tables.iterations!.rows;
     const failure = rows.filter((r) => r.experiment === "failure");
     assert.equal(failure.length, 5);
-    for (const r of rows) assert.equal(r.correct, 1, `${String(r.experiment)} iteration ${String(r.iteration)}: wrong sum`);
+    for (const r of rows)
+      assert.equal(
+        r.correct,
+        1,
+        `${String(r.experiment)} iteration ${String(r.iteration)}: wrong sum`,
+      );
     const correct = headline(result, "correctAllreduces");
     assert.equal(correct.value, correct.reference!.value);
     // The kill happened and was recovered from by replay, not skipped.
@@ -46,9 +58,16 @@ for (const checkpointIterations of [0, 2]) {
     const recovery = headline(result, "recoveryIterationMs").value;
     const normal = headline(result, "normalIterationMs").value;
     assert.ok(recovery > 5 * normal, `recovery iteration ${recovery} ms vs normal ${normal} ms`);
-    for (const r of result.tables.bySize!.rows) assert.ok((r.meanMs as number) >= (r.boundMs as number), `${String(r.size)}: ${String(r.meanMs)} ms below the bandwidth bound`);
+    for (const r of result.tables.bySize!.rows)
+      assert.ok(
+        (r.meanMs as number) >= (r.boundMs as number),
+        `${String(r.size)}: ${String(r.meanMs)} ms below the bandwidth bound`,
+      );
     // Each member's chain of 2(n − 1) + 1 calls pays an added delay once per call.
     const slope = headline(result, "delaySlopeMsPerMs");
-    assert.ok(Math.abs(slope.value - slope.reference!.value) / slope.reference!.value < 0.25, `slope ${slope.value} vs ${slope.reference!.value}`);
+    assert.ok(
+      Math.abs(slope.value - slope.reference!.value) / slope.reference!.value < 0.25,
+      `slope ${slope.value} vs ${slope.reference!.value}`,
+    );
   });
 }
