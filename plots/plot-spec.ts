@@ -62,6 +62,8 @@ export interface PointsPlot extends PlotBase {
   series?: string;
   joined?: boolean;
   references?: readonly ReferenceLine[];
+  /** Vertical dashed lines at these x values, labelled (an analytic optimum). */
+  xReferences?: readonly ReferenceLine[];
   faults?: FaultsRef;
   pointsMax?: number;
 }
@@ -155,6 +157,7 @@ const RENDERERS: Renderers = {
       .joined(spec.joined ?? false)
       .pointsMax(spec.pointsMax ?? 4000)
       .references(spec.references ?? [])
+      .xReferences(spec.xReferences ?? [])
       .faults(faultsOf(spec.faults, tables))
       .title(spec.title)
       .widthPx(spec.widthPx ?? 640)

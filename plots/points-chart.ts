@@ -30,6 +30,8 @@ export interface PointsSettings<R> extends FrameSettings {
   /** Also join each series' points with a line, in x order. */
   joined: boolean;
   references: readonly ReferenceLine[];
+  /** Vertical reference lines at x values (an analytic optimum on a swept parameter). */
+  xReferences: readonly ReferenceLine[];
   faults: readonly FaultMarker[];
 }
 
@@ -47,6 +49,7 @@ export function pointsChart<R = Row>(): Chart<R, PointsSettings<R>> {
     radiusPx: 2,
     joined: false,
     references: [],
+    xReferences: [],
     faults: [],
   };
   return configurableChart(defaults, render);
@@ -68,11 +71,12 @@ function render<R>(rows: readonly R[], s: Readonly<PointsSettings<R>>): string {
     points: ser.rows.map(({ row, index }) => ({ x: s.x(row, index), y: s.y(row, index) })).filter((p) => isPlottable(p.x) && isPlottable(p.y)),
   }));
   const references = s.references.filter((r) => isPlottable(r.value));
+  const xReferences = s.xReferences.filter((r) => isPlottable(r.value));
   const faults = s.faults.filter((f) => isPlottable(f.tMs));
   const all = series.flatMap((ser) => ser.points);
-  const xExtent = safeExtent([...all.map((p) => p.x), ...faults.map((f) => f.tMs)]);
+  const xExtent = safeExtent([...all.map((p) => p.x), ...faults.map((f) => f.tMs), ...xReferences.map((r) => r.value)]);
   const bandPx = faultBandPx(faults, xExtent, s.widthPx);
-  const frame = new Frame(s, pointsLegend(series, references, faults.length > 0), bandPx);
+  const frame = new Frame(s, pointsLegend(series, [...references, ...xReferences], faults.length > 0), bandPx);
   const axes = numericAxes(frame, {
     xExtent,
     yExtent: safeExtent([...all.map((p) => p.y), ...references.map((r) => r.value)]),
@@ -82,7 +86,7 @@ function render<R>(rows: readonly R[], s: Readonly<PointsSettings<R>>): string {
   return frame.render({
     grid: axes.grid,
     data,
-    overlay: referenceLines(references, axes) + faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
+    overlay: referenceLines(references, axes) + xReferenceLines(xReferences, axes, frame.plotHeightPx) + faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
     xAxis: axes.xAxis,
     yAxis: axes.yAxis,
   });
@@ -115,6 +119,21 @@ function referenceLines(references: readonly ReferenceLine[], axes: NumericAxes)
         "reference",
         element("line", { x1: 0, x2: axes.plotWidthPx, y1: yPx, y2: yPx, stroke: REFERENCE, "stroke-width": 1.5, "stroke-dasharray": "6 3" }) +
           text({ x: axes.plotWidthPx - 4, y: yPx - 4, "text-anchor": "end", "font-size": 10, fill: REFERENCE, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke" }, r.label),
+      );
+    })
+    .join("");
+}
+
+function xReferenceLines(references: readonly ReferenceLine[], axes: NumericAxes, plotHeightPx: number): string {
+  return references
+    .map((r, i) => {
+      const xPx = axes.x(r.value);
+      // Labels one under the other: two optima close together would otherwise overprint.
+      const yPx = 12 + 14 * i;
+      return group(
+        "reference",
+        element("line", { x1: xPx, x2: xPx, y1: 0, y2: plotHeightPx, stroke: REFERENCE, "stroke-width": 1.5, "stroke-dasharray": "6 3" }) +
+          text({ x: xPx + 4, y: yPx, "font-size": 10, fill: REFERENCE, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke" }, r.label),
       );
     })
     .join("");

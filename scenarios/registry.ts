@@ -5,6 +5,7 @@
  */
 import { actorReconstruction } from "./actor-reconstruction.js";
 import { chainReconstruction } from "./chain-reconstruction.js";
+import { checkpointInterval } from "./checkpoint-interval.js";
 import { dagRecovery } from "./dag-recovery.js";
 import { fig8bScalability } from "./fig8b-scalability.js";
 import { fig9ObjectStore } from "./fig9-object-store.js";
@@ -21,7 +22,7 @@ import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, dagRecovery, locality, mmcQueue, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce, psTraining];
+export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, checkpointInterval, dagRecovery, locality, mmcQueue, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce, psTraining];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
@@ -46,6 +47,7 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { kind: "run", scenario: "chain-reconstruction", seed: 1 },
   { kind: "run", scenario: "actor-reconstruction", seed: 1 },
   { kind: "run", scenario: "actor-reconstruction", seed: 1, sets: { checkpointInterval: 0 } },
+  { kind: "run", scenario: "checkpoint-interval", seed: 1 },
   { kind: "run", scenario: "dag-recovery", seed: 1 },
   { kind: "run", scenario: "locality", seed: 1 },
   { kind: "run", scenario: "mmc-queue", seed: 1 },
