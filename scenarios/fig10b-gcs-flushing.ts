@@ -62,7 +62,7 @@ export const fig10bGcsFlushing = defineScenario({
   params: {
     tasks: { kind: "int", min: 100, max: 100_000_000, default: 1500, full: 50_000, description: "empty tasks submitted one after another" },
     capBytes: { kind: "number", min: 10_000, max: 1e12, default: 50_000, full: 1_000_000, unit: "bytes", description: "the GCS memory cap with flushing (gcs.flushBytes)" },
-    sampleMs: { kind: "number", min: 1, max: 60_000, default: 1, full: 100, unit: "ms", description: "GCS memory sampling interval" },
+    sampleMs: { kind: "number", min: 1, max: 60_000, default: 1, full: 20, unit: "ms", description: "GCS memory sampling interval" },
   },
   async run(params, seed, progress): Promise<ScenarioResult> {
     const plain = await runSequential(params.tasks, Infinity, params.sampleMs, seed, (i) => progress(i / (2 * params.tasks)));
