@@ -207,6 +207,13 @@ function ringMembers(ray: Ray, params: Params, cfg: RingConfig) {
       result(): number[] {
         return this.state.vec;
       }
+      // The default checkpoint copies fields as plain data, which would drop RingState's methods.
+      saveCheckpoint(): number[] {
+        return [...this.state.vec];
+      }
+      loadCheckpoint(vec: number[]): void {
+        this.state.vec = [...vec];
+      }
     },
     {
       resources: { CPU: 1, ring: 1 },
