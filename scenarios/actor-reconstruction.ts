@@ -27,7 +27,8 @@ import { simulationTrace } from "./output/simulation-trace.js";
 const PAPER = { actors: 2000, nodes: 10, killedNodes: 2, killAtS: 200, methodMs: 8000 } as const;
 /** Five default heartbeats: every node's first heartbeat has reached the global scheduler. */
 const CLUSTER_UP_MS = 500;
-const PAPER_SOURCE = "Ray paper Fig. 11b: 2 of 10 nodes killed at t = 200 s, 400 of 2 000 actors recovered; 500 methods re-executed with checkpoints, 10 k without";
+const PAPER_SOURCE =
+  "Ray paper Fig. 11b: 2 of 10 nodes killed at t = 200 s, 400 of 2 000 actors recovered; 500 methods re-executed with checkpoints, 10 k without";
 
 export const actorReconstruction = defineScenario({
   name: "actor-reconstruction",
@@ -44,18 +45,76 @@ export const actorReconstruction = defineScenario({
     "calls of 0.8 s, kill at 20 s), so per-actor figures compare with the paper's and totals are scaled down.",
   params: {
     nodes: { kind: "int", min: 3, max: 200, default: PAPER.nodes, description: "worker nodes" },
-    actors: { kind: "int", min: 1, max: 100_000, default: 200, full: PAPER.actors, description: "actors" },
-    killedNodes: { kind: "int", min: 1, max: 199, default: PAPER.killedNodes, description: "nodes killed at killAtS" },
-    methodMs: { kind: "number", min: 1, max: 1e6, default: 800, full: PAPER.methodMs, unit: "ms", description: "mean duration of a method call in ms (uniform in ½–1½ ×)" },
-    killAtS: { kind: "number", min: 0, max: 1e5, default: 20, full: PAPER.killAtS, unit: "s", description: "when the nodes die, in s" },
-    runS: { kind: "number", min: 0, max: 1e5, default: 30, full: 300, unit: "s", description: "the driver sends calls until this time, in s" },
-    checkpointInterval: { kind: "int", min: 0, max: 100_000, default: 2, description: "checkpoint every this many calls (0 = never)" },
-    checkpointBytes: { kind: "number", min: 0, max: 1e10, default: 1e6, unit: "bytes", description: "size of a checkpoint" },
-    restartAfterS: { kind: "number", min: 0, max: 10_000, default: 0, unit: "s", description: "how long the killed nodes stay away (0 = for good)" },
+    actors: {
+      kind: "int",
+      min: 1,
+      max: 100_000,
+      default: 200,
+      full: PAPER.actors,
+      description: "actors",
+    },
+    killedNodes: {
+      kind: "int",
+      min: 1,
+      max: 199,
+      default: PAPER.killedNodes,
+      description: "nodes killed at killAtS",
+    },
+    methodMs: {
+      kind: "number",
+      min: 1,
+      max: 1e6,
+      default: 800,
+      full: PAPER.methodMs,
+      unit: "ms",
+      description: "mean duration of a method call in ms (uniform in ½–1½ ×)",
+    },
+    killAtS: {
+      kind: "number",
+      min: 0,
+      max: 1e5,
+      default: 20,
+      full: PAPER.killAtS,
+      unit: "s",
+      description: "when the nodes die, in s",
+    },
+    runS: {
+      kind: "number",
+      min: 0,
+      max: 1e5,
+      default: 30,
+      full: 300,
+      unit: "s",
+      description: "the driver sends calls until this time, in s",
+    },
+    checkpointInterval: {
+      kind: "int",
+      min: 0,
+      max: 100_000,
+      default: 2,
+      description: "checkpoint every this many calls (0 = never)",
+    },
+    checkpointBytes: {
+      kind: "number",
+      min: 0,
+      max: 1e10,
+      default: 1e6,
+      unit: "bytes",
+      description: "size of a checkpoint",
+    },
+    restartAfterS: {
+      kind: "number",
+      min: 0,
+      max: 10_000,
+      default: 0,
+      unit: "s",
+      description: "how long the killed nodes stay away (0 = for good)",
+    },
   },
   sweep: { x: "checkpointInterval", headlines: ["callsReplayed", "meanUnavailableMs"] },
   check(p) {
-    if (p.killedNodes >= p.nodes) return `killedNodes ${p.killedNodes} must be less than nodes (${p.nodes})`;
+    if (p.killedNodes >= p.nodes)
+      return `killedNodes ${p.killedNodes} must be less than nodes (${p.nodes})`;
     if (p.killAtS >= p.runS) return `killAtS ${p.killAtS} must be before runS (${p.runS})`;
     return undefined;
   },
@@ -70,28 +129,39 @@ export const actorReconstruction = defineScenario({
       keepEvents: options?.trace === true,
     });
     const restart = params.restartAfterS > 0 ? { restartAfterMs: params.restartAfterS * 1000 } : {};
-    for (const w of workers.slice(1, 1 + params.killedNodes)) sim.faults.killNode(w, { atMs: params.killAtS * 1000, ...restart });
+    for (const w of workers.slice(1, 1 + params.killedNodes))
+      sim.faults.killNode(w, { atMs: params.killAtS * 1000, ...restart });
     const runMs = params.runS * 1000;
     const m = params.methodMs;
     await sim.run(async (ray) => {
-      const Acc = ray.actor(class Accumulator {
-        sum = 0;
-        add(x: number) {
-          this.sum += x;
-          return this.sum;
-        }
-      }, { maxRestarts: -1, checkpointInterval: params.checkpointInterval, checkpointBytes: params.checkpointBytes, methods: { add: { durationMs: { dist: "uniform", minMs: 0.5 * m, maxMs: 1.5 * m } } } });
+      const Acc = ray.actor(
+        class Accumulator {
+          sum = 0;
+          add(x: number) {
+            this.sum += x;
+            return this.sum;
+          }
+        },
+        {
+          maxRestarts: -1,
+          checkpointInterval: params.checkpointInterval,
+          checkpointBytes: params.checkpointBytes,
+          methods: { add: { durationMs: { dist: "uniform", minMs: 0.5 * m, maxMs: 1.5 * m } } },
+        },
+      );
       // A driver connects to a running cluster. At t = 0 the global scheduler has heard from only
       // some nodes and would fill those with actors; a few heartbeats later it knows them all.
       await ray.sleep(CLUSTER_UP_MS);
       const handles = Array.from({ length: params.actors }, () => Acc.remote());
       // One chain per actor: the next call goes out when the previous one has returned.
-      await Promise.all(handles.map(async (h, i) => {
-        while (ray.now() < runMs) {
-          await ray.get(h.add.remote(1));
-          if (i === 0) progress(Math.min(1, ray.now() / runMs));
-        }
-      }));
+      await Promise.all(
+        handles.map(async (h, i) => {
+          while (ray.now() < runMs) {
+            await ray.get(h.add.remote(1));
+            if (i === 0) progress(Math.min(1, ray.now() / runMs));
+          }
+        }),
+      );
     });
     return result(sim, params, options);
   },
@@ -108,31 +178,83 @@ interface ResultParams {
 
 /** Is this the paper's setup (the size its totals were measured at)? */
 function paperSetup(p: ResultParams): boolean {
-  return p.nodes === PAPER.nodes && p.actors === PAPER.actors && p.killedNodes === PAPER.killedNodes && p.killAtS === PAPER.killAtS && p.methodMs === PAPER.methodMs;
+  return (
+    p.nodes === PAPER.nodes &&
+    p.actors === PAPER.actors &&
+    p.killedNodes === PAPER.killedNodes &&
+    p.killAtS === PAPER.killAtS &&
+    p.methodMs === PAPER.methodMs
+  );
 }
 
 /** The paper's ratios: calls per actor by the kill (25) and killed share of nodes (0.2). */
 function paperRatios(p: ResultParams): boolean {
-  return p.nodes * PAPER.killedNodes === PAPER.nodes * p.killedNodes && p.killAtS * 1000 * PAPER.methodMs === PAPER.killAtS * 1000 * p.methodMs;
+  return (
+    p.nodes * PAPER.killedNodes === PAPER.nodes * p.killedNodes &&
+    p.killAtS * 1000 * PAPER.methodMs === PAPER.killAtS * 1000 * p.methodMs
+  );
 }
 
-function references(p: ResultParams): { restarted: Reference; total: Reference; perActor: Reference } {
+function references(p: ResultParams): {
+  restarted: Reference;
+  total: Reference;
+  perActor: Reference;
+} {
   const withCheckpoints = p.checkpointInterval > 0;
   const scaledDown = !paperSetup(p);
   const I = p.checkpointInterval;
   return {
-    restarted: { value: (p.actors * p.killedNodes) / p.nodes, label: "even spread", source: `actors × killedNodes / nodes (an even spread by available CPUs); ${PAPER_SOURCE}` },
-    total: { value: withCheckpoints ? 500 : 10_000, label: "Ray paper", source: PAPER_SOURCE, ...(scaledDown ? { scaledDown } : {}) },
+    restarted: {
+      value: (p.actors * p.killedNodes) / p.nodes,
+      label: "even spread",
+      source: `actors × killedNodes / nodes (an even spread by available CPUs); ${PAPER_SOURCE}`,
+    },
+    total: {
+      value: withCheckpoints ? 500 : 10_000,
+      label: "Ray paper",
+      source: PAPER_SOURCE,
+      ...(scaledDown ? { scaledDown } : {}),
+    },
     perActor: withCheckpoints
-      ? { value: (I + 1) / 2, label: "(I + 1) / 2", source: `a kill at a uniform phase of a checkpoint every I = ${I} calls replays the running call and 0…I − 1 finished ones; the paper's 500 / 400 = 1.25 lies between I = 1 (1) and I = 2 (1.5)` }
-      : { value: 25, label: "Ray paper", source: "Fig. 11b without checkpoints: 10 k calls / 400 actors (every call each actor had started by t = 200 s)", ...(paperRatios(p) ? {} : { scaledDown: true }) },
+      ? {
+          value: (I + 1) / 2,
+          label: "(I + 1) / 2",
+          source: `a kill at a uniform phase of a checkpoint every I = ${I} calls replays the running call and 0…I − 1 finished ones; the paper's 500 / 400 = 1.25 lies between I = 1 (1) and I = 2 (1.5)`,
+        }
+      : {
+          value: 25,
+          label: "Ray paper",
+          source:
+            "Fig. 11b without checkpoints: 10 k calls / 400 actors (every call each actor had started by t = 200 s)",
+          ...(paperRatios(p) ? {} : { scaledDown: true }),
+        },
   };
 }
 
-function result(sim: Simulation, params: ResultParams, options: { trace: boolean } | undefined): ScenarioResult {
-  const { tables, bucketMs } = simulationTables(sim, { attempts: false, bucketMs: params.methodMs >= 4000 ? 5000 : 1000 });
+function result(
+  sim: Simulation,
+  params: ResultParams,
+  options: { trace: boolean } | undefined,
+): ScenarioResult {
+  const { tables, bucketMs } = simulationTables(sim, {
+    attempts: false,
+    bucketMs: params.methodMs >= 4000 ? 5000 : 1000,
+  });
   const actorRows = sim.metrics.actorRecovery();
-  tables.actorRecovery = table(["actorId", "failureMs", "restartedMs", "restartMs", "checkpointSeq", "checkpointLoadMs", "callsReplayed", "servingMs", "unavailableMs"], actorRows);
+  tables.actorRecovery = table(
+    [
+      "actorId",
+      "failureMs",
+      "restartedMs",
+      "restartMs",
+      "checkpointSeq",
+      "checkpointLoadMs",
+      "callsReplayed",
+      "servingMs",
+      "unavailableMs",
+    ],
+    actorRows,
+  );
   const s = sim.metrics.summary();
   const replayed = s.callsReplayed ?? 0;
   const refs = references(params);
@@ -140,17 +262,69 @@ function result(sim: Simulation, params: ResultParams, options: { trace: boolean
     ...simulationTrace(sim, options),
     tables,
     headlines: [
-      { key: "actorsRestarted", label: "actors restarted", value: actorRows.length, unit: "actors", reference: refs.restarted },
-      { key: "callsReplayed", label: "method calls replayed", value: replayed, unit: "calls", reference: refs.total },
-      { key: "callsReplayedPerActor", label: "calls replayed per restarted actor", value: actorRows.length === 0 ? 0 : replayed / actorRows.length, unit: "calls", reference: refs.perActor },
-      { key: "meanRestartMs", label: "mean time to a new instance", value: mean(actorRows.map((r) => r.restartMs)), unit: "ms" },
-      { key: "meanCheckpointLoadMs", label: "mean checkpoint load time", value: mean(actorRows.map((r) => r.checkpointLoadMs)), unit: "ms" },
-      { key: "meanUnavailableMs", label: "mean time until the actor serves again", value: mean(actorRows.map((r) => r.unavailableMs)), unit: "ms" },
-      { key: "checkpointOverheadMs", label: "time spent writing checkpoints (all actors)", value: s.checkpointOverheadMs ?? 0, unit: "ms" },
+      {
+        key: "actorsRestarted",
+        label: "actors restarted",
+        value: actorRows.length,
+        unit: "actors",
+        reference: refs.restarted,
+      },
+      {
+        key: "callsReplayed",
+        label: "method calls replayed",
+        value: replayed,
+        unit: "calls",
+        reference: refs.total,
+      },
+      {
+        key: "callsReplayedPerActor",
+        label: "calls replayed per restarted actor",
+        value: actorRows.length === 0 ? 0 : replayed / actorRows.length,
+        unit: "calls",
+        reference: refs.perActor,
+      },
+      {
+        key: "meanRestartMs",
+        label: "mean time to a new instance",
+        value: mean(actorRows.map((r) => r.restartMs)),
+        unit: "ms",
+      },
+      {
+        key: "meanCheckpointLoadMs",
+        label: "mean checkpoint load time",
+        value: mean(actorRows.map((r) => r.checkpointLoadMs)),
+        unit: "ms",
+      },
+      {
+        key: "meanUnavailableMs",
+        label: "mean time until the actor serves again",
+        value: mean(actorRows.map((r) => r.unavailableMs)),
+        unit: "ms",
+      },
+      {
+        key: "checkpointOverheadMs",
+        label: "time spent writing checkpoints (all actors)",
+        value: s.checkpointOverheadMs ?? 0,
+        unit: "ms",
+      },
     ],
     plots: [
-      { kind: "throughput", name: "throughput", title: "Method calls per second: original, replay, checkpoint", table: "throughput", bucketMs, causes: ["original", "replay", "checkpoint"], faults: { table: "faults", labelColumns: ["fault", "target"] } },
-      { kind: "cdf", name: "unavailable-cdf", title: "Time each restarted actor was unavailable", table: "actorRecovery", value: { column: "unavailableMs", label: "unavailable", unit: "ms" } },
+      {
+        kind: "throughput",
+        name: "throughput",
+        title: "Method calls per second: original, replay, checkpoint",
+        table: "throughput",
+        bucketMs,
+        causes: ["original", "replay", "checkpoint"],
+        faults: { table: "faults", labelColumns: ["fault", "target"] },
+      },
+      {
+        kind: "cdf",
+        name: "unavailable-cdf",
+        title: "Time each restarted actor was unavailable",
+        table: "actorRecovery",
+        value: { column: "unavailableMs", label: "unavailable", unit: "ms" },
+      },
     ],
   };
 }

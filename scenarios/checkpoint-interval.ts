@@ -34,32 +34,109 @@ export const checkpointInterval = defineScenario({
     "Completion time is the mean over actors and replicas; the measured optimum is the minimum of a + b/I + c·I fitted " +
     "to it. Quick size: fewer actors and less work, scaled down (too few failures to locate the optimum within 10 %).",
   params: {
-    actors: { kind: "int", min: 1, max: 1000, default: 2, full: 10, description: "actors, one per node" },
-    calls: { kind: "int", min: 10, max: 1e6, default: 200, full: 500, description: "calls per actor (its work)" },
-    methodMs: { kind: "number", min: 1, max: 1e6, default: 1000, unit: "ms", description: "duration of a call in ms" },
-    nodeMtbfS: { kind: "number", min: 1, max: 1e7, default: 100, unit: "s", description: "mean time between failures of a node, in s" },
-    repairS: { kind: "number", min: 0, max: 1e5, default: 5, unit: "s", description: "time a failed node stays down, in s" },
-    checkpointBytes: { kind: "number", min: 0, max: 1e12, default: 50e6, unit: "bytes", description: "size of a checkpoint" },
-    storageMBps: { kind: "number", min: 0.001, max: 1e6, default: 100, unit: "MB/s", description: "durable storage bandwidth in MB/s" },
-    replicas: { kind: "int", min: 1, max: 100, default: 1, full: 2, description: "failure schedules (seeds) per interval" },
+    actors: {
+      kind: "int",
+      min: 1,
+      max: 1000,
+      default: 2,
+      full: 10,
+      description: "actors, one per node",
+    },
+    calls: {
+      kind: "int",
+      min: 10,
+      max: 1e6,
+      default: 200,
+      full: 500,
+      description: "calls per actor (its work)",
+    },
+    methodMs: {
+      kind: "number",
+      min: 1,
+      max: 1e6,
+      default: 1000,
+      unit: "ms",
+      description: "duration of a call in ms",
+    },
+    nodeMtbfS: {
+      kind: "number",
+      min: 1,
+      max: 1e7,
+      default: 100,
+      unit: "s",
+      description: "mean time between failures of a node, in s",
+    },
+    repairS: {
+      kind: "number",
+      min: 0,
+      max: 1e5,
+      default: 5,
+      unit: "s",
+      description: "time a failed node stays down, in s",
+    },
+    checkpointBytes: {
+      kind: "number",
+      min: 0,
+      max: 1e12,
+      default: 50e6,
+      unit: "bytes",
+      description: "size of a checkpoint",
+    },
+    storageMBps: {
+      kind: "number",
+      min: 0.001,
+      max: 1e6,
+      default: 100,
+      unit: "MB/s",
+      description: "durable storage bandwidth in MB/s",
+    },
+    replicas: {
+      kind: "int",
+      min: 1,
+      max: 100,
+      default: 1,
+      full: 2,
+      description: "failure schedules (seeds) per interval",
+    },
   },
   async run(params, seed, progress): Promise<ScenarioResult> {
     const storageLatencyMs = 1;
-    const modelCostMs = storageLatencyMs + (params.checkpointBytes / (params.storageMBps * 1e6)) * 1000;
+    const modelCostMs =
+      storageLatencyMs + (params.checkpointBytes / (params.storageMBps * 1e6)) * 1000;
     const mtbfMs = params.nodeMtbfS * 1000;
     const youngCalls = Math.sqrt(2 * modelCostMs * mtbfMs) / params.methodMs;
-    const intervals = [...new Set(GRID.map((g) => Math.max(1, Math.round(g * youngCalls))))].sort((a, b) => a - b);
-    const rows: Array<{ interval: number; workBetweenS: number; replica: number; completionS: number; failures: number; checkpoints: number; checkpointMs: number }> = [];
+    const intervals = [...new Set(GRID.map((g) => Math.max(1, Math.round(g * youngCalls))))].sort(
+      (a, b) => a - b,
+    );
+    const rows: Array<{
+      interval: number;
+      workBetweenS: number;
+      replica: number;
+      completionS: number;
+      failures: number;
+      checkpoints: number;
+      checkpointMs: number;
+    }> = [];
     let done = 0;
     for (const interval of intervals) {
       for (let r = 0; r < params.replicas; r++) {
-        rows.push({ interval, workBetweenS: (interval * params.methodMs) / 1000, replica: r, ...(await runCheckpointed(params, seed * 1000 + r, interval, storageLatencyMs)) });
+        rows.push({
+          interval,
+          workBetweenS: (interval * params.methodMs) / 1000,
+          replica: r,
+          ...(await runCheckpointed(params, seed * 1000 + r, interval, storageLatencyMs)),
+        });
         progress(++done / (intervals.length * params.replicas));
       }
     }
     const points = intervals.map((interval) => {
       const at = rows.filter((x) => x.interval === interval);
-      return { interval, workBetweenS: (interval * params.methodMs) / 1000, completionS: mean(at.map((x) => x.completionS)), failures: at.reduce((a, x) => a + x.failures, 0) };
+      return {
+        interval,
+        workBetweenS: (interval * params.methodMs) / 1000,
+        completionS: mean(at.map((x) => x.completionS)),
+        failures: at.reduce((a, x) => a + x.failures, 0),
+      };
     });
     const costMs = mean(rows.flatMap((x) => (x.checkpoints > 0 ? [x.checkpointMs] : [])));
     const youngS = Math.sqrt(2 * costMs * mtbfMs) / 1000;
@@ -72,27 +149,82 @@ export const checkpointInterval = defineScenario({
     const failureFreeS = (params.calls * params.methodMs) / 1000;
     return {
       tables: {
-        runs: table(["interval", "workBetweenS", "replica", "completionS", "failures", "checkpoints", "checkpointMs"], rows),
+        runs: table(
+          [
+            "interval",
+            "workBetweenS",
+            "replica",
+            "completionS",
+            "failures",
+            "checkpoints",
+            "checkpointMs",
+          ],
+          rows,
+        ),
         curve: table(["interval", "workBetweenS", "completionS", "failures"], points),
       },
       headlines: [
-        { key: "checkpointCostMs", label: "checkpoint cost C (mean measured write)", value: costMs, unit: "ms" },
         {
-          key: "measuredOptimumS", label: "measured optimal work between checkpoints (fitted minimum)", value: measuredS, unit: "s",
-          reference: { value: youngS, label: "Young/Daly", source: "√(2·C·M) with the measured C and the nodes' MTBF M (Young 1974, Daly 2006)", ...(enough ? {} : { scaledDown: true }) },
+          key: "checkpointCostMs",
+          label: "checkpoint cost C (mean measured write)",
+          value: costMs,
+          unit: "ms",
         },
-        { key: "bestGridIntervalS", label: "best interval on the grid (work between checkpoints)", value: best.workBetweenS, unit: "s" },
-        { key: "bestCompletionS", label: "mean completion time at the best grid interval", value: best.completionS, unit: "s" },
-        { key: "overheadAtBest", label: "time lost to checkpoints and failures at the best interval", value: best.completionS / failureFreeS - 1, unit: "fraction",
-          reference: { value: Math.sqrt((2 * costMs) / mtbfMs), label: "√(2C/M)", source: "Young's first-order overhead at the optimum: C/τ* + τ*/(2M) = √(2C/M), before restarts and repairs" } },
+        {
+          key: "measuredOptimumS",
+          label: "measured optimal work between checkpoints (fitted minimum)",
+          value: measuredS,
+          unit: "s",
+          reference: {
+            value: youngS,
+            label: "Young/Daly",
+            source: "√(2·C·M) with the measured C and the nodes' MTBF M (Young 1974, Daly 2006)",
+            ...(enough ? {} : { scaledDown: true }),
+          },
+        },
+        {
+          key: "bestGridIntervalS",
+          label: "best interval on the grid (work between checkpoints)",
+          value: best.workBetweenS,
+          unit: "s",
+        },
+        {
+          key: "bestCompletionS",
+          label: "mean completion time at the best grid interval",
+          value: best.completionS,
+          unit: "s",
+        },
+        {
+          key: "overheadAtBest",
+          label: "time lost to checkpoints and failures at the best interval",
+          value: best.completionS / failureFreeS - 1,
+          unit: "fraction",
+          reference: {
+            value: Math.sqrt((2 * costMs) / mtbfMs),
+            label: "√(2C/M)",
+            source:
+              "Young's first-order overhead at the optimum: C/τ* + τ*/(2M) = √(2C/M), before restarts and repairs",
+          },
+        },
       ],
       plots: [
         {
-          kind: "points", name: "completion", title: "Mean completion time vs work between checkpoints", table: "curve", joined: true,
-          x: { column: "workBetweenS", label: "work between checkpoints (I × methodMs)", unit: "s" },
+          kind: "points",
+          name: "completion",
+          title: "Mean completion time vs work between checkpoints",
+          table: "curve",
+          joined: true,
+          x: {
+            column: "workBetweenS",
+            label: "work between checkpoints (I × methodMs)",
+            unit: "s",
+          },
           y: { column: "completionS", label: "mean completion time", unit: "s" },
           references: [{ value: failureFreeS, label: "failure-free, no checkpoints" }],
-          xReferences: [{ value: youngS, label: `Young/Daly √(2CM) = ${youngS.toFixed(1)} s` }, { value: measuredS, label: `fitted minimum ${measuredS.toFixed(1)} s` }],
+          xReferences: [
+            { value: youngS, label: `Young/Daly √(2CM) = ${youngS.toFixed(1)} s` },
+            { value: measuredS, label: `fitted minimum ${measuredS.toFixed(1)} s` },
+          ],
         },
       ],
     };
@@ -109,7 +241,12 @@ export interface CheckpointedParams {
   storageMBps: number;
 }
 
-export async function runCheckpointed(p: CheckpointedParams, seed: number, interval: number, storageLatencyMs: number): Promise<{ completionS: number; failures: number; checkpoints: number; checkpointMs: number }> {
+export async function runCheckpointed(
+  p: CheckpointedParams,
+  seed: number,
+  interval: number,
+  storageLatencyMs: number,
+): Promise<{ completionS: number; failures: number; checkpoints: number; checkpointMs: number }> {
   const workers = Array.from({ length: p.actors + 2 }, (_, i) => `w${i + 1}`);
   const sim = new Simulation({
     seed,
@@ -119,25 +256,40 @@ export async function runCheckpointed(p: CheckpointedParams, seed: number, inter
     keepEvents: false,
   });
   // Failures go on long after the failure-free time; the run ends when the work does.
-  sim.faults.random({ nodeMtbfMs: p.nodeMtbfS * 1000, repairMs: p.repairS * 1000, untilMs: 20 * p.calls * p.methodMs, nodes: workers });
+  sim.faults.random({
+    nodeMtbfMs: p.nodeMtbfS * 1000,
+    repairMs: p.repairS * 1000,
+    untilMs: 20 * p.calls * p.methodMs,
+    nodes: workers,
+  });
   const ends: number[] = [];
   await sim.run(async (ray) => {
-    const Worker = ray.actor(class Computation {
-      step = 0;
-      advance() {
-        return ++this.step;
-      }
-    }, { maxRestarts: -1, checkpointInterval: interval, checkpointBytes: p.checkpointBytes, methods: { advance: { durationMs: p.methodMs } } });
+    const Worker = ray.actor(
+      class Computation {
+        step = 0;
+        advance() {
+          return ++this.step;
+        }
+      },
+      {
+        maxRestarts: -1,
+        checkpointInterval: interval,
+        checkpointBytes: p.checkpointBytes,
+        methods: { advance: { durationMs: p.methodMs } },
+      },
+    );
     await ray.sleep(500); // the cluster is up: every node has heartbeated (see actor-reconstruction)
     const startMs = ray.now();
-    await Promise.all(Array.from({ length: p.actors }, async () => {
-      const h = Worker.remote();
-      let step = 0;
-      for (let k = 0; k < p.calls; k++) step = await ray.get(h.advance.remote());
-      // Exactly once: the state is the failure-free one whatever was replayed.
-      if (step !== p.calls) throw new Error(`actor ended at step ${step}, expected ${p.calls}`);
-      ends.push(ray.now() - startMs);
-    }));
+    await Promise.all(
+      Array.from({ length: p.actors }, async () => {
+        const h = Worker.remote();
+        let step = 0;
+        for (let k = 0; k < p.calls; k++) step = await ray.get(h.advance.remote());
+        // Exactly once: the state is the failure-free one whatever was replayed.
+        if (step !== p.calls) throw new Error(`actor ended at step ${step}, expected ${p.calls}`);
+        ends.push(ray.now() - startMs);
+      }),
+    );
   });
   const checkpoints = sim.metrics.checkpoints();
   return {
@@ -154,7 +306,11 @@ export async function runCheckpointed(p: CheckpointedParams, seed: number, inter
  */
 export function fitOptimum(points: ReadonlyArray<readonly [number, number]>): number {
   const basis = (i: number) => [1, 1 / i, i];
-  const ata = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const ata = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   const atb = [0, 0, 0];
   for (const [i, t] of points) {
     const f = basis(i);
@@ -171,7 +327,8 @@ function solve3(m: number[][], v: number[]): number[] {
   const a = m.map((row, i) => [...row, v[i]!]);
   for (let col = 0; col < 3; col++) {
     let pivot = col;
-    for (let r = col + 1; r < 3; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    for (let r = col + 1; r < 3; r++)
+      if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
     [a[col], a[pivot]] = [a[pivot]!, a[col]!];
     for (let r = 0; r < 3; r++) {
       if (r === col || a[col]![col] === 0) continue;

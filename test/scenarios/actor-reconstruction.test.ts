@@ -17,7 +17,8 @@ async function run(checkpointInterval: number): Promise<Map<string, Headline>> {
   const result = await actorReconstruction.run(params as never, 1, () => {});
   const rows = result.tables.actorRecovery!.rows;
   // Every restarted actor serves again: the protocol recovered it.
-  for (const r of rows) assert.ok(Number.isFinite(r.servingMs as number) && (r.servingMs as number) > (r.failureMs as number));
+  for (const r of rows)
+    assert.ok(Number.isFinite(r.servingMs) && (r.servingMs as number) > (r.failureMs as number));
   return new Map(result.headlines.map((h) => [h.key, h]));
 }
 
@@ -27,13 +28,24 @@ test("the killed node's share of actors restarts; checkpoints bound the replay t
   for (const h of [withCheckpoints, without]) {
     assert.equal(h.get("actorsRestarted")!.value, 4, "20 actors over 5 nodes: 4 on the killed one");
     assert.equal(h.get("actorsRestarted")!.reference!.value, 4);
-    assert.equal(h.get("callsReplayed")!.reference!.scaledDown, true, "the paper's totals are for 2 000 actors");
+    assert.equal(
+      h.get("callsReplayed")!.reference!.scaledDown,
+      true,
+      "the paper's totals are for 2 000 actors",
+    );
   }
   const perActor = withCheckpoints.get("callsReplayedPerActor")!.value;
-  assert.ok(perActor >= 1 && perActor <= 2, `with a checkpoint every 2 calls an actor replays 1 or 2, got ${perActor}`);
+  assert.ok(
+    perActor >= 1 && perActor <= 2,
+    `with a checkpoint every 2 calls an actor replays 1 or 2, got ${perActor}`,
+  );
   // Without checkpoints an actor replays every call it started: about killAtS / methodMs = 25.
   const all = without.get("callsReplayedPerActor")!.value;
   assert.ok(all >= 15 && all <= 30, `without checkpoints ≈ 25 per actor, got ${all}`);
   assert.equal(without.get("callsReplayedPerActor")!.reference!.value, 25);
-  assert.equal(without.get("callsReplayedPerActor")!.reference!.scaledDown, undefined, "the quick size keeps the paper's calls per actor");
+  assert.equal(
+    without.get("callsReplayedPerActor")!.reference!.scaledDown,
+    undefined,
+    "the quick size keeps the paper's calls per actor",
+  );
 });

@@ -13,13 +13,50 @@ test("referenceDifference: none against a scaled-down reference, the usual one o
 });
 
 test("the CLI prints the marker instead of a percentage", () => {
-  const line = headlineLines([{ key: "callsReplayed", label: "calls replayed", value: 62, unit: "calls", reference: { ...paper, scaledDown: true } }]);
+  const line = headlineLines([
+    {
+      key: "callsReplayed",
+      label: "calls replayed",
+      value: 62,
+      unit: "calls",
+      reference: { ...paper, scaledDown: true },
+    },
+  ]);
   assert.match(line, new RegExp(`\\(reference 500 calls, ${SCALED_DOWN}\\)`));
   assert.doesNotMatch(line, /%/);
 });
 
 test("the report shows the marker in the difference column", () => {
-  const entry = { anchor: "a/r", kind: "run" as const, scenario: "a", title: "A", description: "", id: "r", facts: [], params: [], charts: [], files: [] };
-  const html = renderReport({ title: "t", subtitle: "s", entries: [{ ...entry, headlines: [{ label: "calls replayed", unit: "calls", value: 62, reference: 500, source: "Fig. 11b", scaledDown: true }] }] });
+  const entry = {
+    anchor: "a/r",
+    kind: "run" as const,
+    scenario: "a",
+    title: "A",
+    description: "",
+    id: "r",
+    facts: [],
+    params: [],
+    charts: [],
+    files: [],
+  };
+  const html = renderReport({
+    title: "t",
+    subtitle: "s",
+    entries: [
+      {
+        ...entry,
+        headlines: [
+          {
+            label: "calls replayed",
+            unit: "calls",
+            value: 62,
+            reference: 500,
+            source: "Fig. 11b",
+            scaledDown: true,
+          },
+        ],
+      },
+    ],
+  });
   assert.match(html, /<td class="num">scaled down<\/td>/);
 });
