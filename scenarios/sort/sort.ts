@@ -116,7 +116,7 @@ export const sort = defineScenario({
     "take their block from every map — the all-to-all shuffle — and sort it. A CPU handles `cpuBytesPerSec` in either " +
     "stage. The keys are real (`keysPerMap` per block, generated from the seed) and every run's output is checked " +
     "against the failure-free one by a valsort-style digest per partition. The same job is run with 0 … `maxFailures` " +
-    "worker nodes killed during the shuffle (spread over the first half of the failure-free reduce stage, each back " +
+    "worker nodes killed during the shuffle (spread over the first half of the failure-free reduce stage, alternately the node running the most reduces and the one that ran the most maps, each back " +
     "empty after `restartAfterS`): map outputs on a killed node are rebuilt from their lineage when a reduce needs " +
     "them, and reduces that ran there are retried. Quick size sorts 4 GB in 32 partitions on 8 nodes; --full sorts " +
     "100 GB in 1000 partitions on 50 nodes of 8 CPUs.",
@@ -216,9 +216,11 @@ async function runSort(
 }
 
 /**
- * Kill times spread over the first half of the failure-free run's reduce stage; each victim is a
- * distinct node that was running the most reduces at that moment in the failure-free run (a node
- * with nothing left to do would cost nothing).
+ * Kill times spread over the first half of the failure-free run's reduce stage. Victims are
+ * distinct nodes, alternately the one running the most reduces at that moment (they are retried
+ * and pull their blocks again) and the one that ran the most maps in the failure-free run (its map
+ * outputs are lost, so a retried reduce needs them rebuilt from lineage). A node with nothing
+ * left to do would cost nothing.
  */
 export function killPlan(
   baseline: SortRun,
@@ -226,16 +228,21 @@ export function killPlan(
   failures: number,
 ): { node: string; atMs: number }[] {
   const windowMs = (baseline.completionMs - baseline.mapEndMs) / 2;
-  const reduces = baseline.sim.metrics.taskAttempts().filter((a) => a.name === "reduce");
+  const attempts = baseline.sim.metrics.taskAttempts();
+  const reduces = attempts.filter((a) => a.name === "reduce");
+  const maps = attempts.filter((a) => a.name === "map" && a.outcome === "ok");
   const chosen = new Set<string>();
   const plan: { node: string; atMs: number }[] = [];
   for (let i = 0; i < failures; i++) {
     const atMs = baseline.mapEndMs + ((i + 1) / (failures + 1)) * windowMs;
-    const running = (node: string) =>
-      reduces.filter((a) => a.node === node && a.startMs <= atMs && a.endMs > atMs).length;
+    const score =
+      i % 2 === 1
+        ? (node: string) => maps.filter((a) => a.node === node).length
+        : (node: string) =>
+            reduces.filter((a) => a.node === node && a.startMs <= atMs && a.endMs > atMs).length;
     const free = workers.filter((w) => !chosen.has(w));
     const node = free.reduce(
-      (best, w) => (running(w) > running(best) ? w : best),
+      (best, w) => (score(w) > score(best) ? w : best),
       free[0] ?? workers[i % workers.length]!,
     );
     chosen.add(node);
