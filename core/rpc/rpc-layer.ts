@@ -100,7 +100,14 @@ interface Outgoing {
   readonly message: RpcData;
   readonly sizeBytes: number;
   lastSentUs: number;
-  waitUs: number;
+  /** The backoff part of the wait: doubles per resend, up to maxRetryUs. */
+  backoffUs: number;
+  /**
+   * Time the message itself needs on the wire at a conservative rate. Kept out of the backoff and
+   * its cap: a 1 GB push resent every maxRetryUs would start a new full-size copy before the last
+   * one could arrive, and the copies would crowd each other out for good (a livelock).
+   */
+  readonly sizeAllowanceUs: number;
   /** Resends still allowed (unbounded for work). */
   resendsLeft: number;
 }
@@ -169,9 +176,9 @@ export class RpcLayer implements Process {
     const seq = link.nextSeq++;
     const now = this.base.nowUs();
     const data: RpcData = { type: "rpc.data", session: this.session, seq, firstSentUs: now, payload: message };
-    const waitUs = this.options.retryUs + Math.ceil(sizeBytes / this.options.retryBytesPerUs);
+    const sizeAllowanceUs = Math.ceil(sizeBytes / this.options.retryBytesPerUs);
     const resendsLeft = urgency === "background" ? this.options.backgroundResends : Infinity;
-    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, waitUs, resendsLeft });
+    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, backoffUs: this.options.retryUs, sizeAllowanceUs, resendsLeft });
     this.unackedCount++;
     this.base.send(to, data, sizeBytes, urgency);
     if (this.sweepTimer === undefined) this.armSweep();
@@ -278,7 +285,7 @@ export class RpcLayer implements Process {
       for (let i = link.front; i < window.length; i++) {
         const o = window[i];
         if (o === undefined) continue;
-        if (now - o.lastSentUs < o.waitUs) continue;
+        if (now - o.lastSentUs < o.backoffUs + o.sizeAllowanceUs) continue;
         if (o.resendsLeft === 0 || now - o.message.firstSentUs >= this.options.giveUpUs) {
           window[i] = undefined;
           this.unackedCount--;
@@ -286,7 +293,7 @@ export class RpcLayer implements Process {
         }
         o.resendsLeft--;
         o.lastSentUs = now;
-        o.waitUs = Math.min(this.options.maxRetryUs, o.waitUs * 2);
+        o.backoffUs = Math.min(this.options.maxRetryUs, o.backoffUs * 2);
         this.resends++;
         this.net.send(o.to, o.message, o.sizeBytes, "background");
       }
