@@ -12,7 +12,7 @@
  * placed and forward them again (core/raylet/forwarded-tasks.ts). A forward is answered: the chosen
  * raylet tells the forwarder, or this scheduler does (`raylet.forwardAck`). A task forwarded twice
  * (a lost answer, a retry) is placed once: a duplicate of one being placed gets "held", of one
- * placed gets the placement sent again.
+ * placed gets the placement sent again (and "held", so it does not run the task itself meanwhile).
  */
 import { assignGpus, type GpuFitMode } from "../gpu-assignment.js";
 import { assert, assertBound } from "../assert.js";
@@ -54,8 +54,8 @@ export class GlobalScheduler implements Process {
   private graceTimerSet = false;
   /** (task, attempt) keys being placed (reading argument locations, or waiting for room). */
   private readonly placing = new Set<string>();
-  /** Where each (task, attempt) this scheduler placed went. */
-  private readonly placed = new Map<string, string>();
+  /** Where each (task, attempt) this scheduler placed went: the node and its incarnation then. */
+  private readonly placed = new Map<string, { node: string; incarnation: number }>();
   tasksPlaced = 0;
 
   constructor(private readonly env: Env, private readonly config: GlobalSchedulerConfig) {
@@ -79,10 +79,17 @@ export class GlobalScheduler implements Process {
     const key = `${m.spec.taskId}/${m.spec.attempt}`;
     if (this.placing.has(key)) return this.ack(m.fromNode, m.spec, false);
     const at = this.placed.get(key);
-    if (at !== undefined && at !== m.fromNode) {
+    if (at !== undefined && at.node !== m.fromNode) {
       // Placed before; the placement or its answer was lost. Send it again, unless that node is
-      // dead: then the task's retry is the GCS's and its owner's business, not a second placement.
-      if (this.nodes.get(at)?.row.state === "alive") return this.assign(at, m.spec, m.fromNode);
+      // dead, or back as a new incarnation that never had it: then the task's retry is the GCS's
+      // and its owner's business (the owner may have started a newer attempt there already).
+      const row = this.nodes.get(at.node)?.row;
+      if (row?.state === "alive" && row.incarnation === at.incarnation) {
+        this.assign(at.node, m.spec, m.fromNode);
+        // The forwarder hears that this scheduler lives (no fallback: the task is placed), until
+        // the chosen node confirms it or is found dead.
+        return this.ack(m.fromNode, m.spec, false);
+      }
       return this.ack(m.fromNode, m.spec, true);
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
@@ -145,7 +152,7 @@ export class GlobalScheduler implements Process {
     assert(this.placing.has(key), `global scheduler: placed ${key}, which was not being placed`);
     this.placing.delete(key);
     assertBound(this.placed.size, MAX_PLACEMENTS_REMEMBERED, "global scheduler placements (MAX_PLACEMENTS_REMEMBERED)");
-    this.placed.set(key, chosen.node);
+    this.placed.set(key, { node: chosen.node, incarnation });
     this.assign(chosen.node, spec, origin);
   }
 
