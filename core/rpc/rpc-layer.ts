@@ -106,8 +106,12 @@ interface Outgoing {
    * Time the message itself needs on the wire at a conservative rate. Kept out of the backoff and
    * its cap: a 1 GB push resent every maxRetryUs would start a new full-size copy before the last
    * one could arrive, and the copies would crowd each other out for good (a livelock).
+   * Doubled at each resend, uncapped (Karn's RTO backoff): the rate is a guess, and a copy not
+   * acknowledged in time more likely crawls through a congested NIC (64 workers pushing to one
+   * restarted parameter server) than was lost; a capped wait there adds a full copy per period,
+   * each slowing all others, so nothing ever arrives (ps-training --full livelocked).
    */
-  readonly sizeAllowanceUs: number;
+  sizeAllowanceUs: number;
   /** Resends still allowed (unbounded for work). */
   resendsLeft: number;
 }
@@ -294,6 +298,7 @@ export class RpcLayer implements Process {
         o.resendsLeft--;
         o.lastSentUs = now;
         o.backoffUs = Math.min(this.options.maxRetryUs, o.backoffUs * 2);
+        o.sizeAllowanceUs *= 2;
         this.resends++;
         this.net.send(o.to, o.message, o.sizeBytes, "background");
       }

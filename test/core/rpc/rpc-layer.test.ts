@@ -145,3 +145,33 @@ test("a copy of a slow message is dropped at arrival and costs its receiver no s
   assert.equal(queueOf(world, B).busyUs, 3 * serviceUs, "three services, whatever the copies");
   assert.equal(rpcOf(world, "a", A).resends, 0);
 });
+
+test("bulk messages into a congested NIC arrive: each resend doubles the size allowance, so copies do not crowd out the originals", async () => {
+  // 8 senders push 1 MB each into one 0.4 MB/s NIC: 20 s for all, while the allowance at the
+  // conservative rate is 10 ms. With a capped wait each message was resent every ~1 s, each copy
+  // slowed every other transfer, and none arrived while the senders kept resending
+  // (ps-training --full's incast on its restarted parameter server).
+  const SENDERS = 8;
+  const world = new World({ seed: 1, network: { latencyUs: 100, bandwidthBytesPerSec: 4e5 }, rpc: true });
+  world.addNode("b");
+  const b = world.spawn("b", B, (env) => new Log(env));
+  const senders = Array.from({ length: SENDERS }, (_, n) => {
+    world.addNode(`s${n}`);
+    return world.spawn(`s${n}`, address("p", `s${n}`), (env) => new Log(env));
+  });
+  senders.forEach((s, n) => s.env.send(B, { type: "push", n }, 1_000_000));
+  // Each push still costs about log2(2000) copies (the guessed rate is 2000 times the real share),
+  // so all arrive in about 300 s; with the capped wait they came only after the sender gave up
+  // resending (giveUpUs, 600 s) and the ~600 copies per sender drained (about 12 000 s).
+  let arrivedBy400s = -1;
+  world.kernel.schedule(400_000_000, { handleEvent: () => void (arrivedBy400s = b.received.length) }, 0, undefined, false);
+  await runFor(world, 400_000_000);
+  assert.equal(arrivedBy400s, SENDERS, "every push arrived within 400 s");
+  assert.deepEqual([...b.received].sort(), Array.from({ length: SENDERS }, (_, n) => `push${n}`).sort());
+  senders.forEach((_, n) => {
+    const rpc = rpcOf(world, `s${n}`, address("p", `s${n}`));
+    assert.equal(rpc.pendingCount, 0, `s${n}: its push acknowledged`);
+    // The allowance doubles per resend: about log2 of (time on the wire / 10 ms), not one per second.
+    assert.ok(rpc.resends <= 16, `s${n}: ${rpc.resends} resends`);
+  });
+});
