@@ -18,7 +18,12 @@ export function setBenchClock(clock: () => number): void {
 }
 
 /** Runs the hold model on a kernel; returns the wall time of the run loop in ms. */
-export function holdKernel(pending: number, events: number, seed: number, kernel = new Kernel()): number {
+export function holdKernel(
+  pending: number,
+  events: number,
+  seed: number,
+  kernel = new Kernel(),
+): number {
   const rng = seedrandom.alea(String(seed));
   let left = events;
   const handler: EventHandler = {
@@ -26,7 +31,8 @@ export function holdKernel(pending: number, events: number, seed: number, kernel
       if (left-- > 0) kernel.schedule(1 + Math.floor(rng() * 1000), handler, tag, undefined);
     },
   };
-  for (let i = 0; i < pending; i++) kernel.schedule(Math.floor(rng() * 1000), handler, i, undefined);
+  for (let i = 0; i < pending; i++)
+    kernel.schedule(Math.floor(rng() * 1000), handler, i, undefined);
   const start = clockMs();
   // The hold loop is synchronous: no driver, so run() never yields to the host.
   kernel.runSync();
@@ -37,13 +43,15 @@ export function holdObjects(pending: number, events: number, seed: number): numb
   const heap = new ObjectHeap();
   const rng = seedrandom.alea(String(seed));
   let seq = 0;
-  for (let i = 0; i < pending; i++) heap.push({ timeUs: Math.floor(rng() * 1000), seq: seq++, tag: i });
+  for (let i = 0; i < pending; i++)
+    heap.push({ timeUs: Math.floor(rng() * 1000), seq: seq++, tag: i });
   const start = clockMs();
   let left = events;
   while (heap.size > 0) {
     const e = heap.pop();
     const now = e.timeUs;
-    if (left-- > 0) heap.push({ timeUs: now + 1 + Math.floor(rng() * 1000), seq: seq++, tag: e.tag });
+    if (left-- > 0)
+      heap.push({ timeUs: now + 1 + Math.floor(rng() * 1000), seq: seq++, tag: e.tag });
   }
   return clockMs() - start;
 }
@@ -52,7 +60,13 @@ export function holdObjects(pending: number, events: number, seed: number): numb
  * `timers` heartbeats of period `periodUs` at random phases, `events` firings in all. They are work
  * events here (real heartbeats are background) so that runSync keeps going until the count is spent.
  */
-export function heartbeatKernel(timers: number, periodUs: number, events: number, seed: number, kernel = new Kernel()): number {
+export function heartbeatKernel(
+  timers: number,
+  periodUs: number,
+  events: number,
+  seed: number,
+  kernel = new Kernel(),
+): number {
   const rng = seedrandom.alea(String(seed));
   let left = events;
   const handler: EventHandler = {
@@ -60,17 +74,24 @@ export function heartbeatKernel(timers: number, periodUs: number, events: number
       if (left-- > 0) kernel.schedule(periodUs, handler, tag, undefined);
     },
   };
-  for (let i = 0; i < timers; i++) kernel.schedule(Math.floor(rng() * periodUs), handler, i, undefined);
+  for (let i = 0; i < timers; i++)
+    kernel.schedule(Math.floor(rng() * periodUs), handler, i, undefined);
   const start = clockMs();
   kernel.runSync();
   return clockMs() - start;
 }
 
-export function heartbeatObjects(timers: number, periodUs: number, events: number, seed: number): number {
+export function heartbeatObjects(
+  timers: number,
+  periodUs: number,
+  events: number,
+  seed: number,
+): number {
   const heap = new ObjectHeap();
   const rng = seedrandom.alea(String(seed));
   let seq = 0;
-  for (let i = 0; i < timers; i++) heap.push({ timeUs: Math.floor(rng() * periodUs), seq: seq++, tag: i });
+  for (let i = 0; i < timers; i++)
+    heap.push({ timeUs: Math.floor(rng() * periodUs), seq: seq++, tag: i });
   const start = clockMs();
   let left = events;
   while (heap.size > 0) {
@@ -80,7 +101,14 @@ export function heartbeatObjects(timers: number, periodUs: number, events: numbe
   return clockMs() - start;
 }
 
-function line(bench: string, pending: number, total: number, kernelMs: number, objectMs: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function line(
+  bench: string,
+  pending: number,
+  total: number,
+  kernelMs: number,
+  objectMs: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const kernelRate = total / (kernelMs / 1000);
   const objectRate = total / (objectMs / 1000);
   return {

@@ -43,8 +43,16 @@ const WORKLOADS: Record<string, Workload> = {
   "hold-1e3": { pending: 1e3, events: 2e6, run: (k, s, e) => holdKernel(1e3, e, s, k) },
   "hold-1e5": { pending: 1e5, events: 2e6, run: (k, s, e) => holdKernel(1e5, e, s, k) },
   "hold-1e6": { pending: 1e6, events: 4e6, run: (k, s, e) => holdKernel(1e6, e, s, k) },
-  "sparse-16": { pending: 16, events: 2e6, run: (k, s, e) => heartbeatKernel(16, 100_000, e, s, k) },
-  "sparse-1000": { pending: 1000, events: 2e6, run: (k, s, e) => heartbeatKernel(1000, 100_000, e, s, k) },
+  "sparse-16": {
+    pending: 16,
+    events: 2e6,
+    run: (k, s, e) => heartbeatKernel(16, 100_000, e, s, k),
+  },
+  "sparse-1000": {
+    pending: 1000,
+    events: 2e6,
+    run: (k, s, e) => heartbeatKernel(1000, 100_000, e, s, k),
+  },
 };
 
 function kernelWith(variant: string): Kernel {
@@ -68,10 +76,21 @@ if (mode === "--child") {
   const workload = WORKLOADS[b!]!;
   workload.run(kernelWith(variant), 0, 2e5); // warm up the JIT
   let best = Number.POSITIVE_INFINITY;
-  for (let rep = 0; rep < 3; rep++) best = Math.min(best, workload.run(kernelWith(variant), 1, workload.events));
+  for (let rep = 0; rep < 3; rep++)
+    best = Math.min(best, workload.run(kernelWith(variant), 1, workload.events));
   const total = workload.events + workload.pending;
   process.stdout.write(
-    JSON.stringify({ bench: "queue.variant", variant, workload: b, pendingEvents: workload.pending, events: total, eventsPerSec: Math.round(total / (best / 1000)), [cpu ? "cpuMs" : "wallMs"]: Math.round(best), repeats: 3, seed: 1 }) + "\n",
+    JSON.stringify({
+      bench: "queue.variant",
+      variant,
+      workload: b,
+      pendingEvents: workload.pending,
+      events: total,
+      eventsPerSec: Math.round(total / (best / 1000)),
+      [cpu ? "cpuMs" : "wallMs"]: Math.round(best),
+      repeats: 3,
+      seed: 1,
+    }) + "\n",
   );
 } else {
   const variants = mode !== undefined ? mode.split(",") : Object.keys(VARIANTS);
@@ -79,7 +98,11 @@ if (mode === "--child") {
   const self = fileURLToPath(import.meta.url);
   for (const w of workloads) {
     for (const v of variants) {
-      const r = spawnSync(process.execPath, [...process.execArgv, self, ...(cpu ? ["--cpu"] : []), "--child", v, w], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      const r = spawnSync(
+        process.execPath,
+        [...process.execArgv, self, ...(cpu ? ["--cpu"] : []), "--child", v, w],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+      );
       process.stdout.write(r.stdout);
     }
   }

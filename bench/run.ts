@@ -3,7 +3,9 @@ import { benchKernel } from "./kernel.bench.js";
 import { benchThroughput } from "./throughput.bench.js";
 import { benchTransfer } from "./transfer.bench.js";
 
-const suites: Array<[string, () => Promise<Record<string, unknown>[]> | Record<string, unknown>[]]> = [
+const suites: Array<
+  [string, () => Promise<Record<string, unknown>[]> | Record<string, unknown>[]]
+> = [
   ["kernel", benchKernel],
   ["throughput", benchThroughput],
   ["transfer", benchTransfer],

@@ -16,10 +16,27 @@ export interface Fig8bOptions {
  * One GCS shard per node: with costs, a shard serves ≈ 28 k tasks/s (7 requests of 5 µs each per
  * task), so one shard for a cluster would measure the GCS, not the raylets (and its RPC resends).
  */
-export async function runFig8b(nodes: number, tasksPerNode: number, waveSize: number, options: Fig8bOptions = {}): Promise<{ tasks: number; wallMs: number; virtualMs: number; steadyTasksPerVirtualSec: number; heapBytes: number; events: number; sim: Simulation }> {
+export async function runFig8b(
+  nodes: number,
+  tasksPerNode: number,
+  waveSize: number,
+  options: Fig8bOptions = {},
+): Promise<{
+  tasks: number;
+  wallMs: number;
+  virtualMs: number;
+  steadyTasksPerVirtualSec: number;
+  heapBytes: number;
+  events: number;
+  sim: Simulation;
+}> {
   const sim = new Simulation({
     seed: 1,
-    nodes: Array.from({ length: nodes }, (_, i) => ({ name: `n${i}`, cpus: options.cpus ?? 16, resources: { [`at${i}`]: 1 } })),
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      name: `n${i}`,
+      cpus: options.cpus ?? 16,
+      resources: { [`at${i}`]: 1 },
+    })),
     scheduler: { queueThreshold: 1_000_000 },
     gcs: { shards: nodes },
     keepEvents: false,
@@ -30,21 +47,41 @@ export async function runFig8b(nodes: number, tasksPerNode: number, waveSize: nu
   const start = performance.now();
   let heapPeak = heapBefore;
   await sim.run(async (ray) => {
-    const empty = ray.remote(() => null, { name: "empty", durationMs: 0, returnBytes: 8, resources: { CPU: 1 } });
-    const nodeDriver = ray.remote(async () => {
-      for (let done = 0; done < tasksPerNode; done += waveSize) {
-        const refs = [];
-        for (let k = 0; k < waveSize; k++) refs.push(empty.remote());
-        await ray.get(refs);
-        heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-      }
-      return null;
-    }, { name: "nodeDriver", resources: { CPU: 0 } });
-    await ray.get(Array.from({ length: nodes }, (_, i) => nodeDriver.options({ resources: { CPU: 0, [`at${i}`]: 1 } }).remote()));
+    const empty = ray.remote(() => null, {
+      name: "empty",
+      durationMs: 0,
+      returnBytes: 8,
+      resources: { CPU: 1 },
+    });
+    const nodeDriver = ray.remote(
+      async () => {
+        for (let done = 0; done < tasksPerNode; done += waveSize) {
+          const refs = [];
+          for (let k = 0; k < waveSize; k++) refs.push(empty.remote());
+          await ray.get(refs);
+          heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+        }
+        return null;
+      },
+      { name: "nodeDriver", resources: { CPU: 0 } },
+    );
+    await ray.get(
+      Array.from({ length: nodes }, (_, i) =>
+        nodeDriver.options({ resources: { CPU: 0, [`at${i}`]: 1 } }).remote(),
+      ),
+    );
   });
   const wallMs = performance.now() - start;
   const tasks = nodes * tasksPerNode;
-  return { tasks, wallMs, virtualMs: sim.nowMs, steadyTasksPerVirtualSec: steadyRate(sim, nodes * waveSize), heapBytes: heapPeak - heapBefore, events: sim.world.kernel.eventsProcessed, sim };
+  return {
+    tasks,
+    wallMs,
+    virtualMs: sim.nowMs,
+    steadyTasksPerVirtualSec: steadyRate(sim, nodes * waveSize),
+    heapBytes: heapPeak - heapBefore,
+    events: sim.world.kernel.eventsProcessed,
+    sim,
+  };
 }
 
 /**
@@ -53,7 +90,11 @@ export async function runFig8b(nodes: number, tasksPerNode: number, waveSize: nu
  * Fig 8b's steady rate.
  */
 function steadyRate(sim: Simulation, firstWave: number): number {
-  const ends = sim.metrics.taskAttempts().filter((r) => r.name === "empty" && r.outcome === "ok").map((r) => r.endMs).sort((a, b) => a - b);
+  const ends = sim.metrics
+    .taskAttempts()
+    .filter((r) => r.name === "empty" && r.outcome === "ok")
+    .map((r) => r.endMs)
+    .sort((a, b) => a - b);
   if (ends.length <= firstWave) return NaN;
   const spanMs = ends.at(-1)! - ends[firstWave - 1]!;
   return Math.round((ends.length - firstWave) / (spanMs / 1000));
@@ -62,7 +103,9 @@ function steadyRate(sim: Simulation, firstWave: number): number {
 /** The process whose queue was busiest, and how busy (with costs, the bottleneck). */
 function busiest(sim: Simulation): { process: string; busyFraction: number } {
   let top = { process: "", busyFraction: 0 };
-  for (const q of sim.metrics.queues()) if (q.busyFraction > top.busyFraction) top = { process: q.process, busyFraction: Number(q.busyFraction.toFixed(3)) };
+  for (const q of sim.metrics.queues())
+    if (q.busyFraction > top.busyFraction)
+      top = { process: q.process, busyFraction: Number(q.busyFraction.toFixed(3)) };
   return top;
 }
 
@@ -74,7 +117,11 @@ function busiest(sim: Simulation): { process: string; busyFraction: number } {
 export async function benchThroughput(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   await runFig8b(2, 2000, 500); // warm up the JIT
-  for (const [nodes, perNode] of [[1, 100_000], [10, 10_000], [100, 1_000]] as const) {
+  for (const [nodes, perNode] of [
+    [1, 100_000],
+    [10, 10_000],
+    [100, 1_000],
+  ] as const) {
     for (const costs of ["ray-2018", "free"] as const) {
       const r = await runFig8b(nodes, perNode, 500, { costs });
       out.push({

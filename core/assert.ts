@@ -35,7 +35,8 @@ export function unreachable(value: never, what: string): never {
 
 /** A short description of an unexpected value: a message's type, else a clipped JSON form. */
 function describe(value: unknown): string {
-  if (typeof value === "object" && value !== null && "type" in value) return `type ${String(value.type)}`;
+  if (typeof value === "object" && value !== null && "type" in value)
+    return `type ${String(value.type)}`;
   try {
     return String(JSON.stringify(value)).slice(0, 200);
   } catch {

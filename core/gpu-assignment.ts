@@ -35,7 +35,12 @@ function eligible(g: GpuState, share: number, memoryBytes: number, mode: GpuFitM
 }
 
 /** Whole GPUs for amounts >= 1, else the fullest GPU that still has room (packing); undefined if none. */
-export function assignGpus(gpus: readonly GpuState[], amount: number, memoryBytes: number, mode: GpuFitMode): GpuGrant[] | undefined {
+export function assignGpus(
+  gpus: readonly GpuState[],
+  amount: number,
+  memoryBytes: number,
+  mode: GpuFitMode,
+): GpuGrant[] | undefined {
   assert(memoryBytes >= 0, `GPU assignment: negative memory ${memoryBytes}`);
   if (amount <= 0) return [];
   if (amount >= 1) {

@@ -29,6 +29,8 @@ export function add(to: Record<string, number>, request: ResourceSet): void {
 }
 
 export function formatResources(r: ResourceSet): string {
-  const parts = Object.entries(r).filter(([, v]) => v > 0).map(([k, v]) => `${k}: ${v}`);
+  const parts = Object.entries(r)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k}: ${v}`);
   return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`;
 }

@@ -58,7 +58,10 @@ export function hasRetriesLeft(spec: TaskSpec): boolean {
 
 /** The spec of the next attempt of the same task (same id, same returns). */
 export function nextAttempt(spec: TaskSpec, cause: TaskCause, submitUs: number): TaskSpec {
-  assert(cause !== "original", `task ${spec.taskId}: a next attempt is a retry, reconstruction or replay`);
+  assert(
+    cause !== "original",
+    `task ${spec.taskId}: a next attempt is a retry, reconstruction or replay`,
+  );
   return { ...spec, attempt: spec.attempt + 1, cause, submitUs };
 }
 

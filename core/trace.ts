@@ -8,7 +8,14 @@ export type TaskCause = "original" | "retry" | "reconstruction" | "replay";
 export type TaskKind = "task" | "actor-creation" | "actor-method";
 
 export type TraceEvent =
-  | { kind: "task.submitted"; taskId: string; name: string; cause: TaskCause; taskKind: TaskKind; attempt: number }
+  | {
+      kind: "task.submitted";
+      taskId: string;
+      name: string;
+      cause: TaskCause;
+      taskKind: TaskKind;
+      attempt: number;
+    }
   | { kind: "task.scheduled"; taskId: string; name: string; attempt: number }
   | { kind: "task.started"; taskId: string; name: string; gpus: string; attempt: number }
   | { kind: "task.finished"; taskId: string; name: string; attempt: number }
@@ -20,7 +27,13 @@ export type TraceEvent =
   | { kind: "object.reconstructed"; objectId: string; taskId: string; attempt: number }
   | { kind: "actor.restarted"; actorId: string; restarts: number }
   | { kind: "actor.checkpointed"; actorId: string; seq: number; sizeBytes: number; startUs: number }
-  | { kind: "actor.replayed"; actorId: string; calls: number; checkpointSeq: number; checkpointLoadUs: number }
+  | {
+      kind: "actor.replayed";
+      actorId: string;
+      calls: number;
+      checkpointSeq: number;
+      checkpointLoadUs: number;
+    }
   | { kind: "gcs.op"; op: string; table: string; shard: number; startUs: number }
   /** A shard's tracked table memory (GcsShardState.bytes), sampled by its head (Fig 10b). */
   | { kind: "gcs.memory"; shard: number; bytes: number }
@@ -39,7 +52,10 @@ type FieldsOf<K extends TraceKind> = Exclude<keyof Extract<TraceEvent, { kind: K
 
 /** For every kind: its string fields and its number fields, in column order. */
 export const TRACE_SCHEMA: {
-  readonly [K in TraceKind]: { readonly s: readonly FieldsOf<K>[]; readonly n: readonly FieldsOf<K>[] };
+  readonly [K in TraceKind]: {
+    readonly s: readonly FieldsOf<K>[];
+    readonly n: readonly FieldsOf<K>[];
+  };
 } = {
   "task.submitted": { s: ["taskId", "name", "cause", "taskKind"], n: ["attempt"] },
   "task.scheduled": { s: ["taskId", "name"], n: ["attempt"] },

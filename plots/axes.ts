@@ -28,12 +28,16 @@ export function xAxis(input: AxisInput, plotWidthPx: number, plotHeightPx: numbe
     const x = input.position(t);
     ticks += group(
       "tick",
-      element("line", { y2: TICK_PX, stroke: INK }) + text({ y: TICK_PX + 11, "text-anchor": "middle", fill: INK }, input.format(t)),
+      element("line", { y2: TICK_PX, stroke: INK }) +
+        text({ y: TICK_PX + 11, "text-anchor": "middle", fill: INK }, input.format(t)),
       translate(x, 0),
     );
   }
   const domain = element("line", { x1: 0, x2: plotWidthPx, stroke: INK });
-  const title = text({ class: "axis-title", x: plotWidthPx / 2, y: 36, "text-anchor": "middle", fill: INK }, input.title);
+  const title = text(
+    { class: "axis-title", x: plotWidthPx / 2, y: 36, "text-anchor": "middle", fill: INK },
+    input.title,
+  );
   return group("axis axis-x", domain + ticks + title, translate(0, plotHeightPx));
 }
 
@@ -43,13 +47,19 @@ export function yAxis(input: AxisInput, plotHeightPx: number, titleOffsetPx: num
     const y = input.position(t);
     ticks += group(
       "tick",
-      element("line", { x2: -TICK_PX, stroke: INK }) + text({ x: -TICK_PX - 3, dy: "0.32em", "text-anchor": "end", fill: INK }, input.format(t)),
+      element("line", { x2: -TICK_PX, stroke: INK }) +
+        text({ x: -TICK_PX - 3, dy: "0.32em", "text-anchor": "end", fill: INK }, input.format(t)),
       translate(0, y),
     );
   }
   const domain = element("line", { y1: 0, y2: plotHeightPx, stroke: INK });
   const title = text(
-    { class: "axis-title", transform: `translate(${-titleOffsetPx},${plotHeightPx / 2}) rotate(-90)`, "text-anchor": "middle", fill: INK },
+    {
+      class: "axis-title",
+      transform: `translate(${-titleOffsetPx},${plotHeightPx / 2}) rotate(-90)`,
+      "text-anchor": "middle",
+      fill: INK,
+    },
     input.title,
   );
   return group("axis axis-y", domain + ticks + title);
@@ -66,18 +76,26 @@ export function yGrid(input: AxisInput, plotWidthPx: number): string {
 }
 
 /** An x axis of named categories (bar groups); long labels are cut to their slot's width. */
-export function categoryXAxis(input: CategoryAxisInput, plotWidthPx: number, plotHeightPx: number): string {
+export function categoryXAxis(
+  input: CategoryAxisInput,
+  plotWidthPx: number,
+  plotHeightPx: number,
+): string {
   let ticks = "";
   for (const c of input.categories) {
     const label = fitLabel(c.label, c.widthPx);
     ticks += group(
       "tick",
-      element("line", { y2: TICK_PX, stroke: INK }) + text({ y: TICK_PX + 11, "text-anchor": "middle", fill: INK }, label),
+      element("line", { y2: TICK_PX, stroke: INK }) +
+        text({ y: TICK_PX + 11, "text-anchor": "middle", fill: INK }, label),
       translate(c.centerPx, 0),
     );
   }
   const domain = element("line", { x1: 0, x2: plotWidthPx, stroke: INK });
-  const title = text({ class: "axis-title", x: plotWidthPx / 2, y: 36, "text-anchor": "middle", fill: INK }, input.title);
+  const title = text(
+    { class: "axis-title", x: plotWidthPx / 2, y: 36, "text-anchor": "middle", fill: INK },
+    input.title,
+  );
   return group("axis axis-x", domain + ticks + title, translate(0, plotHeightPx));
 }
 

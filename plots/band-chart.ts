@@ -62,9 +62,14 @@ function render<R>(rows: readonly R[], s: Readonly<BandSettings<R>>): string {
   const all = series.flatMap((ser) => ser.points);
   const axes = numericAxes(frame, {
     xExtent: safeExtent(all.map((p) => p.x)),
-    yExtent: safeExtent([...all.flatMap((p) => [p.y, p.low, p.high]), ...all.map((p) => p.reference)]),
+    yExtent: safeExtent([
+      ...all.flatMap((p) => [p.y, p.low, p.high]),
+      ...all.map((p) => p.reference),
+    ]),
   });
-  const data = series.map((ser, i) => seriesPaths(ser.points, seriesColor(ser.name, i), axes)).join("");
+  const data = series
+    .map((ser, i) => seriesPaths(ser.points, seriesColor(ser.name, i), axes))
+    .join("");
   return frame.render({ grid: axes.grid, data, overlay: "", xAxis: axes.xAxis, yAxis: axes.yAxis });
 }
 
@@ -78,7 +83,13 @@ function bandSeries<R>(rows: readonly R[], s: Readonly<BandSettings<R>>): BandSe
         const low = s.low(row, index);
         const high = s.high(row, index);
         const banded = isPlottable(low) && isPlottable(high);
-        return { x: s.x(row, index), y, low: banded ? low : y, high: banded ? high : y, reference: s.reference(row, index) };
+        return {
+          x: s.x(row, index),
+          y,
+          low: banded ? low : y,
+          high: banded ? high : y,
+          reference: s.reference(row, index),
+        };
       })
       .filter((p) => isPlottable(p.x) && isPlottable(p.y))
       .sort((a, b) => a.x - b.x),
@@ -88,7 +99,9 @@ function bandSeries<R>(rows: readonly R[], s: Readonly<BandSettings<R>>): BandSe
 function bandLegend<R>(series: readonly BandSeries[], s: Readonly<BandSettings<R>>): LegendItem[] {
   const hasReference = series.some((ser) => ser.points.some((p) => isPlottable(p.reference)));
   const named = series.length > 1 || (series[0]?.name ?? "") !== "";
-  const legend: LegendItem[] = named ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "line" })) : [];
+  const legend: LegendItem[] = named
+    ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "line" }))
+    : [];
   legend.push({ label: s.bandLabel, color: "#bbbbbb", shape: "swatch" });
   if (hasReference) legend.push({ label: s.referenceLabel, color: INK, shape: "dashed" });
   return legend;
@@ -106,17 +119,43 @@ function seriesPaths(points: readonly Point[], color: string, axes: NumericAxes)
     .x((p) => axes.x(p.x))
     .y((p) => axes.y(p.y))
     .digits(2);
-  let data = element("path", { class: "band", d: band(points) ?? "", fill: color, "fill-opacity": 0.18, stroke: "none" });
-  data += element("path", { class: "mean", d: mean(points) ?? "", fill: "none", stroke: color, "stroke-width": 2 });
+  let data = element("path", {
+    class: "band",
+    d: band(points) ?? "",
+    fill: color,
+    "fill-opacity": 0.18,
+    stroke: "none",
+  });
+  data += element("path", {
+    class: "mean",
+    d: mean(points) ?? "",
+    fill: "none",
+    stroke: color,
+    "stroke-width": 2,
+  });
   const dots = points.map((p) => `M${px(axes.x(p.x))},${px(axes.y(p.y))}h0`).join("");
-  data += element("path", { class: "points", d: dots, stroke: color, "stroke-width": 5, "stroke-linecap": "round", fill: "none" });
+  data += element("path", {
+    class: "points",
+    d: dots,
+    stroke: color,
+    "stroke-width": 5,
+    "stroke-linecap": "round",
+    fill: "none",
+  });
   if (points.some((p) => isPlottable(p.reference))) {
     const reference = line<Point>()
       .defined((p) => isPlottable(p.reference))
       .x((p) => axes.x(p.x))
       .y((p) => axes.y(p.reference))
       .digits(2);
-    data += element("path", { class: "reference", d: reference(points) ?? "", fill: "none", stroke: color, "stroke-width": 1.5, "stroke-dasharray": "6 3" });
+    data += element("path", {
+      class: "reference",
+      d: reference(points) ?? "",
+      fill: "none",
+      stroke: color,
+      "stroke-width": 1.5,
+      "stroke-dasharray": "6 3",
+    });
   }
   return data;
 }

@@ -74,10 +74,16 @@ function render<R>(rows: readonly R[], s: Readonly<CdfSettings<R>>): string {
     points: ref.points.filter((p) => keep(p.x) && isPlottable(p.p)).map((p): Point => [p.x, p.p]),
   }));
   const named = series.length > 1 || (series[0]?.name ?? "") !== "";
-  const legend: LegendItem[] = named ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "line" })) : [];
-  for (const ref of references) legend.push({ label: ref.label, color: REFERENCE, shape: "dashed" });
+  const legend: LegendItem[] = named
+    ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "line" }))
+    : [];
+  for (const ref of references)
+    legend.push({ label: ref.label, color: REFERENCE, shape: "dashed" });
   const frame = new Frame(s, legend);
-  const xs = [...series.flatMap((ser) => ser.points.map((p) => p[0])), ...references.flatMap((r) => r.points.map((p) => p[0]))];
+  const xs = [
+    ...series.flatMap((ser) => ser.points.map((p) => p[0])),
+    ...references.flatMap((r) => r.points.map((p) => p[0])),
+  ];
   const xExtent = safeExtent(xs);
   const xLog = s.xLog && xs.length > 0;
   const axes = numericAxes(frame, { xExtent, yExtent: [0, 1], xLog });
@@ -91,11 +97,24 @@ function render<R>(rows: readonly R[], s: Readonly<CdfSettings<R>>): string {
   let data = "";
   series.forEach((ser, i) => {
     if (ser.points.length === 0) return;
-    data += element("path", { class: "cdf", d: path(true)(ser.points) ?? "", fill: "none", stroke: seriesColor(ser.name, i), "stroke-width": 2 });
+    data += element("path", {
+      class: "cdf",
+      d: path(true)(ser.points) ?? "",
+      fill: "none",
+      stroke: seriesColor(ser.name, i),
+      "stroke-width": 2,
+    });
   });
   for (const ref of references) {
     if (ref.points.length === 0) continue;
-    data += element("path", { class: "reference", d: path(false)(ref.points) ?? "", fill: "none", stroke: REFERENCE, "stroke-width": 1.5, "stroke-dasharray": "6 3" });
+    data += element("path", {
+      class: "reference",
+      d: path(false)(ref.points) ?? "",
+      fill: "none",
+      stroke: REFERENCE,
+      "stroke-width": 1.5,
+      "stroke-dasharray": "6 3",
+    });
   }
   return frame.render({ grid: axes.grid, data, overlay: "", xAxis: axes.xAxis, yAxis: axes.yAxis });
 }

@@ -29,18 +29,24 @@ function copyOf<V>(value: V): V {
  * Builds a chart from its default settings and its render function. Setting names must not clash
  * with Function's own properties (`name`, `length`), which is why charts say `title`.
  */
-export function configurableChart<R, S extends object>(defaults: S, render: (rows: readonly R[], settings: Readonly<S>) => string): Chart<R, S> {
+export function configurableChart<R, S extends object>(
+  defaults: S,
+  render: (rows: readonly R[], settings: Readonly<S>) => string,
+): Chart<R, S> {
   const settings = { ...defaults };
   const chart = ((rows: readonly R[]) => render(rows, settings)) as Chart<R, S>;
   for (const key of Object.keys(defaults) as (keyof S & string)[]) {
-    if (key === "name" || key === "length") throw new Error(`chart setting "${key}" clashes with Function.${key}`);
+    if (key === "name" || key === "length")
+      throw new Error(`chart setting "${key}" clashes with Function.${key}`);
     const wrapsConstants = typeof defaults[key] === "function";
     Object.defineProperty(chart, key, {
       enumerable: true,
       value: (...args: unknown[]) => {
         if (args.length === 0) return copyOf(settings[key]);
         const value = args[0];
-        settings[key] = (wrapsConstants && typeof value !== "function" ? () => value : copyOf(value)) as S[typeof key];
+        settings[key] = (
+          wrapsConstants && typeof value !== "function" ? () => value : copyOf(value)
+        ) as S[typeof key];
         return chart;
       },
     });

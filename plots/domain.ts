@@ -17,7 +17,10 @@ export function isPlottable(value: number): boolean {
 }
 
 /** The [min, max] of the plottable values, widened so that it has a usable span. */
-export function safeExtent(values: Iterable<number>, options: { includeZero?: boolean } = {}): [number, number] {
+export function safeExtent(
+  values: Iterable<number>,
+  options: { includeZero?: boolean } = {},
+): [number, number] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const v of values) {
@@ -46,12 +49,20 @@ export function safeExtent(values: Iterable<number>, options: { includeZero?: bo
  * A linear scale over a safe extent, made nice, mapping onto [r0, r1]. With `unit` > 1 (a time
  * axis shown in minutes) the domain is made nice in that unit, so ticks fall on whole minutes.
  */
-export function linearScale(extent: [number, number], r0: number, r1: number, tickCount: number, unit = 1): ScaleContinuousNumeric<number, number> {
+export function linearScale(
+  extent: [number, number],
+  r0: number,
+  r1: number,
+  tickCount: number,
+  unit = 1,
+): ScaleContinuousNumeric<number, number> {
   const inUnit = scaleLinear()
     .domain([extent[0] / unit, extent[1] / unit])
     .nice(tickCount);
   const [n0, n1] = inUnit.domain() as [number, number];
-  const scale = scaleLinear().domain([n0 * unit, n1 * unit]).range([r0, r1]);
+  const scale = scaleLinear()
+    .domain([n0 * unit, n1 * unit])
+    .range([r0, r1]);
   const [d0, d1] = scale.domain() as [number, number];
   // nice() can push a bound past ±1e300 or back onto a zero span; fall back to the raw extent.
   if (!isPlottable(d0) || !isPlottable(d1) || d0 === d1) scale.domain(extent);
@@ -62,16 +73,26 @@ export function linearScale(extent: [number, number], r0: number, r1: number, ti
 export const LOG_MIN = 1e-300;
 
 /** A log scale over values >= LOG_MIN (callers drop the rest); nice() keeps whole decades. */
-export function logScale(extent: [number, number], r0: number, r1: number): ScaleContinuousNumeric<number, number> {
+export function logScale(
+  extent: [number, number],
+  r0: number,
+  r1: number,
+): ScaleContinuousNumeric<number, number> {
   const lo = Math.max(extent[0], LOG_MIN);
   const hi = extent[1] > lo ? extent[1] : lo * 10;
   return scaleLog().domain([lo, hi]).range([r0, r1]).nice();
 }
 
 /** Ticks that are all finite, at most `count`-ish, inside the domain (nice in `unit`, see above). */
-export function safeTicks(scale: ScaleContinuousNumeric<number, number>, count: number, unit = 1): number[] {
+export function safeTicks(
+  scale: ScaleContinuousNumeric<number, number>,
+  count: number,
+  unit = 1,
+): number[] {
   const [d0, d1] = scale.domain() as [number, number];
-  const ticks = (unit === 1 ? scale.ticks(count) : d3ticks(d0 / unit, d1 / unit, count).map((t) => t * unit)).filter(isPlottable);
+  const ticks = (
+    unit === 1 ? scale.ticks(count) : d3ticks(d0 / unit, d1 / unit, count).map((t) => t * unit)
+  ).filter(isPlottable);
   if (ticks.length > 0) return ticks;
   return scale.domain().filter(isPlottable);
 }

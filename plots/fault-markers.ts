@@ -24,8 +24,15 @@ interface Placed {
 }
 
 /** Greedy rows: each label takes the first row where it clears the previous label. */
-function place(faults: readonly FaultMarker[], position: (tMs: number) => number, plotWidthPx: number, rowsMax: number): Placed[] {
-  const sorted = [...faults].filter((f) => Number.isFinite(f.tMs)).sort((a, b) => a.tMs - b.tMs || a.label.localeCompare(b.label));
+function place(
+  faults: readonly FaultMarker[],
+  position: (tMs: number) => number,
+  plotWidthPx: number,
+  rowsMax: number,
+): Placed[] {
+  const sorted = [...faults]
+    .filter((f) => Number.isFinite(f.tMs))
+    .sort((a, b) => a.tMs - b.tMs || a.label.localeCompare(b.label));
   const rowEnds: number[] = new Array<number>(rowsMax).fill(Number.NEGATIVE_INFINITY);
   return sorted.map((fault, i) => {
     const x = position(fault.tMs);
@@ -44,16 +51,31 @@ function place(faults: readonly FaultMarker[], position: (tMs: number) => number
  * yet when the frame is laid out, so rows are estimated on a linear map of `extentMs` onto the
  * likely plot width; if the real layout needs more, labels share the last rows.
  */
-export function faultBandPx(faults: readonly FaultMarker[], extentMs: [number, number], widthPx: number): number {
+export function faultBandPx(
+  faults: readonly FaultMarker[],
+  extentMs: [number, number],
+  widthPx: number,
+): number {
   if (faults.length === 0) return 0;
   const plotWidthPx = Math.max(40, widthPx - 110);
   const spanMs = extentMs[1] - extentMs[0] || 1;
-  const placed = place(faults, (t) => ((t - extentMs[0]) / spanMs) * plotWidthPx, plotWidthPx, ROWS_MAX);
+  const placed = place(
+    faults,
+    (t) => ((t - extentMs[0]) / spanMs) * plotWidthPx,
+    plotWidthPx,
+    ROWS_MAX,
+  );
   const rows = placed.reduce((most, p) => Math.max(most, p.row), 0);
   return (rows + 1) * ROW_PX + 4;
 }
 
-export function faultMarkers(faults: readonly FaultMarker[], position: (tMs: number) => number, plotWidthPx: number, plotHeightPx: number, bandPx: number): string {
+export function faultMarkers(
+  faults: readonly FaultMarker[],
+  position: (tMs: number) => number,
+  plotWidthPx: number,
+  plotHeightPx: number,
+  bandPx: number,
+): string {
   if (faults.length === 0) return "";
   const rows = Math.max(1, Math.floor((bandPx - 4) / ROW_PX));
   let out = "";
@@ -61,9 +83,26 @@ export function faultMarkers(faults: readonly FaultMarker[], position: (tMs: num
     const y = -bandPx + 9 + row * ROW_PX;
     out += group(
       "fault",
-      element("line", { x1: x, x2: x, y1: y + 3, y2: plotHeightPx, stroke: FAULT, "stroke-width": 1.2, "stroke-dasharray": "4 3" }) +
+      element("line", {
+        x1: x,
+        x2: x,
+        y1: y + 3,
+        y2: plotHeightPx,
+        stroke: FAULT,
+        "stroke-width": 1.2,
+        "stroke-dasharray": "4 3",
+      }) +
         text(
-          { x: flip ? x - 3 : x + 3, y, "text-anchor": flip ? "end" : "start", "font-size": FONT_PX, fill: FAULT, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke" },
+          {
+            x: flip ? x - 3 : x + 3,
+            y,
+            "text-anchor": flip ? "end" : "start",
+            "font-size": FONT_PX,
+            fill: FAULT,
+            stroke: "#ffffff",
+            "stroke-width": 3,
+            "paint-order": "stroke",
+          },
           f.label,
         ),
     );

@@ -53,11 +53,19 @@ export class Frame {
   plotWidthPx = 0;
 
   /** `bandPx`: room above the plot for annotations (fault labels) that must not cover data. */
-  constructor(readonly settings: FrameSettings, readonly legendItems: readonly LegendItem[], bandPx = 0) {
+  constructor(
+    readonly settings: FrameSettings,
+    readonly legendItems: readonly LegendItem[],
+    bandPx = 0,
+  ) {
     const widthPx = Math.max(settings.widthPx, 160);
     const legendPx = legendHeightPx(legendItems, widthPx - 2 * PAD_PX);
-    this.top = (settings.title === "" ? PAD_PX : TITLE_PX) + legendPx + (legendPx > 0 ? 8 : 4) + bandPx;
-    this.plotHeightPx = Math.max(PLOT_MIN_PX, Math.max(settings.heightPx, 120) - this.top - BOTTOM_PX);
+    this.top =
+      (settings.title === "" ? PAD_PX : TITLE_PX) + legendPx + (legendPx > 0 ? 8 : 4) + bandPx;
+    this.plotHeightPx = Math.max(
+      PLOT_MIN_PX,
+      Math.max(settings.heightPx, 120) - this.top - BOTTOM_PX,
+    );
   }
 
   get widthPx(): number {
@@ -82,9 +90,31 @@ export class Frame {
   }
 
   render(parts: Parts): string {
-    const title = this.settings.title === "" ? "" : text({ class: "chart-title", x: PAD_PX, y: 18, "font-size": 13, "font-weight": "bold", fill: INK }, this.settings.title);
+    const title =
+      this.settings.title === ""
+        ? ""
+        : text(
+            {
+              class: "chart-title",
+              x: PAD_PX,
+              y: 18,
+              "font-size": 13,
+              "font-weight": "bold",
+              fill: INK,
+            },
+            this.settings.title,
+          );
     const legendY = (this.settings.title === "" ? PAD_PX : TITLE_PX) + 8;
-    const plot = group("plot", parts.grid + group("data", parts.data) + parts.overlay + parts.xAxis + parts.yAxis, translate(this.left, this.top));
-    return svgDocument(this.widthPx, this.heightPx, this.settings.title || "chart", title + legend(this.legendItems, this.widthPx - 2 * PAD_PX, PAD_PX, legendY) + plot);
+    const plot = group(
+      "plot",
+      parts.grid + group("data", parts.data) + parts.overlay + parts.xAxis + parts.yAxis,
+      translate(this.left, this.top),
+    );
+    return svgDocument(
+      this.widthPx,
+      this.heightPx,
+      this.settings.title || "chart",
+      title + legend(this.legendItems, this.widthPx - 2 * PAD_PX, PAD_PX, legendY) + plot,
+    );
   }
 }

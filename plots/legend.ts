@@ -53,22 +53,54 @@ function glyph(item: LegendItem): string {
     case "swatch":
       return element("rect", { x: 0, y: mid - 5, width: GLYPH_PX, height: 10, fill: item.color });
     case "line":
-      return element("line", { x1: 0, x2: GLYPH_PX, y1: mid, y2: mid, stroke: item.color, "stroke-width": 2 });
+      return element("line", {
+        x1: 0,
+        x2: GLYPH_PX,
+        y1: mid,
+        y2: mid,
+        stroke: item.color,
+        "stroke-width": 2,
+      });
     case "dashed":
-      return element("line", { x1: 0, x2: GLYPH_PX, y1: mid, y2: mid, stroke: item.color, "stroke-width": 2, "stroke-dasharray": "4 2" });
+      return element("line", {
+        x1: 0,
+        x2: GLYPH_PX,
+        y1: mid,
+        y2: mid,
+        stroke: item.color,
+        "stroke-width": 2,
+        "stroke-dasharray": "4 2",
+      });
     case "dot":
       return element("circle", { cx: GLYPH_PX / 2, cy: mid, r: 3, fill: item.color });
     case "marker":
-      return element("line", { x1: GLYPH_PX / 2, x2: GLYPH_PX / 2, y1: mid - 6, y2: mid + 5, stroke: item.color, "stroke-width": 1.5, "stroke-dasharray": "3 2" });
+      return element("line", {
+        x1: GLYPH_PX / 2,
+        x2: GLYPH_PX / 2,
+        y1: mid - 6,
+        y2: mid + 5,
+        stroke: item.color,
+        "stroke-width": 1.5,
+        "stroke-dasharray": "3 2",
+      });
   }
 }
 
 /** The legend at (x, y) = the left end of its first row's baseline. */
-export function legend(items: readonly LegendItem[], widthPx: number, x: number, y: number): string {
+export function legend(
+  items: readonly LegendItem[],
+  widthPx: number,
+  x: number,
+  y: number,
+): string {
   if (items.length === 0) return "";
   let out = "";
   for (const p of place(items, widthPx)) {
-    out += group("legend-item", glyph(p.item) + text({ x: GLYPH_PX + 4, y: 0, fill: INK }, p.item.label), translate(p.x, p.row * ROW_PX));
+    out += group(
+      "legend-item",
+      glyph(p.item) + text({ x: GLYPH_PX + 4, y: 0, fill: INK }, p.item.label),
+      translate(p.x, p.row * ROW_PX),
+    );
   }
   return group("legend", out, translate(x, y));
 }

@@ -38,11 +38,24 @@ export function numericAxes(frame: Frame, options: NumericAxesOptions): NumericA
   const plotWidthPx = frame.placeYLabels(yTicks.map(yFormat.format));
   const xCount = Math.max(2, Math.floor(plotWidthPx / X_TICK_SPACING_PX));
   const xUnit = tickUnit(s.xUnit, options.xExtent);
-  const x = options.xLog === true ? logScale(options.xExtent, 0, plotWidthPx) : linearScale(options.xExtent, 0, plotWidthPx, xCount, xUnit);
+  const x =
+    options.xLog === true
+      ? logScale(options.xExtent, 0, plotWidthPx)
+      : linearScale(options.xExtent, 0, plotWidthPx, xCount, xUnit);
   const xTicks = options.xLog === true ? decades(x) : safeTicks(x, xCount, xUnit);
   const xFormat = axisFormat(s.xUnit, xTicks, options.xLog === true);
-  const yIn: AxisInput = { position: y, ticks: yTicks, format: yFormat.format, title: axisTitle(s.yLabel, yFormat.titleUnit) };
-  const xIn: AxisInput = { position: x, ticks: xTicks, format: xFormat.format, title: axisTitle(s.xLabel, xFormat.titleUnit) };
+  const yIn: AxisInput = {
+    position: y,
+    ticks: yTicks,
+    format: yFormat.format,
+    title: axisTitle(s.yLabel, yFormat.titleUnit),
+  };
+  const xIn: AxisInput = {
+    position: x,
+    ticks: xTicks,
+    format: xFormat.format,
+    title: axisTitle(s.xLabel, xFormat.titleUnit),
+  };
   return {
     x,
     y,

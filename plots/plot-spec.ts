@@ -107,7 +107,11 @@ export type TableLookup = (name: string) => readonly Row[];
 function num(column: string): (row: Row) => number {
   return (row) => {
     const v = row[column];
-    return typeof v === "number" ? v : v === undefined || v === null || v === "" ? Number.NaN : Number(v);
+    return typeof v === "number"
+      ? v
+      : v === undefined || v === null || v === ""
+        ? Number.NaN
+        : Number(v);
   };
 }
 
@@ -130,7 +134,13 @@ function faultsOf(ref: FaultsRef | undefined, tables: TableLookup): FaultMarker[
   return tables(ref.table).map((r) => ({ tMs: t(r), label: parts.map((p) => p(r)).join(" ") }));
 }
 
-type Renderers = { [K in PlotSpec["kind"]]: (spec: Extract<PlotSpec, { kind: K }>, rows: readonly Row[], tables: TableLookup) => string };
+type Renderers = {
+  [K in PlotSpec["kind"]]: (
+    spec: Extract<PlotSpec, { kind: K }>,
+    rows: readonly Row[],
+    tables: TableLookup,
+  ) => string;
+};
 
 const RENDERERS: Renderers = {
   throughput: (spec, rows, tables) =>
@@ -172,7 +182,10 @@ const RENDERERS: Renderers = {
       .references(
         (spec.references ?? []).map((ref) => ({
           label: ref.label,
-          points: tables(ref.table).map((r) => ({ x: num(ref.xColumn)(r), p: num(ref.pColumn)(r) })),
+          points: tables(ref.table).map((r) => ({
+            x: num(ref.xColumn)(r),
+            p: num(ref.pColumn)(r),
+          })),
         })),
       )
       .title(spec.title)

@@ -13,8 +13,13 @@ export async function svgToPng(svg: string, widthPx = 1280): Promise<Uint8Array>
   try {
     resvg = await import("@resvg/resvg-js");
   } catch {
-    throw new PngUnavailableError("PNG output needs the optional dependency @resvg/resvg-js: npm install @resvg/resvg-js@^2.6.2");
+    throw new PngUnavailableError(
+      "PNG output needs the optional dependency @resvg/resvg-js: npm install @resvg/resvg-js@^2.6.2",
+    );
   }
-  const rendered = new resvg.Resvg(svg, { fitTo: { mode: "width", value: widthPx }, font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } });
+  const rendered = new resvg.Resvg(svg, {
+    fitTo: { mode: "width", value: widthPx },
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+  });
   return rendered.render().asPng();
 }

@@ -68,45 +68,90 @@ interface PointSeries {
 function render<R>(rows: readonly R[], s: Readonly<PointsSettings<R>>): string {
   const series: PointSeries[] = splitSeries(rows, s.series).map((ser) => ({
     name: ser.name,
-    points: ser.rows.map(({ row, index }) => ({ x: s.x(row, index), y: s.y(row, index) })).filter((p) => isPlottable(p.x) && isPlottable(p.y)),
+    points: ser.rows
+      .map(({ row, index }) => ({ x: s.x(row, index), y: s.y(row, index) }))
+      .filter((p) => isPlottable(p.x) && isPlottable(p.y)),
   }));
   const references = s.references.filter((r) => isPlottable(r.value));
   const xReferences = s.xReferences.filter((r) => isPlottable(r.value));
   const faults = s.faults.filter((f) => isPlottable(f.tMs));
   const all = series.flatMap((ser) => ser.points);
-  const xExtent = safeExtent([...all.map((p) => p.x), ...faults.map((f) => f.tMs), ...xReferences.map((r) => r.value)]);
+  const xExtent = safeExtent([
+    ...all.map((p) => p.x),
+    ...faults.map((f) => f.tMs),
+    ...xReferences.map((r) => r.value),
+  ]);
   const bandPx = faultBandPx(faults, xExtent, s.widthPx);
-  const frame = new Frame(s, pointsLegend(series, [...references, ...xReferences], faults.length > 0), bandPx);
+  const frame = new Frame(
+    s,
+    pointsLegend(series, [...references, ...xReferences], faults.length > 0),
+    bandPx,
+  );
   const axes = numericAxes(frame, {
     xExtent,
     yExtent: safeExtent([...all.map((p) => p.y), ...references.map((r) => r.value)]),
   });
   const perSeriesMax = Math.max(1, Math.floor(s.pointsMax / Math.max(1, series.length)));
-  const data = series.map((ser, i) => seriesMarks(thin(ser.points, perSeriesMax), seriesColor(ser.name, i), axes, s)).join("");
+  const data = series
+    .map((ser, i) => seriesMarks(thin(ser.points, perSeriesMax), seriesColor(ser.name, i), axes, s))
+    .join("");
   return frame.render({
     grid: axes.grid,
     data,
-    overlay: referenceLines(references, axes) + xReferenceLines(xReferences, axes, frame.plotHeightPx) + faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
+    overlay:
+      referenceLines(references, axes) +
+      xReferenceLines(xReferences, axes, frame.plotHeightPx) +
+      faultMarkers(faults, axes.x, axes.plotWidthPx, frame.plotHeightPx, bandPx),
     xAxis: axes.xAxis,
     yAxis: axes.yAxis,
   });
 }
 
-function pointsLegend(series: readonly PointSeries[], references: readonly ReferenceLine[], hasFaults: boolean): LegendItem[] {
+function pointsLegend(
+  series: readonly PointSeries[],
+  references: readonly ReferenceLine[],
+  hasFaults: boolean,
+): LegendItem[] {
   const named = series.length > 1 || (series[0]?.name ?? "") !== "";
-  const legend: LegendItem[] = named ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "dot" })) : [];
+  const legend: LegendItem[] = named
+    ? series.map((ser, i) => ({ label: ser.name, color: seriesColor(ser.name, i), shape: "dot" }))
+    : [];
   for (const r of references) legend.push({ label: r.label, color: REFERENCE, shape: "dashed" });
   if (hasFaults) legend.push({ label: "fault", color: FAULT, shape: "marker" });
   return legend;
 }
 
 /** One series' (already thinned) points as dots, joined by a line through x order if asked. */
-function seriesMarks<R>(kept: readonly Point[], color: string, axes: NumericAxes, s: Readonly<PointsSettings<R>>): string {
+function seriesMarks<R>(
+  kept: readonly Point[],
+  color: string,
+  axes: NumericAxes,
+  s: Readonly<PointsSettings<R>>,
+): string {
   if (kept.length === 0) return "";
   let data = "";
-  if (s.joined) data += element("path", { class: "line", d: linePath([...kept].sort((a, b) => a.x - b.x), axes.x, axes.y), fill: "none", stroke: color, "stroke-width": 1.5 });
+  if (s.joined)
+    data += element("path", {
+      class: "line",
+      d: linePath(
+        [...kept].sort((a, b) => a.x - b.x),
+        axes.x,
+        axes.y,
+      ),
+      fill: "none",
+      stroke: color,
+      "stroke-width": 1.5,
+    });
   const dots = kept.map((p) => `M${px(axes.x(p.x))},${px(axes.y(p.y))}h0`).join("");
-  data += element("path", { class: "points", d: dots, stroke: color, "stroke-width": 2 * s.radiusPx, "stroke-linecap": "round", "stroke-opacity": 0.7, fill: "none" });
+  data += element("path", {
+    class: "points",
+    d: dots,
+    stroke: color,
+    "stroke-width": 2 * s.radiusPx,
+    "stroke-linecap": "round",
+    "stroke-opacity": 0.7,
+    fill: "none",
+  });
   return data;
 }
 
@@ -117,14 +162,38 @@ function referenceLines(references: readonly ReferenceLine[], axes: NumericAxes)
       const yPx = axes.y(r.value);
       return group(
         "reference",
-        element("line", { x1: 0, x2: axes.plotWidthPx, y1: yPx, y2: yPx, stroke: REFERENCE, "stroke-width": 1.5, "stroke-dasharray": "6 3" }) +
-          text({ x: axes.plotWidthPx - 4, y: yPx - 4, "text-anchor": "end", "font-size": 10, fill: REFERENCE, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke" }, r.label),
+        element("line", {
+          x1: 0,
+          x2: axes.plotWidthPx,
+          y1: yPx,
+          y2: yPx,
+          stroke: REFERENCE,
+          "stroke-width": 1.5,
+          "stroke-dasharray": "6 3",
+        }) +
+          text(
+            {
+              x: axes.plotWidthPx - 4,
+              y: yPx - 4,
+              "text-anchor": "end",
+              "font-size": 10,
+              fill: REFERENCE,
+              stroke: "#ffffff",
+              "stroke-width": 3,
+              "paint-order": "stroke",
+            },
+            r.label,
+          ),
       );
     })
     .join("");
 }
 
-function xReferenceLines(references: readonly ReferenceLine[], axes: NumericAxes, plotHeightPx: number): string {
+function xReferenceLines(
+  references: readonly ReferenceLine[],
+  axes: NumericAxes,
+  plotHeightPx: number,
+): string {
   return references
     .map((r, i) => {
       const xPx = axes.x(r.value);
@@ -132,15 +201,38 @@ function xReferenceLines(references: readonly ReferenceLine[], axes: NumericAxes
       const yPx = 12 + 14 * i;
       return group(
         "reference",
-        element("line", { x1: xPx, x2: xPx, y1: 0, y2: plotHeightPx, stroke: REFERENCE, "stroke-width": 1.5, "stroke-dasharray": "6 3" }) +
-          text({ x: xPx + 4, y: yPx, "font-size": 10, fill: REFERENCE, stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke" }, r.label),
+        element("line", {
+          x1: xPx,
+          x2: xPx,
+          y1: 0,
+          y2: plotHeightPx,
+          stroke: REFERENCE,
+          "stroke-width": 1.5,
+          "stroke-dasharray": "6 3",
+        }) +
+          text(
+            {
+              x: xPx + 4,
+              y: yPx,
+              "font-size": 10,
+              fill: REFERENCE,
+              stroke: "#ffffff",
+              "stroke-width": 3,
+              "paint-order": "stroke",
+            },
+            r.label,
+          ),
       );
     })
     .join("");
 }
 
 /** A polyline through the points with d3-shape, coordinates rounded to 0.01 px. */
-export function linePath(points: readonly Point[], x: (v: number) => number, y: (v: number) => number): string {
+export function linePath(
+  points: readonly Point[],
+  x: (v: number) => number,
+  y: (v: number) => number,
+): string {
   return (
     line<Point>()
       .x((p) => x(p.x))

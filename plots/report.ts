@@ -78,7 +78,8 @@ function definitionList(pairs: readonly (readonly [string, string])[]): string {
 
 /** A difference in the headline's unit; for fractions in percentage points, not percent. */
 function signed(value: number, unit: string): string {
-  const text = unit === "fraction" ? `${formatValue(value * 100, "")} pp` : formatValue(value, unit);
+  const text =
+    unit === "fraction" ? `${formatValue(value * 100, "")} pp` : formatValue(value, unit);
   return value > 0 ? `+${text}` : text;
 }
 
@@ -92,7 +93,10 @@ function signedPercent(fraction: number): string {
 function differenceCell(h: ReportHeadline): string {
   if (h.scaledDown === true) return `<td class="num">scaled down</td>`;
   if (h.absolute === undefined || !Number.isFinite(h.absolute)) return `<td class="num">—</td>`;
-  const relative = h.relative !== undefined && Number.isFinite(h.relative) ? ` (${signedPercent(h.relative)})` : "";
+  const relative =
+    h.relative !== undefined && Number.isFinite(h.relative)
+      ? ` (${signedPercent(h.relative)})`
+      : "";
   return `<td class="num">${escapeXml(signed(h.absolute, h.unit) + relative)}</td>`;
 }
 
@@ -108,14 +112,21 @@ function headlineTable(headlines: readonly ReportHeadline[], sweep: boolean): st
     ? "<tr><th>grid point</th><th>figure</th><th>mean</th><th>95% CI</th><th>reference</th><th>difference</th><th>reference in CI</th><th>source</th></tr>"
     : "<tr><th>figure</th><th>measured</th><th>reference</th><th>difference</th><th>source</th></tr>";
   // Sweeps list a figure's grid points together, and name its source once.
-  const ordered = sweep ? [...headlines].sort((a, b) => labelRank(headlines, a.label) - labelRank(headlines, b.label)) : headlines;
+  const ordered = sweep
+    ? [...headlines].sort((a, b) => labelRank(headlines, a.label) - labelRank(headlines, b.label))
+    : headlines;
   const rows = ordered.map((h, i) => {
     const value = `<td class="num">${escapeXml(formatValue(h.value, h.unit))}</td>`;
     const reference = `<td class="num">${h.reference === undefined ? "—" : escapeXml(formatValue(h.reference, h.unit))}</td>`;
-    const repeated = sweep && i > 0 && ordered[i - 1]!.label === h.label && ordered[i - 1]!.source === h.source;
+    const repeated =
+      sweep && i > 0 && ordered[i - 1]!.label === h.label && ordered[i - 1]!.source === h.source;
     const source = `<td class="source">${repeated ? "″" : escapeXml(h.source ?? "")}</td>`;
-    if (!sweep) return `<tr><td>${escapeXml(h.label)}</td>${value}${reference}${differenceCell(h)}${source}</tr>`;
-    const ci = h.ci === undefined || h.ci[0] === h.ci[1] ? "—" : `${formatValue(h.ci[0], h.unit)} – ${formatValue(h.ci[1], h.unit)}`;
+    if (!sweep)
+      return `<tr><td>${escapeXml(h.label)}</td>${value}${reference}${differenceCell(h)}${source}</tr>`;
+    const ci =
+      h.ci === undefined || h.ci[0] === h.ci[1]
+        ? "—"
+        : `${formatValue(h.ci[0], h.unit)} – ${formatValue(h.ci[1], h.unit)}`;
     return `<tr><td>${escapeXml(h.context ?? "")}</td><td>${escapeXml(h.label)}</td>${value}<td class="num">${escapeXml(ci)}</td>${reference}${differenceCell(h)}${inCiCell(h)}${source}</tr>`;
   });
   return `<table class="headlines">${head}${rows.join("")}</table>`;
@@ -137,14 +148,18 @@ function inlineSvg(svg: string): string {
 
 function entrySection(e: ReportEntry): string {
   const charts = e.charts.map((c) => `<figure class="chart">${inlineSvg(c.svg)}</figure>`).join("");
-  const files = e.files.map((f) => `<li><a href="${escapeXml(f.href)}">${escapeXml(f.label)}</a></li>`).join("");
+  const files = e.files
+    .map((f) => `<li><a href="${escapeXml(f.href)}">${escapeXml(f.label)}</a></li>`)
+    .join("");
   return (
     `<section class="entry" id="${escapeXml(e.anchor)}">` +
     `<h2>${escapeXml(e.title)} <span class="id">${escapeXml(e.scenario)} · ${escapeXml(e.kind)} ${escapeXml(e.id)}</span></h2>` +
     `<p class="description">${prose(e.description)}</p>` +
     definitionList(e.facts) +
     (e.params.length > 0 ? `<h3>Parameters</h3>${definitionList(e.params)}` : "") +
-    (e.headlines.length > 0 ? `<h3>Headline figures</h3>${headlineTable(e.headlines, e.kind === "sweep")}` : "") +
+    (e.headlines.length > 0
+      ? `<h3>Headline figures</h3>${headlineTable(e.headlines, e.kind === "sweep")}`
+      : "") +
     (charts !== "" ? `<h3>Charts</h3><div class="charts">${charts}</div>` : "") +
     (files !== "" ? `<h3>Files</h3><ul class="files">${files}</ul>` : "") +
     `</section>`
@@ -152,7 +167,12 @@ function entrySection(e: ReportEntry): string {
 }
 
 export function renderReport(input: ReportInput): string {
-  const toc = input.entries.map((e) => `<li><a href="#${escapeXml(e.anchor)}">${escapeXml(e.title)}</a> — ${escapeXml(e.kind)} ${escapeXml(e.id)}</li>`).join("");
+  const toc = input.entries
+    .map(
+      (e) =>
+        `<li><a href="#${escapeXml(e.anchor)}">${escapeXml(e.title)}</a> — ${escapeXml(e.kind)} ${escapeXml(e.id)}</li>`,
+    )
+    .join("");
   const body =
     input.entries.length === 0
       ? `<p>No results yet: run <code>npm start</code>.</p>`

@@ -9,7 +9,13 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
 
 /** A coordinate or length in px, rounded to 0.01 px; -0 prints as 0. */
 export function px(value: number): string {
@@ -28,8 +34,14 @@ export function attrs(pairs: Record<string, string | number | undefined>): strin
   return out;
 }
 
-export function element(name: string, pairs: Record<string, string | number | undefined>, content?: string): string {
-  return content === undefined ? `<${name}${attrs(pairs)}/>` : `<${name}${attrs(pairs)}>${content}</${name}>`;
+export function element(
+  name: string,
+  pairs: Record<string, string | number | undefined>,
+  content?: string,
+): string {
+  return content === undefined
+    ? `<${name}${attrs(pairs)}/>`
+    : `<${name}${attrs(pairs)}>${content}</${name}>`;
 }
 
 export function text(pairs: Record<string, string | number | undefined>, content: string): string {
@@ -55,10 +67,20 @@ export function textWidthPx(content: string, fontSizePx: number): number {
 export const FONT_FAMILY = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif";
 
 /** The outer document: a white background so charts print and paste onto any page. */
-export function svgDocument(widthPx: number, heightPx: number, title: string, body: string): string {
+export function svgDocument(
+  widthPx: number,
+  heightPx: number,
+  title: string,
+  body: string,
+): string {
   const open =
     `<svg xmlns="http://www.w3.org/2000/svg"` +
-    attrs({ class: "raysim-chart", width: widthPx, height: heightPx, viewBox: `0 0 ${px(widthPx)} ${px(heightPx)}` }) +
+    attrs({
+      class: "raysim-chart",
+      width: widthPx,
+      height: heightPx,
+      viewBox: `0 0 ${px(widthPx)} ${px(heightPx)}`,
+    }) +
     attrs({ "font-family": FONT_FAMILY, "font-size": 11, role: "img" }) +
     ">";
   return (

@@ -79,9 +79,16 @@ function buckets<R>(rows: readonly R[], s: Readonly<ThroughputSettings<R>>): Buc
 function render<R>(rows: readonly R[], s: Readonly<ThroughputSettings<R>>): string {
   const data = buckets(rows, s);
   const faults = s.faults.filter((f) => isPlottable(f.tMs));
-  const legend: LegendItem[] = s.keys.map((k, i) => ({ label: k, color: seriesColor(k, i), shape: "swatch" }));
+  const legend: LegendItem[] = s.keys.map((k, i) => ({
+    label: k,
+    color: seriesColor(k, i),
+    shape: "swatch",
+  }));
   if (faults.length > 0) legend.push({ label: "fault", color: FAULT, shape: "marker" });
-  const xExtent = safeExtent([...data.flatMap((b) => [b.startMs, b.endMs]), ...faults.map((f) => f.tMs)]);
+  const xExtent = safeExtent([
+    ...data.flatMap((b) => [b.startMs, b.endMs]),
+    ...faults.map((f) => f.tMs),
+  ]);
   const bandPx = faultBandPx(faults, xExtent, s.widthPx);
   const frame = new Frame(s, legend, bandPx);
   // The step curve needs a closing point where the last bucket ends.
@@ -104,7 +111,15 @@ function render<R>(rows: readonly R[], s: Readonly<ThroughputSettings<R>>): stri
     .y1((p) => y(p[1]))
     .curve(curveStepAfter)
     .digits(2);
-  const paths = layers.map((layer, k) => element("path", { class: `layer layer-${layer.key}`, d: shape(layer) ?? "", fill: seriesColor(layer.key, k) })).join("");
+  const paths = layers
+    .map((layer, k) =>
+      element("path", {
+        class: `layer layer-${layer.key}`,
+        d: shape(layer) ?? "",
+        fill: seriesColor(layer.key, k),
+      }),
+    )
+    .join("");
   return frame.render({
     grid: axes.grid,
     data: steps.length === 0 ? "" : paths,

@@ -90,17 +90,28 @@ function fixed(step: number, divisor: number): (value: number) => string {
   return d3format(`.${decimals}~f`);
 }
 
-function scaled(steps: readonly (Scaled & { from: number })[], ticks: readonly number[], spaced: boolean): AxisFormat {
+function scaled(
+  steps: readonly (Scaled & { from: number })[],
+  ticks: readonly number[],
+  spaced: boolean,
+): AxisFormat {
   const magnitude = maxAbs(ticks);
-  if (needsExponent(magnitude)) return { format: (v) => (v === 0 ? "0" : exponent(v)), titleUnit: "" };
+  if (needsExponent(magnitude))
+    return { format: (v) => (v === 0 ? "0" : exponent(v)), titleUnit: "" };
   const unit = pick(steps, magnitude);
   const body = fixed(smallestStep(ticks), unit.divisor);
   const gap = spaced && unit.suffix !== "" ? " " : "";
-  return { format: (v) => clean(body(v / unit.divisor)) + gap + unit.suffix, titleUnit: unit.suffix };
+  return {
+    format: (v) => clean(body(v / unit.divisor)) + gap + unit.suffix,
+    titleUnit: unit.suffix,
+  };
 }
 
 /** Each tick in its own best unit: for log axes, where ticks span decades (100 µs … 10 s). */
-function perTick(steps: readonly (Scaled & { from: number })[], spaced: boolean): (v: number) => string {
+function perTick(
+  steps: readonly (Scaled & { from: number })[],
+  spaced: boolean,
+): (v: number) => string {
   return (v) => {
     const magnitude = Math.abs(v);
     if (needsExponent(magnitude)) return exponent(v);
@@ -133,7 +144,11 @@ function clean(s: string): string {
  */
 export function axisFormat(unit: Unit, ticks: readonly number[], perTickUnits = false): AxisFormat {
   if (unit === "ms" || unit === "bytes") {
-    if (perTickUnits) return { format: perTick(unit === "ms" ? TIME_STEPS_EXACT : BYTE_STEPS, true), titleUnit: "" };
+    if (perTickUnits)
+      return {
+        format: perTick(unit === "ms" ? TIME_STEPS_EXACT : BYTE_STEPS, true),
+        titleUnit: "",
+      };
     return scaled(unit === "ms" ? TIME_STEPS : BYTE_STEPS, ticks, true);
   }
   if (unit === "fraction") {
@@ -163,7 +178,8 @@ export function axisTitle(label: string, titleUnit: string): string {
 export function formatValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return "—";
   const magnitude = Math.abs(value);
-  if (needsExponent(magnitude)) return exponent(value) + (unit === "fraction" || unit === "" ? "" : ` ${unit}`);
+  if (needsExponent(magnitude))
+    return exponent(value) + (unit === "fraction" || unit === "" ? "" : ` ${unit}`);
   if (unit === "fraction") return clean(d3format(".3~r")(value * 100)) + "%";
   const steps = unit === "ms" ? TIME_STEPS_EXACT : unit === "bytes" ? BYTE_STEPS : COUNT_STEPS;
   const s = pick(steps, magnitude);

@@ -20,12 +20,54 @@ export const chainReconstruction = defineScenario({
     "40 tasks/s per node.",
   params: {
     nodes: { kind: "int", min: 2, max: 200, default: 6, description: "worker nodes (4 CPUs each)" },
-    durationS: { kind: "number", min: 5, max: 10_000, default: 30, full: 150, unit: "s", description: "length of the run in s" },
-    taskMs: { kind: "number", min: 1, max: 10_000, default: 100, unit: "ms", description: "task duration in ms" },
-    objectBytes: { kind: "number", min: 0, max: 1e9, default: 1e6, unit: "bytes", description: "size of each chain link's result" },
-    restartAfterS: { kind: "number", min: 0, max: 10_000, default: 8, unit: "s", description: "how long a removed node stays away, in s" },
-    heartbeatMs: { kind: "number", min: 1, max: 10_000, default: 100, unit: "ms", description: "heartbeat interval in ms" },
-    missedHeartbeats: { kind: "int", min: 2, max: 1000, default: 10, description: "missed heartbeats before a node is declared dead" },
+    durationS: {
+      kind: "number",
+      min: 5,
+      max: 10_000,
+      default: 30,
+      full: 150,
+      unit: "s",
+      description: "length of the run in s",
+    },
+    taskMs: {
+      kind: "number",
+      min: 1,
+      max: 10_000,
+      default: 100,
+      unit: "ms",
+      description: "task duration in ms",
+    },
+    objectBytes: {
+      kind: "number",
+      min: 0,
+      max: 1e9,
+      default: 1e6,
+      unit: "bytes",
+      description: "size of each chain link's result",
+    },
+    restartAfterS: {
+      kind: "number",
+      min: 0,
+      max: 10_000,
+      default: 8,
+      unit: "s",
+      description: "how long a removed node stays away, in s",
+    },
+    heartbeatMs: {
+      kind: "number",
+      min: 1,
+      max: 10_000,
+      default: 100,
+      unit: "ms",
+      description: "heartbeat interval in ms",
+    },
+    missedHeartbeats: {
+      kind: "int",
+      min: 2,
+      max: 1000,
+      default: 10,
+      description: "missed heartbeats before a node is declared dead",
+    },
   },
   sweep: { x: "missedHeartbeats", headlines: ["perNodeTasksPerSec", "meanRecoveryMs"] },
   async run(params, seed, progress, options): Promise<ScenarioResult> {
@@ -33,15 +75,27 @@ export const chainReconstruction = defineScenario({
     const sim = new Simulation({
       seed,
       nodes: [{ name: "head", cpus: 0 }, ...workers.map((name) => ({ name, cpus: 4 }))],
-      failureDetection: { heartbeatMs: params.heartbeatMs, missedHeartbeats: params.missedHeartbeats },
+      failureDetection: {
+        heartbeatMs: params.heartbeatMs,
+        missedHeartbeats: params.missedHeartbeats,
+      },
       defaults: { maxRetries: -1 },
       keepEvents: options?.trace === true,
     });
     const durationMs = params.durationS * 1000;
     // The paper's removal times, 25/150, 50/150 and 100/150 of its run.
-    [25, 50, 100].forEach((t, i) => sim.faults.killNode(workers[i % workers.length]!, { atMs: (t / 150) * durationMs, restartAfterMs: params.restartAfterS * 1000 }));
+    [25, 50, 100].forEach((t, i) =>
+      sim.faults.killNode(workers[i % workers.length]!, {
+        atMs: (t / 150) * durationMs,
+        restartAfterMs: params.restartAfterS * 1000,
+      }),
+    );
     await sim.run(async (ray) => {
-      const link = ray.remote((x: number) => x + 1, { name: "link", durationMs: params.taskMs, returnBytes: params.objectBytes });
+      const link = ray.remote((x: number) => x + 1, {
+        name: "link",
+        durationMs: params.taskMs,
+        returnBytes: params.objectBytes,
+      });
       const chain = async (): Promise<void> => {
         let prev: ObjectRef<number> = link.remote(0);
         while (ray.now() < durationMs) {
@@ -55,25 +109,67 @@ export const chainReconstruction = defineScenario({
     });
     const { tables, bucketMs } = simulationTables(sim, { attempts: false, bucketMs: 1000 });
     const recovery = sim.metrics.recovery();
-    const steady = sim.metrics.throughput({ bucketMs: 1000 }).filter((r) => r.tMs >= 1000 && r.tMs < durationMs * (25 / 150) - 1000);
-    const perNode = mean(steady.map((r) => (r.original + r.retry + r.reconstruction) / params.nodes));
+    const steady = sim.metrics
+      .throughput({ bucketMs: 1000 })
+      .filter((r) => r.tMs >= 1000 && r.tMs < durationMs * (25 / 150) - 1000);
+    const perNode = mean(
+      steady.map((r) => (r.original + r.retry + r.reconstruction) / params.nodes),
+    );
     const s = sim.metrics.summary();
     return {
       ...simulationTrace(sim, options),
       tables,
       headlines: [
         {
-          key: "perNodeTasksPerSec", label: "per-node throughput before the first failure", value: perNode, unit: "tasks/s",
-          reference: { value: (4 * 1000) / params.taskMs, label: "upper bound", source: "Ray paper Fig. 11a: 4 vCPU × (1 s / task duration) per m4.xlarge node" },
+          key: "perNodeTasksPerSec",
+          label: "per-node throughput before the first failure",
+          value: perNode,
+          unit: "tasks/s",
+          reference: {
+            value: (4 * 1000) / params.taskMs,
+            label: "upper bound",
+            source: "Ray paper Fig. 11a: 4 vCPU × (1 s / task duration) per m4.xlarge node",
+          },
         },
-        { key: "reexecutedTasks", label: "re-executed tasks (retries and reconstructions)", value: s.reexecuted ?? 0, unit: "tasks" },
+        {
+          key: "reexecutedTasks",
+          label: "re-executed tasks (retries and reconstructions)",
+          value: s.reexecuted ?? 0,
+          unit: "tasks",
+        },
         // No reference: heartbeatMs × missedHeartbeats is the configured timeout, not a measurement.
-        { key: "meanDetectionDelayMs", label: "mean failure detection delay (configured timeout: heartbeatMs × missedHeartbeats)", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms" },
-        { key: "meanRecoveryMs", label: "mean recovery time per failure", value: mean(recovery.map((r) => r.recoveryMs)), unit: "ms" },
+        {
+          key: "meanDetectionDelayMs",
+          label:
+            "mean failure detection delay (configured timeout: heartbeatMs × missedHeartbeats)",
+          value: mean(recovery.map((r) => r.detectionDelayMs)),
+          unit: "ms",
+        },
+        {
+          key: "meanRecoveryMs",
+          label: "mean recovery time per failure",
+          value: mean(recovery.map((r) => r.recoveryMs)),
+          unit: "ms",
+        },
       ],
       plots: [
-        { kind: "throughput", name: "throughput", title: "Chain tasks finished per second, by cause", table: "throughput", bucketMs, causes: ["original", "retry", "reconstruction"], faults: { table: "faults", labelColumns: ["fault", "target"] } },
-        { kind: "bars", name: "recovery", title: "Recovery time per node removal", table: "recovery", group: { column: "target", label: "removed node" }, value: { column: "recoveryMs", label: "recovery time", unit: "ms" } },
+        {
+          kind: "throughput",
+          name: "throughput",
+          title: "Chain tasks finished per second, by cause",
+          table: "throughput",
+          bucketMs,
+          causes: ["original", "retry", "reconstruction"],
+          faults: { table: "faults", labelColumns: ["fault", "target"] },
+        },
+        {
+          kind: "bars",
+          name: "recovery",
+          title: "Recovery time per node removal",
+          table: "recovery",
+          group: { column: "target", label: "removed node" },
+          value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
+        },
       ],
     };
   },

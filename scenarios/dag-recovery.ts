@@ -20,14 +20,53 @@ export const dagRecovery = defineScenario({
     "on a dead node are retried by their owner; lost results needed later are rebuilt from the GCS task table " +
     "(Moritz et al., OSDI 2018, §4.2.3).",
   params: {
-    nodes: { kind: "int", min: 2, max: 500, default: 10, description: "nodes (the first holds the driver)" },
+    nodes: {
+      kind: "int",
+      min: 2,
+      max: 500,
+      default: 10,
+      description: "nodes (the first holds the driver)",
+    },
     tasks: { kind: "int", min: 1, max: 1_000_000, default: 1000, description: "tasks in the DAG" },
-    maxFanIn: { kind: "int", min: 0, max: 16, default: 2, description: "most arguments a task takes" },
-    taskMsMean: { kind: "number", min: 0, max: 1e6, default: 50, unit: "ms", description: "mean task duration in ms" },
-    objectBytes: { kind: "number", min: 0, max: 1e9, default: 1e6, unit: "bytes", description: "size of each result" },
+    maxFanIn: {
+      kind: "int",
+      min: 0,
+      max: 16,
+      default: 2,
+      description: "most arguments a task takes",
+    },
+    taskMsMean: {
+      kind: "number",
+      min: 0,
+      max: 1e6,
+      default: 50,
+      unit: "ms",
+      description: "mean task duration in ms",
+    },
+    objectBytes: {
+      kind: "number",
+      min: 0,
+      max: 1e9,
+      default: 1e6,
+      unit: "bytes",
+      description: "size of each result",
+    },
     kills: { kind: "int", min: 0, max: 100, default: 3, description: "node kills during the run" },
-    restartAfterMs: { kind: "number", min: 0, max: 1e7, default: 2000, unit: "ms", description: "downtime of a killed node in ms" },
-    missedHeartbeats: { kind: "int", min: 2, max: 1000, default: 10, description: "missed 100 ms heartbeats before a node is declared dead" },
+    restartAfterMs: {
+      kind: "number",
+      min: 0,
+      max: 1e7,
+      default: 2000,
+      unit: "ms",
+      description: "downtime of a killed node in ms",
+    },
+    missedHeartbeats: {
+      kind: "int",
+      min: 2,
+      max: 1000,
+      default: 10,
+      description: "missed 100 ms heartbeats before a node is declared dead",
+    },
   },
   sweep: { x: "missedHeartbeats", headlines: ["meanRecoveryMs", "reexecutedTasks"] },
   async run(params, seed, progress, options): Promise<ScenarioResult> {
@@ -40,14 +79,19 @@ export const dagRecovery = defineScenario({
       keepEvents: options?.trace === true,
     });
     // Kill evenly over the DAG's expected span (its work spread over the cluster's CPUs).
-    const spanMs = Math.max(1000, (params.tasks * params.taskMsMean) / (4 * params.nodes) * 2);
+    const spanMs = Math.max(1000, ((params.tasks * params.taskMsMean) / (4 * params.nodes)) * 2);
     for (let k = 0; k < params.kills && params.nodes > 1; k++) {
-      sim.faults.killNode(names[1 + (k % (params.nodes - 1))]!, { atMs: ((k + 1) * spanMs) / (params.kills + 1), restartAfterMs: params.restartAfterMs });
+      sim.faults.killNode(names[1 + (k % (params.nodes - 1))]!, {
+        atMs: ((k + 1) * spanMs) / (params.kills + 1),
+        restartAfterMs: params.restartAfterMs,
+      });
     }
     await sim.run(async (ray) => {
       const rng = seedrandom.alea(`${seed}/dag`);
       const f = ray.remote((...xs: number[]) => xs.reduce((a, b) => (a * 31 + b) % 1_000_003, 7), {
-        name: "dagTask", durationMs: { dist: "exp", meanMs: params.taskMsMean }, returnBytes: params.objectBytes,
+        name: "dagTask",
+        durationMs: { dist: "exp", meanMs: params.taskMsMean },
+        returnBytes: params.objectBytes,
       });
       const refs: ObjectRef<number>[] = [];
       for (let i = 0; i < params.tasks; i++) {
@@ -68,16 +112,56 @@ export const dagRecovery = defineScenario({
       ...simulationTrace(sim, options),
       tables,
       headlines: [
-        { key: "makespanMs", label: "time to finish the DAG", value: s.makespanMs ?? 0, unit: "ms" },
+        {
+          key: "makespanMs",
+          label: "time to finish the DAG",
+          value: s.makespanMs ?? 0,
+          unit: "ms",
+        },
         // No reference: 100 ms × missedHeartbeats is the configured timeout, not a measurement.
-        { key: "meanDetectionDelayMs", label: "mean detection delay (configured timeout: 100 ms × missedHeartbeats)", value: mean(recovery.map((r) => r.detectionDelayMs)), unit: "ms" },
-        { key: "meanRecoveryMs", label: "mean recovery time per kill", value: mean(recovery.map((r) => r.recoveryMs)), unit: "ms" },
-        { key: "reexecutedTasks", label: "re-executed attempts", value: s.reexecuted ?? 0, unit: "tasks" },
-        { key: "wastedTaskMs", label: "work lost with the killed nodes", value: s.wastedTaskMs ?? 0, unit: "ms" },
+        {
+          key: "meanDetectionDelayMs",
+          label: "mean detection delay (configured timeout: 100 ms × missedHeartbeats)",
+          value: mean(recovery.map((r) => r.detectionDelayMs)),
+          unit: "ms",
+        },
+        {
+          key: "meanRecoveryMs",
+          label: "mean recovery time per kill",
+          value: mean(recovery.map((r) => r.recoveryMs)),
+          unit: "ms",
+        },
+        {
+          key: "reexecutedTasks",
+          label: "re-executed attempts",
+          value: s.reexecuted ?? 0,
+          unit: "tasks",
+        },
+        {
+          key: "wastedTaskMs",
+          label: "work lost with the killed nodes",
+          value: s.wastedTaskMs ?? 0,
+          unit: "ms",
+        },
       ],
       plots: [
-        { kind: "throughput", name: "throughput", title: "DAG tasks finished per second, by cause", table: "throughput", bucketMs, causes: ["original", "retry", "reconstruction"], faults: { table: "faults", labelColumns: ["fault", "target"] } },
-        { kind: "bars", name: "recovery", title: "Recovery time per node kill", table: "recovery", group: { column: "target", label: "killed node" }, value: { column: "recoveryMs", label: "recovery time", unit: "ms" } },
+        {
+          kind: "throughput",
+          name: "throughput",
+          title: "DAG tasks finished per second, by cause",
+          table: "throughput",
+          bucketMs,
+          causes: ["original", "retry", "reconstruction"],
+          faults: { table: "faults", labelColumns: ["fault", "target"] },
+        },
+        {
+          kind: "bars",
+          name: "recovery",
+          title: "Recovery time per node kill",
+          table: "recovery",
+          group: { column: "target", label: "killed node" },
+          value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
+        },
       ],
     };
   },

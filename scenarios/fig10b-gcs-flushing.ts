@@ -19,7 +19,13 @@ interface Run {
 }
 
 /** `tasks` empty tasks, each submitted once the last one's result is back; memory sampled every `sampleMs`. */
-async function runSequential(tasks: number, flushBytes: number, sampleMs: number, seed: number, onTask: (i: number) => void): Promise<Run> {
+async function runSequential(
+  tasks: number,
+  flushBytes: number,
+  sampleMs: number,
+  seed: number,
+  onTask: (i: number) => void,
+): Promise<Run> {
   const flushing = flushBytes === Infinity ? "no flushing" : "flushing";
   const sim = new Simulation({
     seed,
@@ -36,7 +42,11 @@ async function runSequential(tasks: number, flushBytes: number, sampleMs: number
       onTask(i + 1);
     }
   });
-  return { rows: sim.metrics.gcsMemory().map((r) => ({ flushing, tMs: r.tMs, bytes: r.bytes })), halfMs, endMs: sim.nowMs };
+  return {
+    rows: sim.metrics.gcsMemory().map((r) => ({ flushing, tMs: r.tMs, bytes: r.bytes })),
+    halfMs,
+    endMs: sim.nowMs,
+  };
 }
 
 /** Memory at `tMs`, interpolated between the samples around it (the last one past the end). */
@@ -45,7 +55,9 @@ function bytesAt(rows: readonly MemoryRow[], tMs: number): number {
   if (i < 0) return rows[rows.length - 1]?.bytes ?? 0;
   const b = rows[i]!;
   const a = i === 0 ? { tMs: 0, bytes: 0 } : rows[i - 1]!;
-  return b.tMs === a.tMs ? b.bytes : a.bytes + ((b.bytes - a.bytes) * (tMs - a.tMs)) / (b.tMs - a.tMs);
+  return b.tMs === a.tMs
+    ? b.bytes
+    : a.bytes + ((b.bytes - a.bytes) * (tMs - a.tMs)) / (b.tMs - a.tMs);
 }
 
 export const fig10bGcsFlushing = defineScenario({
@@ -60,13 +72,40 @@ export const fig10bGcsFlushing = defineScenario({
     "set to `capBytes` (flushed rows go to durable storage). The stall itself is not modelled: the machine's " +
     "memory is not a parameter, so the unflushed run just keeps growing.",
   params: {
-    tasks: { kind: "int", min: 100, max: 100_000_000, default: 1500, full: 50_000, description: "empty tasks submitted one after another" },
-    capBytes: { kind: "number", min: 10_000, max: 1e12, default: 50_000, full: 1_000_000, unit: "bytes", description: "the GCS memory cap with flushing (gcs.flushBytes)" },
-    sampleMs: { kind: "number", min: 1, max: 60_000, default: 1, full: 20, unit: "ms", description: "GCS memory sampling interval" },
+    tasks: {
+      kind: "int",
+      min: 100,
+      max: 100_000_000,
+      default: 1500,
+      full: 50_000,
+      description: "empty tasks submitted one after another",
+    },
+    capBytes: {
+      kind: "number",
+      min: 10_000,
+      max: 1e12,
+      default: 50_000,
+      full: 1_000_000,
+      unit: "bytes",
+      description: "the GCS memory cap with flushing (gcs.flushBytes)",
+    },
+    sampleMs: {
+      kind: "number",
+      min: 1,
+      max: 60_000,
+      default: 1,
+      full: 20,
+      unit: "ms",
+      description: "GCS memory sampling interval",
+    },
   },
   async run(params, seed, progress): Promise<ScenarioResult> {
-    const plain = await runSequential(params.tasks, Infinity, params.sampleMs, seed, (i) => progress(i / (2 * params.tasks)));
-    const flushed = await runSequential(params.tasks, params.capBytes, params.sampleMs, seed, (i) => progress(0.5 + i / (2 * params.tasks)));
+    const plain = await runSequential(params.tasks, Infinity, params.sampleMs, seed, (i) =>
+      progress(i / (2 * params.tasks)),
+    );
+    const flushed = await runSequential(params.tasks, params.capBytes, params.sampleMs, seed, (i) =>
+      progress(0.5 + i / (2 * params.tasks)),
+    );
     // Halves by tasks done, not by time (the first tasks run slower). The GCS starts all but empty
     // (one node row): growth is measured from 0.
     const firstHalf = bytesAt(plain.rows, plain.halfMs);
@@ -77,20 +116,53 @@ export const fig10bGcsFlushing = defineScenario({
       tables: { memory: table(["flushing", "tMs", "bytes"], [...plain.rows, ...flushed.rows]) },
       headlines: [
         {
-          key: "growthLinearity", label: "memory added by the second half of the tasks over the first half's, without flushing", value: secondHalf / firstHalf, unit: "fraction",
-          reference: { value: 1, label: "linear", source: "Ray paper Fig. 10b: without flushing, memory grows linearly with the tasks tracked" },
+          key: "growthLinearity",
+          label:
+            "memory added by the second half of the tasks over the first half's, without flushing",
+          value: secondHalf / firstHalf,
+          unit: "fraction",
+          reference: {
+            value: 1,
+            label: "linear",
+            source:
+              "Ray paper Fig. 10b: without flushing, memory grows linearly with the tasks tracked",
+          },
         },
-        { key: "unflushedBytesPerTask", label: "GCS memory per task tracked, without flushing", value: endBytes / params.tasks, unit: "bytes" },
         {
-          key: "flushedPeakOfCap", label: "peak GCS memory with flushing, as a fraction of the cap", value: peakFlushed / params.capBytes, unit: "fraction",
-          reference: { value: 1, label: "the cap", source: "Ray paper Fig. 10b: with flushing, memory is capped at a user-configured level" },
+          key: "unflushedBytesPerTask",
+          label: "GCS memory per task tracked, without flushing",
+          value: endBytes / params.tasks,
+          unit: "bytes",
         },
-        { key: "unflushedOverFlushed", label: "final GCS memory without flushing over with", value: endBytes / bytesAt(flushed.rows, flushed.endMs), unit: "×" },
+        {
+          key: "flushedPeakOfCap",
+          label: "peak GCS memory with flushing, as a fraction of the cap",
+          value: peakFlushed / params.capBytes,
+          unit: "fraction",
+          reference: {
+            value: 1,
+            label: "the cap",
+            source:
+              "Ray paper Fig. 10b: with flushing, memory is capped at a user-configured level",
+          },
+        },
+        {
+          key: "unflushedOverFlushed",
+          label: "final GCS memory without flushing over with",
+          value: endBytes / bytesAt(flushed.rows, flushed.endMs),
+          unit: "×",
+        },
       ],
       plots: [
         {
-          kind: "points", name: "memory", title: "GCS memory over time, with and without flushing", table: "memory", series: "flushing", joined: true,
-          x: { column: "tMs", label: "time", unit: "ms" }, y: { column: "bytes", label: "GCS memory", unit: "bytes" },
+          kind: "points",
+          name: "memory",
+          title: "GCS memory over time, with and without flushing",
+          table: "memory",
+          series: "flushing",
+          joined: true,
+          x: { column: "tMs", label: "time", unit: "ms" },
+          y: { column: "bytes", label: "GCS memory", unit: "bytes" },
           references: [{ value: params.capBytes, label: "flushing cap" }],
         },
       ],

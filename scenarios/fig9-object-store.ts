@@ -38,17 +38,41 @@ export const fig9ObjectStore = defineScenario({
     "each size (fewer for large sizes: at most `budgetBytes` per size, at least 3) without waiting between them, " +
     "then gets the last one; the store serves puts in order, so that is the client's sustained rate. Ray's put " +
     "returns once the object is sealed, and the paper's 56 µs per put (18 K IOPS) is the client's serialisation and " +
-    "IPC plus the store's work; here all of it is charged at the store (costs \"raylet/raylet.put\"), so waiting for " +
+    'IPC plus the store\'s work; here all of it is charged at the store (costs "raylet/raylet.put"), so waiting for ' +
     "each put (`inFlight` 1) would add a get's round trip that a real put does not make. " +
     "The store is sized to hold every object (no eviction).",
   params: {
-    puts: { kind: "int", min: 10, max: 1_000_000, default: 2000, full: 20_000, description: "puts of each small size" },
-    inFlight: { kind: "int", min: 1, max: 10_000_000, default: 10_000_000, description: "puts outstanding before the client gets the oldest (default: no limit; a get queues behind every put before it, so a window makes the client synchronous)" },
-    budgetBytes: { kind: "number", min: 1e6, max: 1e12, default: 4e9, full: 2e10, unit: "bytes", description: "bytes written per size at most (bounds the large sizes' puts)" },
+    puts: {
+      kind: "int",
+      min: 10,
+      max: 1_000_000,
+      default: 2000,
+      full: 20_000,
+      description: "puts of each small size",
+    },
+    inFlight: {
+      kind: "int",
+      min: 1,
+      max: 10_000_000,
+      default: 10_000_000,
+      description:
+        "puts outstanding before the client gets the oldest (default: no limit; a get queues behind every put before it, so a window makes the client synchronous)",
+    },
+    budgetBytes: {
+      kind: "number",
+      min: 1e6,
+      max: 1e12,
+      default: 4e9,
+      full: 2e10,
+      unit: "bytes",
+      description: "bytes written per size at most (bounds the large sizes' puts)",
+    },
   },
   sweep: { headlines: ["smallIops", "largeThroughputBytesPerSec"] },
   async run(params, seed, progress, options): Promise<ScenarioResult> {
-    const counts = SIZES_BYTES.map((s) => Math.max(3, Math.min(params.puts, Math.floor(params.budgetBytes / s))));
+    const counts = SIZES_BYTES.map((s) =>
+      Math.max(3, Math.min(params.puts, Math.floor(params.budgetBytes / s))),
+    );
     const totalBytes = SIZES_BYTES.reduce((a, s, i) => a + s * counts[i]!, 0);
     const sim = new Simulation({
       seed,
@@ -71,27 +95,64 @@ export const fig9ObjectStore = defineScenario({
         }
         await ray.get(refs[refs.length - 1]!);
         const elapsedMs = ray.now() - startMs;
-        rows.push({ sizeBytes, size: sizeLabel(sizeBytes), puts, elapsedMs, iops: puts / (elapsedMs / 1000), throughputGBps: (puts * sizeBytes) / (elapsedMs / 1000) / 1e9 });
+        rows.push({
+          sizeBytes,
+          size: sizeLabel(sizeBytes),
+          puts,
+          elapsedMs,
+          iops: puts / (elapsedMs / 1000),
+          throughputGBps: (puts * sizeBytes) / (elapsedMs / 1000) / 1e9,
+        });
         progress((i + 1) / SIZES_BYTES.length);
       }
     });
     const small = rows[0]!;
     const large = rows[rows.length - 1]!;
     return {
-      tables: { sizes: table(["sizeBytes", "size", "puts", "elapsedMs", "iops", "throughputGBps"], rows) },
+      tables: {
+        sizes: table(["sizeBytes", "size", "puts", "elapsedMs", "iops", "throughputGBps"], rows),
+      },
       headlines: [
         {
-          key: "smallIops", label: `puts per second, ${small.size} objects`, value: small.iops, unit: "ops/s",
-          reference: { value: PAPER_SMALL_IOPS, label: "paper", source: "Ray paper Fig. 9: 18 K IOPS for small objects, one client" },
+          key: "smallIops",
+          label: `puts per second, ${small.size} objects`,
+          value: small.iops,
+          unit: "ops/s",
+          reference: {
+            value: PAPER_SMALL_IOPS,
+            label: "paper",
+            source: "Ray paper Fig. 9: 18 K IOPS for small objects, one client",
+          },
         },
         {
-          key: "largeThroughputBytesPerSec", label: `write throughput, ${large.size} objects`, value: large.throughputGBps * 1e9, unit: "bytes/s",
-          reference: { value: PAPER_LARGE_BYTES_PER_SEC, label: "paper (lower bound)", source: "Ray paper Fig. 9: > 15 GB/s for large objects, one client" },
+          key: "largeThroughputBytesPerSec",
+          label: `write throughput, ${large.size} objects`,
+          value: large.throughputGBps * 1e9,
+          unit: "bytes/s",
+          reference: {
+            value: PAPER_LARGE_BYTES_PER_SEC,
+            label: "paper (lower bound)",
+            source: "Ray paper Fig. 9: > 15 GB/s for large objects, one client",
+          },
         },
       ],
       plots: [
-        { kind: "bars", name: "throughput", title: "Write throughput by object size (paper: > 15 GB/s for large objects)", table: "sizes", group: { column: "size", label: "object size" }, value: { column: "throughputGBps", label: "throughput", unit: "GB/s" } },
-        { kind: "bars", name: "iops", title: "Puts per second by object size (paper: 18 K for small objects)", table: "sizes", group: { column: "size", label: "object size" }, value: { column: "iops", label: "IOPS", unit: "ops/s" } },
+        {
+          kind: "bars",
+          name: "throughput",
+          title: "Write throughput by object size (paper: > 15 GB/s for large objects)",
+          table: "sizes",
+          group: { column: "size", label: "object size" },
+          value: { column: "throughputGBps", label: "throughput", unit: "GB/s" },
+        },
+        {
+          kind: "bars",
+          name: "iops",
+          title: "Puts per second by object size (paper: 18 K for small objects)",
+          table: "sizes",
+          group: { column: "size", label: "object size" },
+          value: { column: "iops", label: "IOPS", unit: "ops/s" },
+        },
       ],
     };
   },

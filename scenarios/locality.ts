@@ -19,11 +19,30 @@ export const locality = defineScenario({
     "every task goes through the global scheduler, which places it on one of two 4-CPU workers; each task's input is " +
     "made just before it by a task the scheduler placed. Network: the paper's 25 Gbps links.",
   params: {
-    tasks: { kind: "int", min: 1, max: 100_000, default: 100, full: 1000, description: "tasks per (size, policy)" },
-    taskMs: { kind: "number", min: 0, max: 10_000, default: 1, unit: "ms", description: "task duration in ms" },
+    tasks: {
+      kind: "int",
+      min: 1,
+      max: 100_000,
+      default: 100,
+      full: 1000,
+      description: "tasks per (size, policy)",
+    },
+    taskMs: {
+      kind: "number",
+      min: 0,
+      max: 10_000,
+      default: 1,
+      unit: "ms",
+      description: "task duration in ms",
+    },
   },
   async run(params, seed, progress, options): Promise<ScenarioResult> {
-    const rows: Array<{ policy: string; sizeBytes: number; latencyMs: number; movedFraction: number }> = [];
+    const rows: Array<{
+      policy: string;
+      sizeBytes: number;
+      latencyMs: number;
+      movedFraction: number;
+    }> = [];
     const policies = ["locality-aware", "locality-unaware"] as const;
     let step = 0;
     let traced: Pick<ScenarioResult, "trace" | "traceInputs"> = {};
@@ -31,7 +50,11 @@ export const locality = defineScenario({
       for (const sizeBytes of SIZES) {
         const sim = new Simulation({
           seed,
-          nodes: [{ name: "head", cpus: 0, objectStoreBytes: 1e12 }, { name: "w1", cpus: 4, objectStoreBytes: 1e12 }, { name: "w2", cpus: 4, objectStoreBytes: 1e12 }],
+          nodes: [
+            { name: "head", cpus: 0, objectStoreBytes: 1e12 },
+            { name: "w1", cpus: 4, objectStoreBytes: 1e12 },
+            { name: "w2", cpus: 4, objectStoreBytes: 1e12 },
+          ],
           scheduler: { policy },
           // A trace shows one configuration: the last, where every large input crosses the network.
           keepEvents: options?.trace === true && step === policies.length * SIZES.length - 1,
@@ -51,29 +74,64 @@ export const locality = defineScenario({
           return latencies;
         });
         const attempts = sim.metrics.taskAttempts();
-        const madeOn = new Map(attempts.filter((a) => a.name === "make").map((a) => [a.taskId, a.node] as const));
+        const madeOn = new Map(
+          attempts.filter((a) => a.name === "make").map((a) => [a.taskId, a.node] as const),
+        );
         const uses = attempts.filter((a) => a.name === "use");
         // Each use's argument is made by the task submitted just before it.
-        const moved = uses.filter((u) => madeOn.get(`t${Number(u.taskId.slice(1)) - 1}`) !== u.node).length;
+        const moved = uses.filter(
+          (u) => madeOn.get(`t${Number(u.taskId.slice(1)) - 1}`) !== u.node,
+        ).length;
         if (step === policies.length * SIZES.length - 1) traced = simulationTrace(sim, options);
-        rows.push({ policy, sizeBytes, latencyMs: mean(result), movedFraction: moved / Math.max(1, uses.length) });
+        rows.push({
+          policy,
+          sizeBytes,
+          latencyMs: mean(result),
+          movedFraction: moved / Math.max(1, uses.length),
+        });
         progress(++step / (policies.length * SIZES.length));
       }
     }
-    const at = (policy: string, size: number) => rows.find((r) => r.policy === policy && r.sizeBytes === size)!.latencyMs;
+    const at = (policy: string, size: number) =>
+      rows.find((r) => r.policy === policy && r.sizeBytes === size)!.latencyMs;
     return {
       ...traced,
       tables: { latency: table(["policy", "sizeBytes", "latencyMs", "movedFraction"], rows) },
       headlines: [
-        { key: "awareLatencyMs100MB", label: "mean latency, locality-aware, 100 MB input", value: at("locality-aware", 1e8), unit: "ms" },
-        { key: "unawareLatencyMs100MB", label: "mean latency, locality-unaware, 100 MB input", value: at("locality-unaware", 1e8), unit: "ms" },
         {
-          key: "slowdownAt100MB", label: "unaware / aware latency at 100 MB", value: at("locality-unaware", 1e8) / at("locality-aware", 1e8), unit: "×",
-          reference: { value: 10, label: "Ray paper (≥)", source: "Fig. 8a: 1–2 orders of magnitude at 10–100 MB" },
+          key: "awareLatencyMs100MB",
+          label: "mean latency, locality-aware, 100 MB input",
+          value: at("locality-aware", 1e8),
+          unit: "ms",
+        },
+        {
+          key: "unawareLatencyMs100MB",
+          label: "mean latency, locality-unaware, 100 MB input",
+          value: at("locality-unaware", 1e8),
+          unit: "ms",
+        },
+        {
+          key: "slowdownAt100MB",
+          label: "unaware / aware latency at 100 MB",
+          value: at("locality-unaware", 1e8) / at("locality-aware", 1e8),
+          unit: "×",
+          reference: {
+            value: 10,
+            label: "Ray paper (≥)",
+            source: "Fig. 8a: 1–2 orders of magnitude at 10–100 MB",
+          },
         },
       ],
       plots: [
-        { kind: "bars", name: "latency", title: "Mean task latency by input size and placement", table: "latency", group: { column: "sizeBytes", label: "input size" }, bar: "policy", value: { column: "latencyMs", label: "mean task latency", unit: "ms" } },
+        {
+          kind: "bars",
+          name: "latency",
+          title: "Mean task latency by input size and placement",
+          table: "latency",
+          group: { column: "sizeBytes", label: "input size" },
+          bar: "policy",
+          value: { column: "latencyMs", label: "mean task latency", unit: "ms" },
+        },
       ],
     };
   },

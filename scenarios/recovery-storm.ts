@@ -43,7 +43,12 @@ interface StormRun {
  * scheduler), waits until they exist,
  * kills w1, sleeps through its detection, then submits one consumer per object at once.
  */
-async function runStorm(p: StormParams, seed: number, heartbeatMs: number, missedHeartbeats: number): Promise<StormRun> {
+async function runStorm(
+  p: StormParams,
+  seed: number,
+  heartbeatMs: number,
+  missedHeartbeats: number,
+): Promise<StormRun> {
   const workers = Array.from({ length: p.nodes }, (_, i) => `w${i + 1}`);
   const sim = new Simulation({
     seed,
@@ -60,9 +65,20 @@ async function runStorm(p: StormParams, seed: number, heartbeatMs: number, misse
     // A cluster that is up before the job: every node has reported in, so the scheduler spreads
     // the producers (at t = 0 it knows one node, and a free control plane puts them all there).
     await ray.sleep(2 * heartbeatMs);
-    const produce = ray.remote((i: number) => i, { name: "produce", durationMs: p.taskMs, returnBytes: p.objectBytes });
-    const consume = ray.remote((x: number) => x, { name: "consume", durationMs: p.taskMs, returnBytes: 8 });
-    const objects: ObjectRef<number>[] = Array.from({ length: p.nodes * p.objectsPerNode }, (_, i) => produce.remote(i));
+    const produce = ray.remote((i: number) => i, {
+      name: "produce",
+      durationMs: p.taskMs,
+      returnBytes: p.objectBytes,
+    });
+    const consume = ray.remote((x: number) => x, {
+      name: "consume",
+      durationMs: p.taskMs,
+      returnBytes: 8,
+    });
+    const objects: ObjectRef<number>[] = Array.from(
+      { length: p.nodes * p.objectsPerNode },
+      (_, i) => produce.remote(i),
+    );
     await ray.wait(objects, { numReturns: objects.length, fetchLocal: false });
     killMs = ray.now();
     sim.faults.killNode("w1");
@@ -72,8 +88,19 @@ async function runStorm(p: StormParams, seed: number, heartbeatMs: number, misse
     stormMs = ray.now() - stormStartMs;
   });
   const recovery = sim.metrics.recovery()[0];
-  if (recovery === undefined) throw new Error(`recovery-storm: no recovery row for the kill of w1 (${p.nodes} nodes)`);
-  return { recoveryMs: recovery.recoveryMs, rebuildMs: recovery.recoveredMs - stormStartMs, stormMs, stormStartMs, detectionDelayMs: recovery.detectionDelayMs, reexecuted: recovery.reexecuted, queues: sim.metrics.queues(), killMs, endMs: sim.nowMs };
+  if (recovery === undefined)
+    throw new Error(`recovery-storm: no recovery row for the kill of w1 (${p.nodes} nodes)`);
+  return {
+    recoveryMs: recovery.recoveryMs,
+    rebuildMs: recovery.recoveredMs - stormStartMs,
+    stormMs,
+    stormStartMs,
+    detectionDelayMs: recovery.detectionDelayMs,
+    reexecuted: recovery.reexecuted,
+    queues: sim.metrics.queues(),
+    killMs,
+    endMs: sim.nowMs,
+  };
 }
 
 interface SizeRow {
@@ -132,29 +159,65 @@ function lengthRows(queues: readonly QueueRow[], fromMs: number): LengthRow[] {
 }
 
 /** The longest queue from `fromMs` on, and the busiest lifetime fraction, of the processes picked. */
-function peak(queues: readonly QueueRow[], pick: (q: QueueRow) => boolean, fromMs: number): { length: number; busy: number } {
+function peak(
+  queues: readonly QueueRow[],
+  pick: (q: QueueRow) => boolean,
+  fromMs: number,
+): { length: number; busy: number } {
   const qs = queues.filter(pick);
-  const longest = (q: QueueRow) => Math.max(0, ...q.lengths.filter((l) => l.tMs >= fromMs).map((l) => l.maxLength));
-  return { length: Math.max(0, ...qs.map(longest)), busy: Math.max(0, ...qs.map((q) => q.busyFraction)) };
+  const longest = (q: QueueRow) =>
+    Math.max(0, ...q.lengths.filter((l) => l.tMs >= fromMs).map((l) => l.maxLength));
+  return {
+    length: Math.max(0, ...qs.map(longest)),
+    busy: Math.max(0, ...qs.map((q) => q.busyFraction)),
+  };
 }
 
 export const recoveryStorm = defineScenario({
   name: "recovery-storm",
   title: "Recovery storm: one of N nodes dies, every object is consumed at once",
   description:
-    "A study the paper does not run, made possible by the control plane's service times (costs \"ray-2018\"): N " +
+    'A study the paper does not run, made possible by the control plane\'s service times (costs "ray-2018"): N ' +
     "4-CPU workers each end up holding `objectsPerNode` objects made by short tasks (placed by the scheduler); w1 is " +
     "killed, and once its death is detected (heartbeats, 100 ms × 10) the driver submits one consumer per object at " +
     "once. Consumers of w1's objects make the owner rebuild them from lineage, while the owner (the driver) and the " +
     "GCS also serve every other consumer's submission, lookups and completions. Recovery time (from the kill to the " +
     "last re-executed attempt's end) is measured for N = 4, 8, 16, … up to `maxNodes`, once with costs " +
-    "\"ray-2018\" and once with costs \"free\" (every message handled instantly), and the GCS's and the owner's queue " +
+    '"ray-2018" and once with costs "free" (every message handled instantly), and the GCS\'s and the owner\'s queue ' +
     "lengths are shown over time for the largest N.",
   params: {
-    maxNodes: { kind: "int", min: 4, max: 512, default: 32, full: 128, description: "largest cluster (N swept over powers of two from 4)" },
-    objectsPerNode: { kind: "int", min: 1, max: 100_000, default: 25, full: 200, description: "objects each worker holds when w1 dies" },
-    objectBytes: { kind: "number", min: 0, max: 1e9, default: 1e5, unit: "bytes", description: "size of each object" },
-    taskMs: { kind: "number", min: 0, max: 10_000, default: 1, unit: "ms", description: "duration of each producer and consumer task" },
+    maxNodes: {
+      kind: "int",
+      min: 4,
+      max: 512,
+      default: 32,
+      full: 128,
+      description: "largest cluster (N swept over powers of two from 4)",
+    },
+    objectsPerNode: {
+      kind: "int",
+      min: 1,
+      max: 100_000,
+      default: 25,
+      full: 200,
+      description: "objects each worker holds when w1 dies",
+    },
+    objectBytes: {
+      kind: "number",
+      min: 0,
+      max: 1e9,
+      default: 1e5,
+      unit: "bytes",
+      description: "size of each object",
+    },
+    taskMs: {
+      kind: "number",
+      min: 0,
+      max: 10_000,
+      default: 1,
+      unit: "ms",
+      description: "duration of each producer and consumer task",
+    },
   },
   async run(params, seed, progress): Promise<ScenarioResult> {
     const sizes = stormSizes(params.maxNodes);
@@ -164,11 +227,36 @@ export const recoveryStorm = defineScenario({
     let done = 0;
     for (const costs of ["ray-2018", "free"] as const) {
       for (const nodes of sizes) {
-        const r = await runStorm({ nodes, objectsPerNode: params.objectsPerNode, objectBytes: params.objectBytes, taskMs: params.taskMs, costs }, seed, 100, 10);
+        const r = await runStorm(
+          {
+            nodes,
+            objectsPerNode: params.objectsPerNode,
+            objectBytes: params.objectBytes,
+            taskMs: params.taskMs,
+            costs,
+          },
+          seed,
+          100,
+          10,
+        );
         const gcs = peak(r.queues, (q) => q.kind === "gcs", r.stormStartMs);
         const owner = peak(r.queues, (q) => q.process.startsWith("driver@"), r.stormStartMs);
-        rows.push({ nodes, costs, objects: nodes * params.objectsPerNode, recoveryMs: r.recoveryMs, rebuildMs: r.rebuildMs, stormMs: r.stormMs, detectionDelayMs: r.detectionDelayMs, reexecuted: r.reexecuted, gcsPeakQueue: gcs.length, ownerPeakQueue: owner.length, gcsBusyFraction: gcs.busy, ownerBusyFraction: owner.busy });
-        if (costs === "ray-2018" && nodes === sizes[sizes.length - 1]) lengths = lengthRows(r.queues, r.stormStartMs - 10);
+        rows.push({
+          nodes,
+          costs,
+          objects: nodes * params.objectsPerNode,
+          recoveryMs: r.recoveryMs,
+          rebuildMs: r.rebuildMs,
+          stormMs: r.stormMs,
+          detectionDelayMs: r.detectionDelayMs,
+          reexecuted: r.reexecuted,
+          gcsPeakQueue: gcs.length,
+          ownerPeakQueue: owner.length,
+          gcsBusyFraction: gcs.busy,
+          ownerBusyFraction: owner.busy,
+        });
+        if (costs === "ray-2018" && nodes === sizes[sizes.length - 1])
+          lengths = lengthRows(r.queues, r.stormStartMs - 10);
         done += nodes;
         progress(done / work);
       }
@@ -181,28 +269,88 @@ export const recoveryStorm = defineScenario({
     const freeLast = free[free.length - 1]!;
     return {
       tables: {
-        sizes: table(["nodes", "costs", "objects", "recoveryMs", "rebuildMs", "stormMs", "detectionDelayMs", "reexecuted", "gcsPeakQueue", "ownerPeakQueue", "gcsBusyFraction", "ownerBusyFraction"], rows),
+        sizes: table(
+          [
+            "nodes",
+            "costs",
+            "objects",
+            "recoveryMs",
+            "rebuildMs",
+            "stormMs",
+            "detectionDelayMs",
+            "reexecuted",
+            "gcsPeakQueue",
+            "ownerPeakQueue",
+            "gcsBusyFraction",
+            "ownerBusyFraction",
+          ],
+          rows,
+        ),
         queueLengths: table(["process", "tMs", "length"], lengths),
       },
       headlines: [
-        { key: "recoveryMs", label: `recovery time on ${last.nodes} nodes (kill to the last lost object rebuilt)`, value: last.recoveryMs, unit: "ms" },
-        { key: "rebuildMs", label: `rebuild time on ${last.nodes} nodes (storm start to the last lost object rebuilt)`, value: last.rebuildMs, unit: "ms" },
         {
-          key: "rebuildGrowth", label: `rebuild time on ${last.nodes} nodes over that on ${first.nodes}`, value: last.rebuildMs / first.rebuildMs, unit: "×",
-          reference: { value: freeLast.rebuildMs / freeFirst.rebuildMs, label: "free control plane", source: "the same runs with costs \"free\" (every message handled instantly)" },
+          key: "recoveryMs",
+          label: `recovery time on ${last.nodes} nodes (kill to the last lost object rebuilt)`,
+          value: last.recoveryMs,
+          unit: "ms",
         },
-        { key: "ownerPeakQueue", label: `owner's longest queue during the storm, ${last.nodes} nodes`, value: last.ownerPeakQueue, unit: "messages" },
-        { key: "gcsPeakQueue", label: `GCS's longest queue during the storm, ${last.nodes} nodes`, value: last.gcsPeakQueue, unit: "messages" },
-        { key: "meanDetectionDelayMs", label: "mean failure detection delay", value: mean(costed.map((r) => r.detectionDelayMs)), unit: "ms" },
+        {
+          key: "rebuildMs",
+          label: `rebuild time on ${last.nodes} nodes (storm start to the last lost object rebuilt)`,
+          value: last.rebuildMs,
+          unit: "ms",
+        },
+        {
+          key: "rebuildGrowth",
+          label: `rebuild time on ${last.nodes} nodes over that on ${first.nodes}`,
+          value: last.rebuildMs / first.rebuildMs,
+          unit: "×",
+          reference: {
+            value: freeLast.rebuildMs / freeFirst.rebuildMs,
+            label: "free control plane",
+            source: 'the same runs with costs "free" (every message handled instantly)',
+          },
+        },
+        {
+          key: "ownerPeakQueue",
+          label: `owner's longest queue during the storm, ${last.nodes} nodes`,
+          value: last.ownerPeakQueue,
+          unit: "messages",
+        },
+        {
+          key: "gcsPeakQueue",
+          label: `GCS's longest queue during the storm, ${last.nodes} nodes`,
+          value: last.gcsPeakQueue,
+          unit: "messages",
+        },
+        {
+          key: "meanDetectionDelayMs",
+          label: "mean failure detection delay",
+          value: mean(costed.map((r) => r.detectionDelayMs)),
+          unit: "ms",
+        },
       ],
       plots: [
         {
-          kind: "points", name: "rebuild-vs-nodes", title: "Rebuild time vs cluster size, with and without control-plane costs", table: "sizes", series: "costs", joined: true,
-          x: { column: "nodes", label: "nodes", unit: "nodes" }, y: { column: "rebuildMs", label: "storm start to last object rebuilt", unit: "ms" },
+          kind: "points",
+          name: "rebuild-vs-nodes",
+          title: "Rebuild time vs cluster size, with and without control-plane costs",
+          table: "sizes",
+          series: "costs",
+          joined: true,
+          x: { column: "nodes", label: "nodes", unit: "nodes" },
+          y: { column: "rebuildMs", label: "storm start to last object rebuilt", unit: "ms" },
         },
         {
-          kind: "points", name: "queues", title: `Messages waiting at the GCS and the owner during the storm (${last.nodes} nodes)`, table: "queueLengths", series: "process", joined: true,
-          x: { column: "tMs", label: "time", unit: "ms" }, y: { column: "length", label: "messages waiting (max per ms)", unit: "messages" },
+          kind: "points",
+          name: "queues",
+          title: `Messages waiting at the GCS and the owner during the storm (${last.nodes} nodes)`,
+          table: "queueLengths",
+          series: "process",
+          joined: true,
+          x: { column: "tMs", label: "time", unit: "ms" },
+          y: { column: "length", label: "messages waiting (max per ms)", unit: "messages" },
         },
       ],
     };

@@ -22,13 +22,32 @@ import { checkParamSpecs } from "./runner/params.js";
 import type { ParamValue, Scenario } from "./scenario.js";
 import { UsageError } from "./runner/usage-error.js";
 
-export const SCENARIOS: readonly Scenario[] = [chainReconstruction, actorReconstruction, checkpointInterval, dagRecovery, locality, mmcQueue, rlLoop, sort, fig8bScalability, fig9ObjectStore, fig10aGcsFailover, fig10bGcsFlushing, recoveryStorm, fig12Allreduce, psTraining];
+export const SCENARIOS: readonly Scenario[] = [
+  chainReconstruction,
+  actorReconstruction,
+  checkpointInterval,
+  dagRecovery,
+  locality,
+  mmcQueue,
+  rlLoop,
+  sort,
+  fig8bScalability,
+  fig9ObjectStore,
+  fig10aGcsFailover,
+  fig10bGcsFlushing,
+  recoveryStorm,
+  fig12Allreduce,
+  psTraining,
+];
 
 for (const s of SCENARIOS) checkParamSpecs(s.name, s.params);
 
 export function findScenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);
-  if (found === undefined) throw new UsageError(`unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  if (found === undefined)
+    throw new UsageError(
+      `unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+    );
   return found;
 }
 

@@ -49,7 +49,11 @@ export type ParamValue = number | string | boolean;
 
 /** The typed parameters a scenario's `run` receives. */
 export type ParamsOf<S extends ParamSpecs> = {
-  readonly [K in keyof S]: S[K] extends EnumParam<infer T> ? T : S[K] extends BooleanParam ? boolean : number;
+  readonly [K in keyof S]: S[K] extends EnumParam<infer T>
+    ? T
+    : S[K] extends BooleanParam
+      ? boolean
+      : number;
 };
 
 /** A result table: its column order (also for an empty table) and its rows. */
@@ -122,7 +126,12 @@ export interface Scenario<S extends ParamSpecs = ParamSpecs> {
   /** Checks across parameters (ranges are checked already); a message makes it a usage error. */
   check?(params: ParamsOf<S>): string | undefined;
   // Method syntax on purpose: scenarios with different params must fit one registry list.
-  run(params: ParamsOf<S>, seed: number, progress: Progress, options?: RunOptions): Promise<ScenarioResult> | ScenarioResult;
+  run(
+    params: ParamsOf<S>,
+    seed: number,
+    progress: Progress,
+    options?: RunOptions,
+  ): Promise<ScenarioResult> | ScenarioResult;
 }
 
 /** Declares a scenario with its parameter types inferred from `params`. */

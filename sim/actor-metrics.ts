@@ -42,8 +42,15 @@ export class ActorMetrics {
         return;
       case "actor.restarted": {
         const row: ActorRecoveryRow = {
-          actorId: e.actorId, failureMs: this.lastFaultMs, restartedMs: tMs, restartMs: tMs - this.lastFaultMs,
-          checkpointSeq: 0, checkpointLoadMs: 0, callsReplayed: 0, servingMs: tMs, unavailableMs: tMs - this.lastFaultMs,
+          actorId: e.actorId,
+          failureMs: this.lastFaultMs,
+          restartedMs: tMs,
+          restartMs: tMs - this.lastFaultMs,
+          checkpointSeq: 0,
+          checkpointLoadMs: 0,
+          callsReplayed: 0,
+          servingMs: tMs,
+          unavailableMs: tMs - this.lastFaultMs,
         };
         this.recoveries.push(row);
         this.open.set(e.actorId, row);
@@ -61,7 +68,13 @@ export class ActorMetrics {
         return;
       }
       case "actor.checkpointed":
-        this.checkpoints.push({ actorId: e.actorId, seq: e.seq, startMs: usToMs(e.startUs), endMs: tMs, sizeBytes: e.sizeBytes });
+        this.checkpoints.push({
+          actorId: e.actorId,
+          seq: e.seq,
+          startMs: usToMs(e.startUs),
+          endMs: tMs,
+          sizeBytes: e.sizeBytes,
+        });
         return;
       default:
         return;

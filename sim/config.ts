@@ -117,9 +117,23 @@ export const DEFAULTS = {
   network: { latencyMs: 0.1, localLatencyMs: 0.01, bandwidthBytesPerSec: 3.125e9 },
   // Chain failover: a replica is suspected after 3 missed 2 ms pings and removed once its lease has
   // run out, ~10 ms after a crash; the paper's Fig 10a stall stays under 30 ms.
-  gcs: { shards: 1, replicas: 1, maxLineageBytes: Infinity, flushBytes: Infinity, flushMode: "storage" as const, pingMs: 2, missedPings: 3, requestTimeoutMs: 20, memorySampleMs: 100 },
+  gcs: {
+    shards: 1,
+    replicas: 1,
+    maxLineageBytes: Infinity,
+    flushBytes: Infinity,
+    flushMode: "storage" as const,
+    pingMs: 2,
+    missedPings: 3,
+    requestTimeoutMs: 20,
+    memorySampleMs: 100,
+  },
   failureDetection: { heartbeatMs: 100, missedHeartbeats: 10 },
-  scheduler: { policy: "locality-aware" as PolicyName, queueThreshold: 8, infeasibleTimeoutMs: 10_000 },
+  scheduler: {
+    policy: "locality-aware" as PolicyName,
+    queueThreshold: 8,
+    infeasibleTimeoutMs: 10_000,
+  },
   storage: { latencyMs: 1, bandwidthBytesPerSec: 1e9 },
   defaults: { maxRetries: 3, returnBytes: 1_000 },
   progressLimitMs: 60_000,
@@ -129,9 +143,21 @@ function fail(field: string, accepted: string, got: unknown): never {
   throw new ConfigError(`${field} must be ${accepted}, got ${JSON.stringify(got)}`);
 }
 
-function num(field: string, v: unknown, fallback: number, min: number, integer = false, allowInfinity = false): number {
+function num(
+  field: string,
+  v: unknown,
+  fallback: number,
+  min: number,
+  integer = false,
+  allowInfinity = false,
+): number {
   if (v === undefined) return fallback;
-  const ok = typeof v === "number" && !Number.isNaN(v) && (allowInfinity || Number.isFinite(v)) && v >= min && (!integer || Number.isInteger(v) || v === Infinity);
+  const ok =
+    typeof v === "number" &&
+    !Number.isNaN(v) &&
+    (allowInfinity || Number.isFinite(v)) &&
+    v >= min &&
+    (!integer || Number.isInteger(v) || v === Infinity);
   if (!ok) fail(field, `${integer ? "an integer" : "a number"} >= ${min}`, v);
   return v as number;
 }
@@ -144,28 +170,50 @@ function positive(field: string, v: number, raw: unknown): number {
 function keys(field: string, o: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (o === undefined) return {};
   if (typeof o !== "object" || o === null || Array.isArray(o)) fail(field, "an object", o);
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(`${field}.${k}`, `one of the known fields (${allowed.join(", ")})`, k);
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k))
+      fail(`${field}.${k}`, `one of the known fields (${allowed.join(", ")})`, k);
   return o as Record<string, unknown>;
 }
 
 export function resolveNode(n: unknown, field: string): ResolvedNode {
   const o = keys(field, n, ["name", "cpus", "resources", "objectStoreBytes", "gpus"]);
-  if (typeof o.name !== "string" || !/^[A-Za-z0-9_.-]+$/.test(o.name)) fail(`${field}.name`, "a name of letters, digits, '_', '.' or '-'", o.name);
+  if (typeof o.name !== "string" || !/^[A-Za-z0-9_.-]+$/.test(o.name))
+    fail(`${field}.name`, "a name of letters, digits, '_', '.' or '-'", o.name);
   const resources: Record<string, number> = {};
-  for (const [k, v] of Object.entries(keys(`${field}.resources`, o.resources, Object.keys((o.resources as object) ?? {})))) {
-    if (k === "CPU" || k === "GPU") fail(`${field}.resources.${k}`, "a custom resource (set CPUs with cpus and GPUs with gpus)", k);
+  for (const [k, v] of Object.entries(
+    keys(`${field}.resources`, o.resources, Object.keys((o.resources as object) ?? {})),
+  )) {
+    if (k === "CPU" || k === "GPU")
+      fail(
+        `${field}.resources.${k}`,
+        "a custom resource (set CPUs with cpus and GPUs with gpus)",
+        k,
+      );
     resources[k] = num(`${field}.resources.${k}`, v, 0, 0);
   }
   const gpusIn = o.gpus ?? [];
-  if (!Array.isArray(gpusIn)) fail(`${field}.gpus`, "an array of { model, memoryBytes, speedFactor }", gpusIn);
+  if (!Array.isArray(gpusIn))
+    fail(`${field}.gpus`, "an array of { model, memoryBytes, speedFactor }", gpusIn);
   const gpus = gpusIn.map((g, i) => {
     const go = keys(`${field}.gpus[${i}]`, g, ["model", "memoryBytes", "speedFactor"]);
-    if (go.model !== undefined && typeof go.model !== "string") fail(`${field}.gpus[${i}].model`, "a string", go.model);
-    const speedFactor = num(`${field}.gpus[${i}].speedFactor`, go.speedFactor, DEFAULTS.gpu.speedFactor, 0);
+    if (go.model !== undefined && typeof go.model !== "string")
+      fail(`${field}.gpus[${i}].model`, "a string", go.model);
+    const speedFactor = num(
+      `${field}.gpus[${i}].speedFactor`,
+      go.speedFactor,
+      DEFAULTS.gpu.speedFactor,
+      0,
+    );
     if (speedFactor === 0) fail(`${field}.gpus[${i}].speedFactor`, "a number > 0", go.speedFactor);
     return {
       model: (go.model as string | undefined) ?? DEFAULTS.gpu.model,
-      memoryBytes: num(`${field}.gpus[${i}].memoryBytes`, go.memoryBytes, DEFAULTS.gpu.memoryBytes, 0),
+      memoryBytes: num(
+        `${field}.gpus[${i}].memoryBytes`,
+        go.memoryBytes,
+        DEFAULTS.gpu.memoryBytes,
+        0,
+      ),
       speedFactor,
     };
   });
@@ -173,17 +221,38 @@ export function resolveNode(n: unknown, field: string): ResolvedNode {
     name: o.name,
     cpus: num(`${field}.cpus`, o.cpus, DEFAULTS.node.cpus, 0),
     resources,
-    objectStoreBytes: num(`${field}.objectStoreBytes`, o.objectStoreBytes, DEFAULTS.node.objectStoreBytes, 0),
+    objectStoreBytes: num(
+      `${field}.objectStoreBytes`,
+      o.objectStoreBytes,
+      DEFAULTS.node.objectStoreBytes,
+      0,
+    ),
     gpus,
   };
 }
 
 export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
-  const c = keys("config", config, ["seed", "nodes", "network", "gcs", "failureDetection", "scheduler", "storage", "defaults", "checkInvariants", "keepEvents", "idleLimitMs", "progressLimitMs", "costs"]);
+  const c = keys("config", config, [
+    "seed",
+    "nodes",
+    "network",
+    "gcs",
+    "failureDetection",
+    "scheduler",
+    "storage",
+    "defaults",
+    "checkInvariants",
+    "keepEvents",
+    "idleLimitMs",
+    "progressLimitMs",
+    "costs",
+  ]);
   const seed = c.seed ?? 1;
-  if (typeof seed !== "number" && typeof seed !== "string") fail("seed", "a number or a string", seed);
+  if (typeof seed !== "number" && typeof seed !== "string")
+    fail("seed", "a number or a string", seed);
   const nodesIn = c.nodes ?? [{ name: "head" }];
-  if (!Array.isArray(nodesIn) || nodesIn.length === 0) fail("nodes", "a non-empty array of node configs", nodesIn);
+  if (!Array.isArray(nodesIn) || nodesIn.length === 0)
+    fail("nodes", "a non-empty array of node configs", nodesIn);
   const nodes = nodesIn.map((n, i) => resolveNode(n, `nodes[${i}]`));
   const seen = new Set<string>();
   nodes.forEach((n, i) => {
@@ -191,54 +260,152 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     seen.add(n.name);
   });
   const net = keys("network", c.network, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
-  const gcs = keys("gcs", c.gcs, ["shards", "replicas", "maxLineageBytes", "flushBytes", "flushMode", "pingMs", "missedPings", "requestTimeoutMs", "memorySampleMs"]);
+  const gcs = keys("gcs", c.gcs, [
+    "shards",
+    "replicas",
+    "maxLineageBytes",
+    "flushBytes",
+    "flushMode",
+    "pingMs",
+    "missedPings",
+    "requestTimeoutMs",
+    "memorySampleMs",
+  ]);
   const fd = keys("failureDetection", c.failureDetection, ["heartbeatMs", "missedHeartbeats"]);
   const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold", "infeasibleTimeoutMs"]);
   const st = keys("storage", c.storage, ["latencyMs", "bandwidthBytesPerSec"]);
   const d = keys("defaults", c.defaults, ["maxRetries", "returnBytes"]);
   const policy = (sch.policy ?? DEFAULTS.scheduler.policy) as PolicyName;
-  if (!POLICY_NAMES.includes(policy)) fail("scheduler.policy", POLICY_NAMES.map((p) => `"${p}"`).join(", "), sch.policy);
+  if (!POLICY_NAMES.includes(policy))
+    fail("scheduler.policy", POLICY_NAMES.map((p) => `"${p}"`).join(", "), sch.policy);
   const flushMode = (gcs.flushMode ?? DEFAULTS.gcs.flushMode) as "storage" | "discard";
-  if (flushMode !== "storage" && flushMode !== "discard") fail("gcs.flushMode", '"storage" or "discard"', gcs.flushMode);
-  const maxRetries = d.maxRetries === -1 ? -1 : num("defaults.maxRetries", d.maxRetries, DEFAULTS.defaults.maxRetries, 0, true);
-  const bandwidth = num("network.bandwidthBytesPerSec", net.bandwidthBytesPerSec, DEFAULTS.network.bandwidthBytesPerSec, 1);
-  const heartbeatMs = num("failureDetection.heartbeatMs", fd.heartbeatMs, DEFAULTS.failureDetection.heartbeatMs, 0.001);
-  const missed = num("failureDetection.missedHeartbeats", fd.missedHeartbeats, DEFAULTS.failureDetection.missedHeartbeats, 2, true);
-  for (const k of ["checkInvariants", "keepEvents"]) if (c[k] !== undefined && typeof c[k] !== "boolean") fail(k, "true or false", c[k]);
+  if (flushMode !== "storage" && flushMode !== "discard")
+    fail("gcs.flushMode", '"storage" or "discard"', gcs.flushMode);
+  const maxRetries =
+    d.maxRetries === -1
+      ? -1
+      : num("defaults.maxRetries", d.maxRetries, DEFAULTS.defaults.maxRetries, 0, true);
+  const bandwidth = num(
+    "network.bandwidthBytesPerSec",
+    net.bandwidthBytesPerSec,
+    DEFAULTS.network.bandwidthBytesPerSec,
+    1,
+  );
+  const heartbeatMs = num(
+    "failureDetection.heartbeatMs",
+    fd.heartbeatMs,
+    DEFAULTS.failureDetection.heartbeatMs,
+    0.001,
+  );
+  const missed = num(
+    "failureDetection.missedHeartbeats",
+    fd.missedHeartbeats,
+    DEFAULTS.failureDetection.missedHeartbeats,
+    2,
+    true,
+  );
+  for (const k of ["checkInvariants", "keepEvents"])
+    if (c[k] !== undefined && typeof c[k] !== "boolean") fail(k, "true or false", c[k]);
   return {
     seed,
     nodes,
     network: {
       latencyUs: msToUs(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0)),
-      localLatencyUs: msToUs(num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0)),
+      localLatencyUs: msToUs(
+        num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0),
+      ),
       bandwidthBytesPerSec: bandwidth,
     },
     gcs: {
       shards: num("gcs.shards", gcs.shards, DEFAULTS.gcs.shards, 1, true),
       replicas: num("gcs.replicas", gcs.replicas, DEFAULTS.gcs.replicas, 1, true),
-      maxLineageBytes: num("gcs.maxLineageBytes", gcs.maxLineageBytes, DEFAULTS.gcs.maxLineageBytes, 0, false, true),
-      flushBytes: positive("gcs.flushBytes", num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true), gcs.flushBytes),
+      maxLineageBytes: num(
+        "gcs.maxLineageBytes",
+        gcs.maxLineageBytes,
+        DEFAULTS.gcs.maxLineageBytes,
+        0,
+        false,
+        true,
+      ),
+      flushBytes: positive(
+        "gcs.flushBytes",
+        num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true),
+        gcs.flushBytes,
+      ),
       flushMode,
-      pingUs: Math.max(1, msToUs(positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs))),
+      pingUs: Math.max(
+        1,
+        msToUs(
+          positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs),
+        ),
+      ),
       missedPings: num("gcs.missedPings", gcs.missedPings, DEFAULTS.gcs.missedPings, 1, true),
-      requestTimeoutUs: Math.max(1, msToUs(positive("gcs.requestTimeoutMs", num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0), gcs.requestTimeoutMs))),
-      memorySampleUs: Math.max(1, msToUs(positive("gcs.memorySampleMs", num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0), gcs.memorySampleMs))),
+      requestTimeoutUs: Math.max(
+        1,
+        msToUs(
+          positive(
+            "gcs.requestTimeoutMs",
+            num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0),
+            gcs.requestTimeoutMs,
+          ),
+        ),
+      ),
+      memorySampleUs: Math.max(
+        1,
+        msToUs(
+          positive(
+            "gcs.memorySampleMs",
+            num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0),
+            gcs.memorySampleMs,
+          ),
+        ),
+      ),
     },
     failureDetection: { heartbeatUs: Math.max(1, msToUs(heartbeatMs)), missedHeartbeats: missed },
     scheduler: {
       policy,
-      queueThreshold: num("scheduler.queueThreshold", sch.queueThreshold, DEFAULTS.scheduler.queueThreshold, 1, true),
-      infeasibleTimeoutUs: msToUs(num("scheduler.infeasibleTimeoutMs", sch.infeasibleTimeoutMs, DEFAULTS.scheduler.infeasibleTimeoutMs, 0)),
+      queueThreshold: num(
+        "scheduler.queueThreshold",
+        sch.queueThreshold,
+        DEFAULTS.scheduler.queueThreshold,
+        1,
+        true,
+      ),
+      infeasibleTimeoutUs: msToUs(
+        num(
+          "scheduler.infeasibleTimeoutMs",
+          sch.infeasibleTimeoutMs,
+          DEFAULTS.scheduler.infeasibleTimeoutMs,
+          0,
+        ),
+      ),
     },
     storage: {
       latencyUs: msToUs(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0)),
-      bandwidthBytesPerSec: num("storage.bandwidthBytesPerSec", st.bandwidthBytesPerSec, DEFAULTS.storage.bandwidthBytesPerSec, 1),
+      bandwidthBytesPerSec: num(
+        "storage.bandwidthBytesPerSec",
+        st.bandwidthBytesPerSec,
+        DEFAULTS.storage.bandwidthBytesPerSec,
+        1,
+      ),
     },
-    defaults: { maxRetries, returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0) },
+    defaults: {
+      maxRetries,
+      returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0),
+    },
     checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
     keepEvents: (c.keepEvents as boolean | undefined) ?? true,
     idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
-    progressLimitUs: Math.max(1, msToUs(positive("progressLimitMs", num("progressLimitMs", c.progressLimitMs, DEFAULTS.progressLimitMs, 0, false, true), c.progressLimitMs))),
+    progressLimitUs: Math.max(
+      1,
+      msToUs(
+        positive(
+          "progressLimitMs",
+          num("progressLimitMs", c.progressLimitMs, DEFAULTS.progressLimitMs, 0, false, true),
+          c.progressLimitMs,
+        ),
+      ),
+    ),
     costs: resolveCosts(c.costs ?? "ray-2018"),
   };
 }

@@ -33,26 +33,71 @@ export const PROCESS_KINDS = ["raylet", "owner", "gcs", "gcsmaster", "gsched"] a
 /** The messages each kind receives (core/**\/messages.ts), so a misspelt override key is an error. */
 const RECEIVES: Record<(typeof PROCESS_KINDS)[number], readonly string[]> = {
   raylet: [
-    "raylet.submit", "raylet.assign", "raylet.forwardAck", "raylet.actorCall", "raylet.killActor", "raylet.fetch",
-    "raylet.cancelFetch", "raylet.put", "raylet.storeError", "raylet.blocked", "raylet.unblocked", "raylet.pull",
-    "raylet.push", "raylet.pullFailed", "raylet.gpuFailed", "raylet.gpuRepaired", "raylet.objectDropped",
-    "gcs.reply", "gcs.notify", "chain.config", "chain.notServing", "execution.done",
+    "raylet.submit",
+    "raylet.assign",
+    "raylet.forwardAck",
+    "raylet.actorCall",
+    "raylet.killActor",
+    "raylet.fetch",
+    "raylet.cancelFetch",
+    "raylet.put",
+    "raylet.storeError",
+    "raylet.blocked",
+    "raylet.unblocked",
+    "raylet.pull",
+    "raylet.push",
+    "raylet.pullFailed",
+    "raylet.gpuFailed",
+    "raylet.gpuRepaired",
+    "raylet.objectDropped",
+    "gcs.reply",
+    "gcs.notify",
+    "chain.config",
+    "chain.notServing",
+    "execution.done",
   ],
-  owner: ["cw.fetched", "cw.taskDone", "cw.taskFailed", "cw.taskUnschedulable", "cw.actorOutputLost", "gcs.reply", "gcs.notify", "chain.config", "chain.notServing", "execution.done"],
+  owner: [
+    "cw.fetched",
+    "cw.taskDone",
+    "cw.taskFailed",
+    "cw.taskUnschedulable",
+    "cw.actorOutputLost",
+    "gcs.reply",
+    "gcs.notify",
+    "chain.config",
+    "chain.notServing",
+    "execution.done",
+  ],
   gcs: [
-    "gcs.request", "chain.write", "chain.ack", "chain.lookup", "chain.ping", "chain.config", "chain.join", "chain.joined",
-    "chain.snapshotRequest", "chain.snapshot", "chain.handover", "chain.vouchRequest", "chain.vouch", "chain.promoted",
+    "gcs.request",
+    "chain.write",
+    "chain.ack",
+    "chain.lookup",
+    "chain.ping",
+    "chain.config",
+    "chain.join",
+    "chain.joined",
+    "chain.snapshotRequest",
+    "chain.snapshot",
+    "chain.handover",
+    "chain.vouchRequest",
+    "chain.vouch",
+    "chain.promoted",
   ],
-  gcsmaster: ["chain.lookup", "chain.pong", "chain.report", "chain.join", "chain.joined", "chain.promoted", "chain.vouch"],
+  gcsmaster: [
+    "chain.lookup",
+    "chain.pong",
+    "chain.report",
+    "chain.join",
+    "chain.joined",
+    "chain.promoted",
+    "chain.vouch",
+  ],
   gsched: ["gs.schedule", "gcs.reply", "gcs.notify", "chain.config", "chain.notServing"],
 };
 
 /** Costs that are not a message's service time. */
-export const NAMED_COSTS = [
-  "worker.startUs",
-  "worker.dispatchUs",
-  "timer.firedUs",
-] as const;
+export const NAMED_COSTS = ["worker.startUs", "worker.dispatchUs", "timer.firedUs"] as const;
 
 /**
  * Ray 2018 (Moritz et al., OSDI 2018; ../shared/research/ray-paper.md), each constant with its source.
@@ -148,22 +193,33 @@ function knownKey(key: string): boolean {
 }
 
 function entry(key: string, v: unknown): ResolvedService {
-  const nonNegative = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  const nonNegative = (x: unknown): x is number =>
+    typeof x === "number" && Number.isFinite(x) && x >= 0;
   if (typeof v === "number") {
-    if (!nonNegative(v)) fail(key, "a number of µs >= 0 or { meanUs, perUnitUs?, distribution? }", v);
+    if (!nonNegative(v))
+      fail(key, "a number of µs >= 0 or { meanUs, perUnitUs?, distribution? }", v);
     return { meanUs: v, perUnitUs: 0, distribution: "fixed" };
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(key, "a number of µs >= 0 or { meanUs, perUnitUs?, distribution? }", v);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    fail(key, "a number of µs >= 0 or { meanUs, perUnitUs?, distribution? }", v);
   const o = v as Record<string, unknown>;
-  for (const f of Object.keys(o)) if (!["meanUs", "perUnitUs", "distribution"].includes(f)) fail(`${key}.${f}`.replace(/"/g, ""), "one of meanUs, perUnitUs, distribution", f);
+  for (const f of Object.keys(o))
+    if (!["meanUs", "perUnitUs", "distribution"].includes(f))
+      fail(`${key}.${f}`.replace(/"/g, ""), "one of meanUs, perUnitUs, distribution", f);
   if (!nonNegative(o.meanUs)) fail(key, "an entry whose meanUs is a number >= 0", o.meanUs);
-  if (o.perUnitUs !== undefined && !nonNegative(o.perUnitUs)) fail(key, "an entry whose perUnitUs is a number >= 0", o.perUnitUs);
+  if (o.perUnitUs !== undefined && !nonNegative(o.perUnitUs))
+    fail(key, "an entry whose perUnitUs is a number >= 0", o.perUnitUs);
   const distribution = o.distribution ?? "fixed";
-  if (distribution !== "fixed" && distribution !== "exponential") fail(key, 'an entry whose distribution is "fixed" or "exponential"', distribution);
+  if (distribution !== "fixed" && distribution !== "exponential")
+    fail(key, 'an entry whose distribution is "fixed" or "exponential"', distribution);
   return { meanUs: o.meanUs, perUnitUs: (o.perUnitUs as number | undefined) ?? 0, distribution };
 }
 
-function build(name: string, table: Readonly<Record<string, CostValue>>, free: boolean): ResolvedCosts {
+function build(
+  name: string,
+  table: Readonly<Record<string, CostValue>>,
+  free: boolean,
+): ResolvedCosts {
   const entries = new Map<string, ResolvedService>();
   for (const [k, v] of Object.entries(table)) entries.set(k, entry(k, v));
   return {
@@ -178,17 +234,31 @@ function build(name: string, table: Readonly<Record<string, CostValue>>, free: b
  * Resolves the `costs` config. Unknown keys and negative values are a ConfigError naming the key.
  * `extraKinds` admits process kinds beyond Ray's (a test's own server process).
  */
-export function resolveCosts(config: unknown = "ray-2018", extraKinds: readonly string[] = []): ResolvedCosts {
+export function resolveCosts(
+  config: unknown = "ray-2018",
+  extraKinds: readonly string[] = [],
+): ResolvedCosts {
   if (config === "free") return build("free", {}, true);
   if (config === "ray-2018") return build("ray-2018", RAY_2018, false);
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new ConfigError(`costs must be "ray-2018", "free" or an object of overrides, got ${JSON.stringify(config)}`);
+    throw new ConfigError(
+      `costs must be "ray-2018", "free" or an object of overrides, got ${JSON.stringify(config)}`,
+    );
   }
   const overrides = config as Record<string, unknown>;
   for (const k of Object.keys(overrides)) {
-    if (k.endsWith("/rpc.ack")) fail(k, "left out (acknowledgements are the RPC transport's and cost a process no service)", overrides[k]);
+    if (k.endsWith("/rpc.ack"))
+      fail(
+        k,
+        "left out (acknowledgements are the RPC transport's and cost a process no service)",
+        overrides[k],
+      );
     if (!knownKey(k) && !extraKinds.some((kind) => k.startsWith(`${kind}/`))) {
-      fail(k, `a known cost key (<kind>/<message type>, <kind>/*, */<message type> with kind one of ${PROCESS_KINDS.join(", ")}; or one of ${NAMED_COSTS.join(", ")})`, k);
+      fail(
+        k,
+        `a known cost key (<kind>/<message type>, <kind>/*, */<message type> with kind one of ${PROCESS_KINDS.join(", ")}; or one of ${NAMED_COSTS.join(", ")})`,
+        k,
+      );
     }
     entry(k, overrides[k]);
   }
@@ -207,7 +277,11 @@ export function costKind(address: string): string {
  */
 export class ServiceTable {
   private readonly cache = new Map<string, ResolvedService | null>();
-  constructor(private readonly costs: ResolvedCosts, private readonly kind: string, private readonly rng: () => Rng) {}
+  constructor(
+    private readonly costs: ResolvedCosts,
+    private readonly kind: string,
+    private readonly rng: () => Rng,
+  ) {}
 
   lookup(type: string): ResolvedService | null {
     let s = this.cache.get(type);
@@ -228,7 +302,8 @@ export class ServiceTable {
 
   /** One service time of `s` for `size` units: fixed, or drawn from this process's stream. */
   draw(s: ResolvedService, size: number): number {
-    const mean = s.distribution === "exponential" ? -Math.log(1 - this.rng().next()) * s.meanUs : s.meanUs;
+    const mean =
+      s.distribution === "exponential" ? -Math.log(1 - this.rng().next()) * s.meanUs : s.meanUs;
     return Math.round(mean + s.perUnitUs * size);
   }
 }

@@ -37,7 +37,11 @@ export function toCsv(rows: readonly Row[], columns?: readonly string[]): string
   );
 }
 
-export async function writeCsv(path: string, rows: Iterable<Row>, columns: readonly string[]): Promise<void> {
+export async function writeCsv(
+  path: string,
+  rows: Iterable<Row>,
+  columns: readonly string[],
+): Promise<void> {
   const cols = [...columns];
   const source = Readable.from(
     (function* () {

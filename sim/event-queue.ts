@@ -285,7 +285,8 @@ export class EventQueue {
   private advance(): void {
     const timeUs = this.headTime;
     const delta = timeUs - this.base;
-    this.baseSlot = delta < 0x40000000 ? (this.baseSlot + delta) & this.mask : timeUs % this.wheelSize;
+    this.baseSlot =
+      delta < 0x40000000 ? (this.baseSlot + delta) & this.mask : timeUs % this.wheelSize;
     this.base = timeUs;
     const far = this.far;
     if (far.size > 0 && far.topTime() < timeUs + this.wheelSize) this.migrate();
@@ -306,7 +307,13 @@ export class EventQueue {
   poppedData: unknown;
 
   /** Appends to a slot's FIFO, taking a new chunk when the last one is full (or none). */
-  private append(slot: number, seq: number, tag: number, handler: EventHandler, data: unknown): void {
+  private append(
+    slot: number,
+    seq: number,
+    tag: number,
+    handler: EventHandler,
+    data: unknown,
+  ): void {
     const tail = this.slotTail[slot]!;
     let i = tail;
     if ((i & CHUNK_MASK) === 0) {
@@ -355,7 +362,13 @@ export class EventQueue {
     while (far.size > 0 && far.topTime() < limit) {
       far.pop();
       this.wheelCount++;
-      this.append((this.baseSlot + (far.poppedTimeUs - this.base)) & mask, far.poppedSeq, far.poppedTag, far.poppedHandler!, far.poppedData);
+      this.append(
+        (this.baseSlot + (far.poppedTimeUs - this.base)) & mask,
+        far.poppedSeq,
+        far.poppedTag,
+        far.poppedHandler!,
+        far.poppedData,
+      );
     }
     far.poppedHandler = undefined;
     far.poppedData = undefined;

@@ -29,7 +29,12 @@ import type { RayletMessage } from "../core/raylet/messages.js";
 import type { ClusterControl } from "./cluster-control.js";
 import type { NodeConfig } from "./config.js";
 import type { EventHandler } from "./event-queue.js";
-import { checkMessageFault, MessageFaultRule, type MessageFaultKind, type MessageFaultOptions } from "./message-faults.js";
+import {
+  checkMessageFault,
+  MessageFaultRule,
+  type MessageFaultKind,
+  type MessageFaultOptions,
+} from "./message-faults.js";
 import type { ExecutionRecord } from "./world.js";
 import { msToUs } from "../core/units.js";
 
@@ -54,18 +59,24 @@ export class Faults {
 
   killNode(name: string, options: At & { restartAfterMs?: number } = {}): void {
     this.checkNode("killNode", name);
-    const restartAfterMs = options.restartAfterMs === undefined ? undefined : this.checkMs("killNode", "restartAfterMs", options.restartAfterMs);
+    const restartAfterMs =
+      options.restartAfterMs === undefined
+        ? undefined
+        : this.checkMs("killNode", "restartAfterMs", options.restartAfterMs);
     this.at("killNode", options.atMs, () => {
       if (!this.cluster.world.node(name).alive) return;
       this.trace("killNode", name, restartAfterMs ?? 0);
       this.cluster.killNode(name);
-      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.restartNode(name));
+      if (restartAfterMs !== undefined)
+        this.after(restartAfterMs, () => this.cluster.restartNode(name));
     });
   }
 
   addNode(config: NodeConfig, options: At = {}): void {
-    if (config === null || typeof config !== "object" || typeof config.name !== "string") throw new ConfigError("addNode(config): config must be a node config with a name");
-    if (this.cluster.world.nodes.has(config.name)) throw new ConfigError(`addNode: a node named ${config.name} exists already`);
+    if (config === null || typeof config !== "object" || typeof config.name !== "string")
+      throw new ConfigError("addNode(config): config must be a node config with a name");
+    if (this.cluster.world.nodes.has(config.name))
+      throw new ConfigError(`addNode: a node named ${config.name} exists already`);
     this.at("addNode", options.atMs, () => {
       this.trace("addNode", config.name, 0);
       this.cluster.addNode(config);
@@ -73,9 +84,13 @@ export class Faults {
   }
 
   crashWorkers(options: At & { task: string; times?: number }): void {
-    if (typeof options?.task !== "string") throw new ConfigError("crashWorkers({ task }): task must be the name of a remote function or Class.method");
+    if (typeof options?.task !== "string")
+      throw new ConfigError(
+        "crashWorkers({ task }): task must be the name of a remote function or Class.method",
+      );
     const times = options.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new ConfigError(`crashWorkers({ times }) must be an integer >= 1, got ${times}`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new ConfigError(`crashWorkers({ times }) must be an integer >= 1, got ${times}`);
     this.at("crashWorkers", options.atMs, () => {
       const watcher = { task: options.task, left: times };
       this.crashWatchers.push(watcher);
@@ -88,18 +103,30 @@ export class Faults {
   failGpu(nodeName: string, index: number, options: At & { repairAfterMs?: number } = {}): void {
     this.checkNode("failGpu", nodeName);
     const gpus = this.cluster.nodeSpec(nodeName)?.gpus.length ?? 0;
-    if (!Number.isInteger(index) || index < 0 || index >= gpus) throw new ConfigError(`failGpu: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`);
-    const repairAfterMs = options.repairAfterMs === undefined ? undefined : this.checkMs("failGpu", "repairAfterMs", options.repairAfterMs);
+    if (!Number.isInteger(index) || index < 0 || index >= gpus)
+      throw new ConfigError(
+        `failGpu: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`,
+      );
+    const repairAfterMs =
+      options.repairAfterMs === undefined
+        ? undefined
+        : this.checkMs("failGpu", "repairAfterMs", options.repairAfterMs);
     this.at("failGpu", options.atMs, () => {
       if (!this.cluster.world.node(nodeName).alive) return;
       this.trace("failGpu", `${nodeName}/gpu${index}`, repairAfterMs ?? 0);
       const raylet = address("raylet", nodeName);
-      this.cluster.world.failGpu(nodeName, index, raylet, { type: "raylet.gpuFailed", index } satisfies RayletMessage);
+      this.cluster.world.failGpu(nodeName, index, raylet, {
+        type: "raylet.gpuFailed",
+        index,
+      } satisfies RayletMessage);
       const incarnation = this.cluster.world.node(nodeName).incarnation;
       if (repairAfterMs !== undefined) {
         this.after(repairAfterMs, () => {
           if (this.cluster.world.node(nodeName).incarnation !== incarnation) return;
-          this.cluster.world.repairGpu(nodeName, index, raylet, { type: "raylet.gpuRepaired", index } satisfies RayletMessage);
+          this.cluster.world.repairGpu(nodeName, index, raylet, {
+            type: "raylet.gpuRepaired",
+            index,
+          } satisfies RayletMessage);
         });
       }
     });
@@ -110,13 +137,26 @@ export class Faults {
    * until `releaseAfterMs` or for good. Ray's accounting does not see it: a launch that needs more
    * than what is then left fails with GpuOutOfMemoryError.
    */
-  holdGpuMemory(nodeName: string, index: number, options: At & { bytes: number; releaseAfterMs?: number }): void {
+  holdGpuMemory(
+    nodeName: string,
+    index: number,
+    options: At & { bytes: number; releaseAfterMs?: number },
+  ): void {
     this.checkNode("holdGpuMemory", nodeName);
     const gpus = this.cluster.nodeSpec(nodeName)?.gpus.length ?? 0;
-    if (!Number.isInteger(index) || index < 0 || index >= gpus) throw new ConfigError(`holdGpuMemory: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`);
+    if (!Number.isInteger(index) || index < 0 || index >= gpus)
+      throw new ConfigError(
+        `holdGpuMemory: GPU index must be an integer in [0, ${gpus - 1}] for node ${nodeName}, got ${index}`,
+      );
     const bytes = options?.bytes;
-    if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes <= 0) throw new ConfigError(`holdGpuMemory({ bytes }) must be a finite number > 0, got ${JSON.stringify(bytes)}`);
-    const releaseAfterMs = options.releaseAfterMs === undefined ? undefined : this.checkMs("holdGpuMemory", "releaseAfterMs", options.releaseAfterMs);
+    if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes <= 0)
+      throw new ConfigError(
+        `holdGpuMemory({ bytes }) must be a finite number > 0, got ${JSON.stringify(bytes)}`,
+      );
+    const releaseAfterMs =
+      options.releaseAfterMs === undefined
+        ? undefined
+        : this.checkMs("holdGpuMemory", "releaseAfterMs", options.releaseAfterMs);
     this.at("holdGpuMemory", options.atMs, () => {
       if (!this.cluster.world.node(nodeName).alive) return;
       this.trace("holdGpuMemory", `${nodeName}/gpu${index}`, releaseAfterMs ?? 0);
@@ -124,16 +164,28 @@ export class Faults {
       const incarnation = this.cluster.world.node(nodeName).incarnation;
       if (releaseAfterMs !== undefined) {
         this.after(releaseAfterMs, () => {
-          if (this.cluster.world.node(nodeName).incarnation === incarnation) this.cluster.world.holdGpuMemory(nodeName, index, -bytes);
+          if (this.cluster.world.node(nodeName).incarnation === incarnation)
+            this.cluster.world.holdGpuMemory(nodeName, index, -bytes);
         });
       }
     });
   }
 
-  partition(sideA: readonly string[], sideB: readonly string[], options: At & { healAfterMs?: number } = {}): void {
+  partition(
+    sideA: readonly string[],
+    sideB: readonly string[],
+    options: At & { healAfterMs?: number } = {},
+  ): void {
     for (const n of [...sideA, ...sideB]) this.checkNode("partition", n);
-    const healAfterMs = options.healAfterMs === undefined ? undefined : this.checkMs("partition", "healAfterMs", options.healAfterMs);
-    const infraSide = sideA.includes(this.cluster.driverNode) ? "a" : sideB.includes(this.cluster.driverNode) ? "b" : "none";
+    const healAfterMs =
+      options.healAfterMs === undefined
+        ? undefined
+        : this.checkMs("partition", "healAfterMs", options.healAfterMs);
+    const infraSide = sideA.includes(this.cluster.driverNode)
+      ? "a"
+      : sideB.includes(this.cluster.driverNode)
+        ? "b"
+        : "none";
     const side = (host: string): "a" | "b" | "none" => {
       if (host.startsWith("__")) return infraSide;
       return sideA.includes(host) ? "a" : sideB.includes(host) ? "b" : "none";
@@ -170,11 +222,22 @@ export class Faults {
     this.messageFault("delayMessages", "delay", options);
   }
 
-  private messageFault(fault: string, kind: MessageFaultKind, options: At & MessageFaultOptions): void {
+  private messageFault(
+    fault: string,
+    kind: MessageFaultKind,
+    options: At & MessageFaultOptions,
+  ): void {
     const { durationMs, extraMs } = checkMessageFault(fault, options, this.cluster.userNodes());
     // One stream per rule, numbered in declaration order: rules never shift each other's draws.
     const rng = this.cluster.world.random.stream(`faults/${fault}/${this.messageFaultCount++}`);
-    const rule = new MessageFaultRule(kind, options.from, options.to, options.probability, msToUs(extraMs), rng);
+    const rule = new MessageFaultRule(
+      kind,
+      options.from,
+      options.to,
+      options.probability,
+      msToUs(extraMs),
+      rng,
+    );
     this.at(fault, options.atMs, () => {
       this.trace(fault, rule.describe(), durationMs ?? 0);
       const rules = this.cluster.world.messageFaults;
@@ -194,11 +257,15 @@ export class Faults {
    * locally and hold what they forward until it is placed.
    */
   killScheduler(options: At & { restartAfterMs?: number } = {}): void {
-    const restartAfterMs = options?.restartAfterMs === undefined ? undefined : this.checkMs("killScheduler", "restartAfterMs", options.restartAfterMs);
+    const restartAfterMs =
+      options?.restartAfterMs === undefined
+        ? undefined
+        : this.checkMs("killScheduler", "restartAfterMs", options.restartAfterMs);
     this.at("killScheduler", options?.atMs, () => {
       this.trace("killScheduler", "__gs", restartAfterMs ?? 0);
       this.cluster.killScheduler();
-      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.restartScheduler());
+      if (restartAfterMs !== undefined)
+        this.after(restartAfterMs, () => this.cluster.restartScheduler());
     });
   }
 
@@ -208,12 +275,19 @@ export class Faults {
    * the replicas. Meanwhile the chains serve on; a replica that fails is removed once it is back.
    */
   killGcsMaster(options: At & { restartAfterMs?: number } = {}): void {
-    if (!this.cluster.gcs.replicated) throw new ConfigError("killGcsMaster: the GCS has no chain master with gcs.replicas: 1; set gcs.replicas >= 2");
-    const restartAfterMs = options?.restartAfterMs === undefined ? undefined : this.checkMs("killGcsMaster", "restartAfterMs", options.restartAfterMs);
+    if (!this.cluster.gcs.replicated)
+      throw new ConfigError(
+        "killGcsMaster: the GCS has no chain master with gcs.replicas: 1; set gcs.replicas >= 2",
+      );
+    const restartAfterMs =
+      options?.restartAfterMs === undefined
+        ? undefined
+        : this.checkMs("killGcsMaster", "restartAfterMs", options.restartAfterMs);
     this.at("killGcsMaster", options?.atMs, () => {
       if (!this.cluster.gcs.killMaster()) return;
       this.trace("killGcsMaster", "__gcsmaster", restartAfterMs ?? 0);
-      if (restartAfterMs !== undefined) this.after(restartAfterMs, () => this.cluster.gcs.restartMaster());
+      if (restartAfterMs !== undefined)
+        this.after(restartAfterMs, () => this.cluster.gcs.restartMaster());
     });
   }
 
@@ -222,17 +296,35 @@ export class Faults {
    * head, the last = the tail; with `gcs.replicas: 1`, the shard's single server). Nothing happens
    * if the chain is shorter by then.
    */
-  killGcsReplica(target: { shard: number; replica: number }, options: At & { replaceAfterMs?: number; replace?: boolean } = {}): void {
+  killGcsReplica(
+    target: { shard: number; replica: number },
+    options: At & { replaceAfterMs?: number; replace?: boolean } = {},
+  ): void {
     const shards = this.cluster.config.gcs.shards;
     const { shard, replica } = target ?? ({} as { shard: number; replica: number });
-    if (!Number.isInteger(shard) || shard < 0 || shard >= shards) throw new ConfigError(`killGcsReplica({ shard }) must be an integer in [0, ${shards - 1}], got ${JSON.stringify(shard)}`);
-    if (!Number.isInteger(replica) || replica < 0) throw new ConfigError(`killGcsReplica({ replica }) must be an integer >= 0 (its position in the chain, 0 = head), got ${JSON.stringify(replica)}`);
-    const replaceAfterMs = this.checkMs("killGcsReplica", "replaceAfterMs", options.replaceAfterMs ?? 0);
+    if (!Number.isInteger(shard) || shard < 0 || shard >= shards)
+      throw new ConfigError(
+        `killGcsReplica({ shard }) must be an integer in [0, ${shards - 1}], got ${JSON.stringify(shard)}`,
+      );
+    if (!Number.isInteger(replica) || replica < 0)
+      throw new ConfigError(
+        `killGcsReplica({ replica }) must be an integer >= 0 (its position in the chain, 0 = head), got ${JSON.stringify(replica)}`,
+      );
+    const replaceAfterMs = this.checkMs(
+      "killGcsReplica",
+      "replaceAfterMs",
+      options.replaceAfterMs ?? 0,
+    );
     const replace = (options.replace ?? true) && this.cluster.gcs.replicated;
     this.at("killGcsReplica", options.atMs, () => {
       const host = this.cluster.gcs.killReplica(shard, replica);
-      this.trace("killGcsReplica", host ?? `gcs${shard}:r${replica}(none)`, replace ? replaceAfterMs : 0);
-      if (host !== undefined && replace) this.after(replaceAfterMs, () => this.cluster.gcs.spawnReplica(shard));
+      this.trace(
+        "killGcsReplica",
+        host ?? `gcs${shard}:r${replica}(none)`,
+        replace ? replaceAfterMs : 0,
+      );
+      if (host !== undefined && replace)
+        this.after(replaceAfterMs, () => this.cluster.gcs.spawnReplica(shard));
     });
   }
 
@@ -243,34 +335,51 @@ export class Faults {
   slowNode(name: string, options: At & { factor: number; durationMs?: number }): void {
     this.checkNode("slowNode", name);
     const factor = options?.factor;
-    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) throw new ConfigError(`slowNode({ factor }) must be a finite number >= 1 (how many times longer tasks take), got ${JSON.stringify(factor)}`);
-    const durationMs = options.durationMs === undefined ? undefined : this.checkMs("slowNode", "durationMs", options.durationMs);
+    if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1)
+      throw new ConfigError(
+        `slowNode({ factor }) must be a finite number >= 1 (how many times longer tasks take), got ${JSON.stringify(factor)}`,
+      );
+    const durationMs =
+      options.durationMs === undefined
+        ? undefined
+        : this.checkMs("slowNode", "durationMs", options.durationMs);
     this.at("slowNode", options.atMs, () => {
       const node = this.cluster.world.node(name);
       this.trace("slowNode", `${name}x${factor}`, durationMs ?? 0);
       node.slowFactor = factor;
-      if (durationMs !== undefined) this.after(durationMs, () => {
-        if (node.slowFactor === factor) node.slowFactor = 1;
-      });
+      if (durationMs !== undefined)
+        this.after(durationMs, () => {
+          if (node.slowFactor === factor) node.slowFactor = 1;
+        });
     });
   }
 
   evict(ref: ObjectRef, options: At = {}): void {
-    if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string") throw new ConfigError("evict(ref): ref must be an ObjectRef");
+    if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string")
+      throw new ConfigError("evict(ref): ref must be an ObjectRef");
     this.at("evict", options.atMs, () => {
       this.trace("evict", ref.id, 0);
       for (const name of this.cluster.raylets.keys()) {
-        this.cluster.world.inject(address("raylet", name), { type: "raylet.objectDropped", objectId: ref.id } satisfies RayletMessage);
+        this.cluster.world.inject(address("raylet", name), {
+          type: "raylet.objectDropped",
+          objectId: ref.id,
+        } satisfies RayletMessage);
       }
     });
   }
 
-  random(options: { nodeMtbfMs: number; repairMs: number; untilMs: number; nodes?: readonly string[] }): void {
+  random(options: {
+    nodeMtbfMs: number;
+    repairMs: number;
+    untilMs: number;
+    nodes?: readonly string[];
+  }): void {
     const mtbf = this.checkMs("random", "nodeMtbfMs", options?.nodeMtbfMs);
     const repairMs = this.checkMs("random", "repairMs", options.repairMs);
     const untilMs = this.checkMs("random", "untilMs", options.untilMs);
     if (mtbf <= 0) throw new ConfigError(`random({ nodeMtbfMs }) must be > 0, got ${mtbf}`);
-    const targets = options.nodes ?? this.cluster.userNodes().filter((n) => n !== this.cluster.driverNode);
+    const targets =
+      options.nodes ?? this.cluster.userNodes().filter((n) => n !== this.cluster.driverNode);
     for (const node of targets) {
       this.checkNode("random", node);
       const rng = this.cluster.world.random.stream(`faults/random/${node}`);
@@ -290,10 +399,16 @@ export class Faults {
       w.left--;
       // The worker dies halfway through the execution.
       const halfUs = Math.floor(record.request.durationUs / 2);
-      this.cluster.world.kernel.schedule(halfUs, new Deferred(() => {
-        this.trace("crashWorker", `${record.request.name}:${record.request.taskId}`, 0);
-        this.cluster.world.failExecution(record, "worker-crashed");
-      }), 0, undefined, true);
+      this.cluster.world.kernel.schedule(
+        halfUs,
+        new Deferred(() => {
+          this.trace("crashWorker", `${record.request.name}:${record.request.taskId}`, 0);
+          this.cluster.world.failExecution(record, "worker-crashed");
+        }),
+        0,
+        undefined,
+        true,
+      );
       return;
     }
   }
@@ -314,17 +429,27 @@ export class Faults {
   }
 
   private trace(fault: string, target: string, durationMs: number): void {
-    this.cluster.world.recorder.record(this.cluster.world.kernel.nowUs, "sim", { kind: "fault", fault, target, durationUs: msToUs(durationMs) });
+    this.cluster.world.recorder.record(this.cluster.world.kernel.nowUs, "sim", {
+      kind: "fault",
+      fault,
+      target,
+      durationUs: msToUs(durationMs),
+    });
   }
 
   private checkNode(fault: string, name: unknown): void {
     if (typeof name !== "string" || this.cluster.nodeSpec(name) === undefined) {
-      throw new ConfigError(`${fault}: unknown node ${JSON.stringify(name)}; known nodes: ${this.cluster.userNodes().join(", ")}`);
+      throw new ConfigError(
+        `${fault}: unknown node ${JSON.stringify(name)}; known nodes: ${this.cluster.userNodes().join(", ")}`,
+      );
     }
   }
 
   private checkMs(fault: string, field: string, v: unknown): number {
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${fault}({ ${field} }) must be a finite number of ms >= 0, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new ConfigError(
+        `${fault}({ ${field} }) must be a finite number of ms >= 0, got ${JSON.stringify(v)}`,
+      );
     return v;
   }
 }

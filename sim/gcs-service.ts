@@ -47,18 +47,28 @@ export class GcsService {
   private readonly replicas = new Map<Address, ReplicaRecord>();
   private readonly spawned: number[];
 
-  constructor(private readonly world: World, private readonly options: GcsServiceOptions) {
-    assert(options.shards >= 1 && options.replicas >= 1, "GcsService: at least one shard and one replica");
+  constructor(
+    private readonly world: World,
+    private readonly options: GcsServiceOptions,
+  ) {
+    assert(
+      options.shards >= 1 && options.replicas >= 1,
+      "GcsService: at least one shard and one replica",
+    );
     this.spawned = Array.from({ length: options.shards }, () => 0);
     if (!this.replicated) {
-      this.addresses = Array.from({ length: options.shards }, (_, i) => address("gcs", `__gcs${i}`));
+      this.addresses = Array.from({ length: options.shards }, (_, i) =>
+        address("gcs", `__gcs${i}`),
+      );
       this.addresses.forEach((addr, i) => this.startServer(i, addr));
       this.master = undefined;
       return;
     }
     const masterAddress = address("gcsmaster", GCS_MASTER_HOST);
     this.addresses = chainServiceAddresses(masterAddress, options.shards);
-    const initial = Array.from({ length: options.shards }, (_, s) => Array.from({ length: options.replicas }, () => this.spawnReplica(s, true)));
+    const initial = Array.from({ length: options.shards }, (_, s) =>
+      Array.from({ length: options.replicas }, () => this.spawnReplica(s, true)),
+    );
     world.addNode(GCS_MASTER_HOST);
     this.master = this.spawnMaster(initial);
   }
@@ -79,13 +89,18 @@ export class GcsService {
   }
 
   private spawnMaster(initial: Address[][] | undefined): ChainMaster {
-    return this.world.spawn(GCS_MASTER_HOST, address("gcsmaster", GCS_MASTER_HOST), (env) => new ChainMaster(env, {
-      initialMembers: initial,
-      shards: this.options.shards,
-      pingIntervalUs: this.options.pingIntervalUs,
-      missedPings: this.options.missedPings,
-      requestTimeoutUs: this.options.requestTimeoutUs,
-    }));
+    return this.world.spawn(
+      GCS_MASTER_HOST,
+      address("gcsmaster", GCS_MASTER_HOST),
+      (env) =>
+        new ChainMaster(env, {
+          initialMembers: initial,
+          shards: this.options.shards,
+          pingIntervalUs: this.options.pingIntervalUs,
+          missedPings: this.options.missedPings,
+          requestTimeoutUs: this.options.requestTimeoutUs,
+        }),
+    );
   }
 
   get replicated(): boolean {
@@ -99,18 +114,23 @@ export class GcsService {
     const host = `__gcs${shard}r${k}`;
     const addr = address("gcs", host);
     this.world.addNode(host);
-    const replica = this.world.spawn(host, addr, (env) => new ChainReplica(env, {
-      shardIndex: shard,
-      peers: this.addresses,
-      master: address("gcsmaster", GCS_MASTER_HOST),
-      installed: initial,
-      heartbeatIntervalUs: this.options.heartbeatIntervalUs,
-      heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
-      maxLineageBytes: this.options.maxLineageBytes,
-      flush: { flushBytes: this.options.flushBytes, mode: this.options.flushMode },
-      memorySampleUs: this.options.memorySampleUs,
-      joinRetryUs: this.options.pingIntervalUs,
-    }));
+    const replica = this.world.spawn(
+      host,
+      addr,
+      (env) =>
+        new ChainReplica(env, {
+          shardIndex: shard,
+          peers: this.addresses,
+          master: address("gcsmaster", GCS_MASTER_HOST),
+          installed: initial,
+          heartbeatIntervalUs: this.options.heartbeatIntervalUs,
+          heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
+          maxLineageBytes: this.options.maxLineageBytes,
+          flush: { flushBytes: this.options.flushBytes, mode: this.options.flushMode },
+          memorySampleUs: this.options.memorySampleUs,
+          joinRetryUs: this.options.pingIntervalUs,
+        }),
+    );
     this.replicas.set(addr, { shard, host, replica });
     return addr;
   }
@@ -123,7 +143,9 @@ export class GcsService {
     if (!this.replicated) return [this.addresses[shard]!];
     // The newest configuration anyone holds: a restarted master may hold a stale one for a while.
     let newest: ChainConfig | undefined = this.master?.known(shard);
-    for (const r of this.liveReplicas(shard)) if (r.config !== undefined && (newest === undefined || r.config.epoch > newest.epoch)) newest = r.config;
+    for (const r of this.liveReplicas(shard))
+      if (r.config !== undefined && (newest === undefined || r.config.epoch > newest.epoch))
+        newest = r.config;
     return newest?.members ?? [];
   }
 
@@ -142,7 +164,8 @@ export class GcsService {
   /** Every live replica of a shard (members, joiners, removed ones not yet back). */
   liveReplicas(shard: number): ChainReplica[] {
     const out: ChainReplica[] = [];
-    for (const [addr, r] of this.replicas) if (r.shard === shard && this.world.isAlive(addr)) out.push(r.replica);
+    for (const [addr, r] of this.replicas)
+      if (r.shard === shard && this.world.isAlive(addr)) out.push(r.replica);
     return out;
   }
 
@@ -151,7 +174,8 @@ export class GcsService {
     return Array.from({ length: this.options.shards }, (_, s) => {
       for (const addr of this.members(s)) {
         const r = this.replicas.get(addr);
-        if (r !== undefined && r.replica.installed && this.world.isAlive(addr)) return r.replica.state;
+        if (r !== undefined && r.replica.installed && this.world.isAlive(addr))
+          return r.replica.state;
       }
       return undefined;
     });
@@ -164,15 +188,20 @@ export class GcsService {
   private startServer(shard: number, addr: Address): void {
     const host = `__gcs${shard}`;
     this.world.addNode(host);
-    const server = this.world.spawn(host, addr, (env) => new GcsShard(env, {
-      shardIndex: shard,
-      peers: this.addresses,
-      heartbeatIntervalUs: this.options.heartbeatIntervalUs,
-      heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
-      maxLineageBytes: this.options.maxLineageBytes,
-      flush: { flushBytes: this.options.flushBytes, mode: this.options.flushMode },
-      memorySampleUs: this.options.memorySampleUs,
-    }));
+    const server = this.world.spawn(
+      host,
+      addr,
+      (env) =>
+        new GcsShard(env, {
+          shardIndex: shard,
+          peers: this.addresses,
+          heartbeatIntervalUs: this.options.heartbeatIntervalUs,
+          heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
+          maxLineageBytes: this.options.maxLineageBytes,
+          flush: { flushBytes: this.options.flushBytes, mode: this.options.flushMode },
+          memorySampleUs: this.options.memorySampleUs,
+        }),
+    );
     this.replicas.set(addr, { shard, host, replica: server });
   }
 }

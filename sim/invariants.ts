@@ -17,8 +17,12 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
     // Live: able to serve a call. A node without its lease (cut off long enough that the GCS may
     // have declared it dead and a new instance started) neither starts nor reports calls.
     const row = cluster.nodeRow(name);
-    const declaredDead = row !== undefined && row.state === "dead" && row.incarnation === raylet.config.incarnation;
-    assert(!declaredDead || !raylet.holdsLease(), `raylet ${name} holds its lease though the GCS declared incarnation ${raylet.config.incarnation} dead`);
+    const declaredDead =
+      row !== undefined && row.state === "dead" && row.incarnation === raylet.config.incarnation;
+    assert(
+      !declaredDead || !raylet.holdsLease(),
+      `raylet ${name} holds its lease though the GCS declared incarnation ${raylet.config.incarnation} dead`,
+    );
     if (!raylet.holdsLease()) continue;
     for (const actorId of raylet.actors.actors.keys()) {
       const other = actorHomes.get(actorId);
@@ -28,13 +32,18 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
   }
   const attempts = new Set<string>();
   for (const node of cluster.world.nodes.values()) {
-    if (!node.alive) assert(node.executions.size === 0, `node ${node.name} is dead but runs executions`);
+    if (!node.alive)
+      assert(node.executions.size === 0, `node ${node.name} is dead but runs executions`);
     for (const e of node.executions.values()) {
       const key = `${e.request.taskId}#${e.request.attempt ?? 0}`;
       assert(!attempts.has(key), `attempt ${key} runs twice at once`);
       attempts.add(key);
       if (e.failed) continue;
-      for (const g of e.request.gpuIds) assert(!node.failedGpus.has(g), `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`);
+      for (const g of e.request.gpuIds)
+        assert(
+          !node.failedGpus.has(g),
+          `${e.request.taskId} runs on failed GPU ${g} of ${node.name}`,
+        );
     }
   }
   checkGcs(cluster);
@@ -52,11 +61,21 @@ function checkGcs(cluster: ClusterControl): void {
     for (let i = 0; i + 1 < members.length; i++) {
       const pred = cluster.gcs.replicaAt(members[i]!);
       const succ = cluster.gcs.replicaAt(members[i + 1]!);
-      if (pred === undefined || succ === undefined || !cluster.world.isAlive(members[i]!) || !cluster.world.isAlive(members[i + 1]!)) continue;
+      if (
+        pred === undefined ||
+        succ === undefined ||
+        !cluster.world.isAlive(members[i]!) ||
+        !cluster.world.isAlive(members[i + 1]!)
+      )
+        continue;
       if (!pred.installed || !succ.installed) continue;
-      assert(pred.appliedSeq >= succ.appliedSeq, `GCS shard ${shard}: ${members[i]} applied ${pred.appliedSeq} < its successor's ${succ.appliedSeq}`);
+      assert(
+        pred.appliedSeq >= succ.appliedSeq,
+        `GCS shard ${shard}: ${members[i]} applied ${pred.appliedSeq} < its successor's ${succ.appliedSeq}`,
+      );
     }
-    for (const replica of cluster.gcs.liveReplicas(shard)) if (replica.installed) checkObjectTable(cluster, replica.state);
+    for (const replica of cluster.gcs.liveReplicas(shard))
+      if (replica.installed) checkObjectTable(cluster, replica.state);
   }
 }
 
@@ -69,7 +88,10 @@ function checkObjectTable(cluster: ClusterControl, state: GcsShardState): void {
     // Back already, though its first heartbeat was lost: its new incarnation may hold copies.
     if (cluster.world.node(node).incarnation > deadIncarnation) continue;
     for (const entry of state.objects.values()) {
-      assert(!entry.locations.includes(node), `object table lists ${entry.objectId} on ${node}, declared dead`);
+      assert(
+        !entry.locations.includes(node),
+        `object table lists ${entry.objectId} on ${node}, declared dead`,
+      );
     }
   }
 }

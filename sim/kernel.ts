@@ -21,10 +21,16 @@ import { secToUs, usToMs } from "../core/units.js";
 
 export class DeadlockError extends Error {
   override name = "DeadlockError";
-  constructor(readonly atUs: number, readonly awaited: readonly string[], why: string) {
+  constructor(
+    readonly atUs: number,
+    readonly awaited: readonly string[],
+    why: string,
+  ) {
     super(
       `deadlock at ${usToMs(atUs).toFixed(3)} ms: ${why}; the driver still waits on ` +
-        (awaited.length > 0 ? awaited.slice(0, 20).join(", ") + (awaited.length > 20 ? ", …" : "") : "(nothing registered)"),
+        (awaited.length > 0
+          ? awaited.slice(0, 20).join(", ") + (awaited.length > 20 ? ", …" : "")
+          : "(nothing registered)"),
     );
   }
 }
@@ -137,10 +143,15 @@ export class Kernel {
       return;
     }
     const busiest = [...this.tallyByType].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    const busy = busiest.length === 0
-      ? "no work message was delivered (only timers ran)"
-      : `in its last ${usToMs(this.nowUsValue - this.tallyFromUs).toFixed(0)} ms it delivered (work messages) ` +
-        busiest.slice(0, 8).map(([type, n]) => `${n} × ${type}`).join(", ") + (busiest.length > 8 ? ", …" : "");
+    const busy =
+      busiest.length === 0
+        ? "no work message was delivered (only timers ran)"
+        : `in its last ${usToMs(this.nowUsValue - this.tallyFromUs).toFixed(0)} ms it delivered (work messages) ` +
+          busiest
+            .slice(0, 8)
+            .map(([type, n]) => `${n} × ${type}`)
+            .join(", ") +
+          (busiest.length > 8 ? ", …" : "");
     throw new DeadlockError(
       this.nowUsValue,
       this.awaitedLabels(),
@@ -150,12 +161,19 @@ export class Kernel {
   }
 
   /** Schedules `handler.handleEvent(tag, data)` after `delayUs`; returns an id for `cancel`. */
-  schedule(delayUs: number, handler: EventHandler, tag: number, data: unknown, work = true): number {
+  schedule(
+    delayUs: number,
+    handler: EventHandler,
+    tag: number,
+    data: unknown,
+    work = true,
+  ): number {
     // Messages are built only on failure: a template literal in assert() cost one string per call.
     if (!(delayUs >= 0)) fail(`schedule: negative delay ${delayUs} µs`);
     if (!Number.isInteger(delayUs)) fail(`schedule: delay ${delayUs} µs is not an integer`);
     const seq = 2 * this.seqCounter++ + (work ? 1 : 0);
-    if (this.queue.size >= MAX_PENDING_EVENTS) assertBound(this.queue.size, MAX_PENDING_EVENTS, "kernel event queue (MAX_PENDING_EVENTS)");
+    if (this.queue.size >= MAX_PENDING_EVENTS)
+      assertBound(this.queue.size, MAX_PENDING_EVENTS, "kernel event queue (MAX_PENDING_EVENTS)");
     if (work) this.workPending++;
     this.queue.push(this.nowUsValue + delayUs, seq, handler, tag, data);
     return seq;
@@ -164,7 +182,11 @@ export class Kernel {
   /** Cancels a pending event. The caller guarantees it has not fired (timers track that). */
   cancel(eventId: number): void {
     if (this.cancelled.has(eventId)) fail(`cancel: event ${eventId} cancelled twice`);
-    assertBound(this.cancelled.size, MAX_CANCELLED_EVENTS, "kernel cancelled events (MAX_CANCELLED_EVENTS)");
+    assertBound(
+      this.cancelled.size,
+      MAX_CANCELLED_EVENTS,
+      "kernel cancelled events (MAX_CANCELLED_EVENTS)",
+    );
     this.cancelled.add(eventId);
     if ((eventId & 1) === 1) this.workPending--;
     assert(this.workPending >= 0, "cancel: work count went negative");
@@ -212,7 +234,10 @@ export class Kernel {
    * Runs until `driver` settles and no work is pending (or until `untilUs`). Rejects with the
    * driver's error, with an error thrown by an event handler, or with a DeadlockError.
    */
-  async run<T>(driver: Promise<T> | undefined, options: RunOptions = {}): Promise<{ value: T | undefined; end: RunEnd }> {
+  async run<T>(
+    driver: Promise<T> | undefined,
+    options: RunOptions = {},
+  ): Promise<{ value: T | undefined; end: RunEnd }> {
     const untilUs = options.untilUs ?? Number.POSITIVE_INFINITY;
     const idleLimitUs = options.idleLimitUs ?? secToUs(60);
     assert(untilUs >= this.nowUsValue, `run: untilUs ${untilUs} is in the past`);
@@ -255,7 +280,11 @@ export class Kernel {
   }
 
   /** The synchronous hot loop: runs events until a user promise settled or the run is over. */
-  private stepUntilYield(settled: () => boolean, untilUs: number, idleLimitUs: number): "yield" | "driver-done" | "until" {
+  private stepUntilYield(
+    settled: () => boolean,
+    untilUs: number,
+    idleLimitUs: number,
+  ): "yield" | "driver-done" | "until" {
     const queue = this.queue;
     const bounded = untilUs !== Number.POSITIVE_INFINITY;
     for (;;) {

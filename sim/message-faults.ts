@@ -52,7 +52,11 @@ export class MessageFaultRule {
 
   /** Whether this rule hits a message on the link; draws only for a matching link. */
   hits(fromNode: string, toNode: string, fromAddr: Address, toAddr: Address): boolean {
-    return matches(this.from, this.fromPrefixes, fromNode, fromAddr) && matches(this.to, this.toPrefixes, toNode, toAddr) && this.rng.next() < this.probability;
+    return (
+      matches(this.from, this.fromPrefixes, fromNode, fromAddr) &&
+      matches(this.to, this.toPrefixes, toNode, toAddr) &&
+      this.rng.next() < this.probability
+    );
   }
 
   /** A duplicate's extra delay, in µs. */
@@ -65,7 +69,12 @@ export class MessageFaultRule {
   }
 }
 
-function matches(pattern: string | undefined, prefixes: readonly string[] | undefined, node: string, addr: Address): boolean {
+function matches(
+  pattern: string | undefined,
+  prefixes: readonly string[] | undefined,
+  node: string,
+  addr: Address,
+): boolean {
   if (pattern === undefined) return true;
   if (prefixes !== undefined) return prefixes.some((p) => addr.startsWith(p));
   return node === pattern;
@@ -75,28 +84,50 @@ function matches(pattern: string | undefined, prefixes: readonly string[] | unde
  * Checks a message fault's options; throws a ConfigError naming the parameter. `knownNodes` are the
  * node names `to`/`from` may name besides the process kinds.
  */
-export function checkMessageFault(fault: string, options: MessageFaultOptions, knownNodes: readonly string[]): { durationMs: number | undefined; extraMs: number } {
-  if (options === null || typeof options !== "object") throw new ConfigError(`${fault}(options): options must be an object with a probability in [0, 1]`);
+export function checkMessageFault(
+  fault: string,
+  options: MessageFaultOptions,
+  knownNodes: readonly string[],
+): { durationMs: number | undefined; extraMs: number } {
+  if (options === null || typeof options !== "object")
+    throw new ConfigError(
+      `${fault}(options): options must be an object with a probability in [0, 1]`,
+    );
   const p = options.probability;
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ConfigError(`${fault}({ probability }) must be a number in [0, 1], got ${JSON.stringify(p)}`);
+  if (typeof p !== "number" || !(p >= 0 && p <= 1))
+    throw new ConfigError(
+      `${fault}({ probability }) must be a number in [0, 1], got ${JSON.stringify(p)}`,
+    );
   for (const field of ["to", "from"] as const) {
     const v = options[field];
     if (v === undefined) continue;
     if (typeof v !== "string" || (KIND_PREFIXES[v] === undefined && !knownNodes.includes(v))) {
-      throw new ConfigError(`${fault}({ ${field} }) must be a node name or one of ${Object.keys(KIND_PREFIXES).join(", ")}; got ${JSON.stringify(v)} (known nodes: ${knownNodes.join(", ")})`);
+      throw new ConfigError(
+        `${fault}({ ${field} }) must be a node name or one of ${Object.keys(KIND_PREFIXES).join(", ")}; got ${JSON.stringify(v)} (known nodes: ${knownNodes.join(", ")})`,
+      );
     }
   }
   const durationMs = options.durationMs;
-  if (durationMs !== undefined && (typeof durationMs !== "number" || !Number.isFinite(durationMs) || durationMs < 0)) {
-    throw new ConfigError(`${fault}({ durationMs }) must be a finite number of ms >= 0, got ${JSON.stringify(durationMs)}`);
+  if (
+    durationMs !== undefined &&
+    (typeof durationMs !== "number" || !Number.isFinite(durationMs) || durationMs < 0)
+  ) {
+    throw new ConfigError(
+      `${fault}({ durationMs }) must be a finite number of ms >= 0, got ${JSON.stringify(durationMs)}`,
+    );
   }
   let extraMs = 0;
   if (fault === "delayMessages") {
     const e = options.extraMs;
-    if (typeof e !== "number" || !Number.isFinite(e) || e <= 0) throw new ConfigError(`delayMessages({ extraMs }) must be a finite number of ms > 0, got ${JSON.stringify(e)}`);
+    if (typeof e !== "number" || !Number.isFinite(e) || e <= 0)
+      throw new ConfigError(
+        `delayMessages({ extraMs }) must be a finite number of ms > 0, got ${JSON.stringify(e)}`,
+      );
     extraMs = e;
   } else if (options.extraMs !== undefined) {
-    throw new ConfigError(`${fault}({ extraMs }) is not accepted: only delayMessages takes extraMs`);
+    throw new ConfigError(
+      `${fault}({ extraMs }) is not accepted: only delayMessages takes extraMs`,
+    );
   }
   return { durationMs, extraMs };
 }

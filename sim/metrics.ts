@@ -4,7 +4,18 @@
  * trace events, so nothing here asks core/ for its state.
  */
 import type { RecordedEvent, TraceEvent } from "../core/trace.js";
-import type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, QueueLengthPoint, QueueRow, RunSummary, TaskAttemptRow, ThroughputRow } from "./metric-rows.js";
+import type {
+  FaultRow,
+  GcsMemoryRow,
+  GcsOpRow,
+  NodeDeathRow,
+  Outcome,
+  QueueLengthPoint,
+  QueueRow,
+  RunSummary,
+  TaskAttemptRow,
+  ThroughputRow,
+} from "./metric-rows.js";
 import type { ProcessQueue } from "./process-queue.js";
 import { costKind } from "./costs.js";
 import type { Recorder } from "./recorder.js";
@@ -12,7 +23,18 @@ import { recoveryRows, type RecoveryRow } from "./recovery-metrics.js";
 import { ActorMetrics, type ActorRecoveryRow, type CheckpointRow } from "./actor-metrics.js";
 import { usToMs } from "../core/units.js";
 
-export type { FaultRow, GcsMemoryRow, GcsOpRow, NodeDeathRow, Outcome, QueueLengthPoint, QueueRow, RunSummary, TaskAttemptRow, ThroughputRow };
+export type {
+  FaultRow,
+  GcsMemoryRow,
+  GcsOpRow,
+  NodeDeathRow,
+  Outcome,
+  QueueLengthPoint,
+  QueueRow,
+  RunSummary,
+  TaskAttemptRow,
+  ThroughputRow,
+};
 
 /** What the world knows of its control processes as servers (sim/process-queue.ts). */
 export interface QueueSource {
@@ -27,7 +49,11 @@ function queueRow(q: ProcessQueue, nowUs: number): QueueRow {
   const lifeUs = Math.max(0, endUs - q.startUs) * q.servers;
   const busyUs = q.busyUs - q.committedUs(endUs);
   const w = q.waits;
-  const lengths: QueueLengthPoint[] = q.bucketStartUs.map((t, i) => ({ tMs: usToMs(t), maxLength: q.bucketMax[i]!, endLength: q.bucketEnd[i]! }));
+  const lengths: QueueLengthPoint[] = q.bucketStartUs.map((t, i) => ({
+    tMs: usToMs(t),
+    maxLength: q.bucketMax[i]!,
+    endLength: q.bucketEnd[i]!,
+  }));
   return {
     process: q.address,
     node: q.node,
@@ -45,7 +71,13 @@ function queueRow(q: ProcessQueue, nowUs: number): QueueRow {
   };
 }
 
-const KILLED_REASONS = new Set(["worker-crashed", "gpu-failed", "NodeDiedError", "WorkerCrashedError", "ActorDiedError"]);
+const KILLED_REASONS = new Set([
+  "worker-crashed",
+  "gpu-failed",
+  "NodeDiedError",
+  "WorkerCrashedError",
+  "ActorDiedError",
+]);
 
 export class Metrics {
   private readonly rows: TaskAttemptRow[] = [];
@@ -56,7 +88,11 @@ export class Metrics {
   private readonly deaths: NodeDeathRow[] = [];
   private readonly actorMetrics = new ActorMetrics();
 
-  constructor(private readonly recorder: Recorder, private readonly nowMs: () => number, private readonly queueSource?: () => QueueSource) {
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly nowMs: () => number,
+    private readonly queueSource?: () => QueueSource,
+  ) {
     recorder.onEvent((tUs, node, e) => this.onEvent(usToMs(tUs), node, e));
   }
 
@@ -70,7 +106,20 @@ export class Metrics {
           stale.outcome = "killed";
           stale.endMs = Number.isNaN(stale.startMs) ? NaN : tMs;
         }
-        const row: TaskAttemptRow = { taskId: e.taskId, name: e.name, kind: e.taskKind, attempt: e.attempt, cause: e.cause, node: "", gpuIds: [], submitMs: tMs, scheduledMs: NaN, startMs: NaN, endMs: NaN, outcome: "pending" };
+        const row: TaskAttemptRow = {
+          taskId: e.taskId,
+          name: e.name,
+          kind: e.taskKind,
+          attempt: e.attempt,
+          cause: e.cause,
+          node: "",
+          gpuIds: [],
+          submitMs: tMs,
+          scheduledMs: NaN,
+          startMs: NaN,
+          endMs: NaN,
+          outcome: "pending",
+        };
         this.rows.push(row);
         this.open.set(e.taskId, row);
         return;
@@ -95,17 +144,29 @@ export class Metrics {
         if (row === undefined) return;
         this.open.delete(e.taskId);
         row.endMs = tMs;
-        row.outcome = e.kind === "task.finished" ? "ok" : KILLED_REASONS.has(e.reason) ? "killed" : "error";
+        row.outcome =
+          e.kind === "task.finished" ? "ok" : KILLED_REASONS.has(e.reason) ? "killed" : "error";
         return;
       }
       case "gcs.op":
-        this.gcsRows.push({ op: e.op, table: e.table, shard: e.shard, startMs: usToMs(e.startUs), endMs: tMs });
+        this.gcsRows.push({
+          op: e.op,
+          table: e.table,
+          shard: e.shard,
+          startMs: usToMs(e.startUs),
+          endMs: tMs,
+        });
         return;
       case "gcs.memory":
         this.gcsMemoryRows.push({ tMs, shard: e.shard, bytes: e.bytes });
         return;
       case "fault":
-        this.faultRows.push({ tMs, fault: e.fault, target: e.target, durationMs: usToMs(e.durationUs) });
+        this.faultRows.push({
+          tMs,
+          fault: e.fault,
+          target: e.target,
+          durationMs: usToMs(e.durationUs),
+        });
         if (e.fault === "killNode" || e.fault === "fencedRestart") this.closeRowsOn(e.target, tMs);
         return;
       case "node.died":
@@ -150,18 +211,27 @@ export class Metrics {
   /** Attempts that finished ok, per bucket of end time, split by cause. */
   throughput(options: { bucketMs?: number } = {}): ThroughputRow[] {
     const bucketMs = options.bucketMs ?? 1000;
-    if (!(bucketMs > 0)) throw new RangeError(`throughput({ bucketMs }) must be > 0, got ${bucketMs}`);
+    if (!(bucketMs > 0))
+      throw new RangeError(`throughput({ bucketMs }) must be > 0, got ${bucketMs}`);
     // A loop, not Math.max(...rows): a spread over a workload-sized array overflows the stack.
     let endMs = this.nowMs();
     for (const r of this.rows) if (r.endMs > endMs) endMs = r.endMs;
     const n = Math.max(1, Math.ceil(endMs / bucketMs) || 1);
-    const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0, checkpoint: 0 }));
+    const out: ThroughputRow[] = Array.from({ length: n }, (_, i) => ({
+      tMs: i * bucketMs,
+      original: 0,
+      retry: 0,
+      reconstruction: 0,
+      replay: 0,
+      checkpoint: 0,
+    }));
     for (const r of this.rows) {
       if (r.outcome !== "ok") continue;
       const b = Math.min(n - 1, Math.floor(r.endMs / bucketMs));
       out[b]![r.cause]++;
     }
-    for (const c of this.actorMetrics.checkpoints) out[Math.min(n - 1, Math.floor(c.endMs / bucketMs))]!.checkpoint++;
+    for (const c of this.actorMetrics.checkpoints)
+      out[Math.min(n - 1, Math.floor(c.endMs / bucketMs))]!.checkpoint++;
     return out;
   }
 
@@ -242,7 +312,10 @@ export class Metrics {
       makespanMs: makespan,
       nodeDeaths: this.deaths.length,
       recoveryMs: recovery.reduce((m, r) => Math.max(m, r.recoveryMs), 0),
-      meanDetectionDelayMs: detections.length === 0 ? 0 : detections.reduce((a, r) => a + r.detectionDelayMs, 0) / detections.length,
+      meanDetectionDelayMs:
+        detections.length === 0
+          ? 0
+          : detections.reduce((a, r) => a + r.detectionDelayMs, 0) / detections.length,
       wastedTaskMs: recovery.reduce((a, r) => a + r.wastedTaskMs, 0),
       actorRestarts: this.actorMetrics.recoveries.length,
       callsReplayed: this.actorMetrics.recoveries.reduce((a, r) => a + r.callsReplayed, 0),

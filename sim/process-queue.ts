@@ -69,8 +69,17 @@ export class ProcessQueue {
   readonly bucketEnd: number[] = [];
   private maxWaiting = 0;
 
-  constructor(readonly address: string, readonly node: string, readonly startUs: number, servers: number, private readonly bucketUs: number) {
-    assert(Number.isInteger(servers) && servers >= 1, `process queue ${address}: servers must be an integer >= 1`);
+  constructor(
+    readonly address: string,
+    readonly node: string,
+    readonly startUs: number,
+    servers: number,
+    private readonly bucketUs: number,
+  ) {
+    assert(
+      Number.isInteger(servers) && servers >= 1,
+      `process queue ${address}: servers must be an integer >= 1`,
+    );
     this.freeAtUs = new Array<number>(servers).fill(startUs);
   }
 

@@ -7,7 +7,14 @@
 import seedrandom from "seedrandom";
 import type { Rng } from "../core/env.js";
 
-export { uniform, exponential, normal, lognormal, choice, choiceIndex } from "../core/random/distributions.js";
+export {
+  uniform,
+  exponential,
+  normal,
+  lognormal,
+  choice,
+  choiceIndex,
+} from "../core/random/distributions.js";
 
 export type Seed = number | string;
 

@@ -5,7 +5,13 @@
  * two runs can be compared without keeping either trace. `keepEvents: false` keeps only the hash.
  */
 import { assert } from "../core/assert.js";
-import { TRACE_KINDS, TRACE_SCHEMA, type RecordedEvent, type TraceEvent, type TraceKind } from "../core/trace.js";
+import {
+  TRACE_KINDS,
+  TRACE_SCHEMA,
+  type RecordedEvent,
+  type TraceEvent,
+  type TraceKind,
+} from "../core/trace.js";
 import { FutureTraces } from "./future-traces.js";
 
 const KIND_CODE = new Map<TraceKind, number>(TRACE_KINDS.map((k, i) => [k, i]));
@@ -21,7 +27,10 @@ class Columns {
 
   grow(): void {
     const capacity = Math.max(1024, this.capacity * 2);
-    const growInto = <A extends Uint8Array | Int32Array | Float64Array>(old: A, make: (n: number) => A): A => {
+    const growInto = <A extends Uint8Array | Int32Array | Float64Array>(
+      old: A,
+      make: (n: number) => A,
+    ): A => {
       const next = make(capacity);
       next.set(old as never);
       return next;
@@ -69,7 +78,8 @@ export class Recorder {
   }
 
   private readonly ahead = new FutureTraces();
-  private readonly appendFn = (tUs: number, node: string, event: TraceEvent): void => this.append(tUs, node, event);
+  private readonly appendFn = (tUs: number, node: string, event: TraceEvent): void =>
+    this.append(tUs, node, event);
 
   record(tUs: number, node: string, event: TraceEvent): void {
     if (this.ahead.size !== 0 && this.ahead.nextUs <= tUs) this.ahead.drain(tUs, this.appendFn);
@@ -136,7 +146,11 @@ export class Recorder {
     for (let i = 0; i < this.count; i++) {
       const kind = TRACE_KINDS[c.kind[i]!]!;
       const schema = TRACE_SCHEMA[kind] as { s: readonly string[]; n: readonly string[] };
-      const event: Record<string, unknown> = { kind, tUs: c.tUs[i], node: this.strings[c.node[i]!] };
+      const event: Record<string, unknown> = {
+        kind,
+        tUs: c.tUs[i],
+        node: this.strings[c.node[i]!],
+      };
       schema.s.forEach((f, k) => (event[f] = this.strings[c.s[k]![i]!]));
       schema.n.forEach((f, k) => (event[f] = c.n[k]![i]));
       yield event as RecordedEvent;
@@ -145,7 +159,10 @@ export class Recorder {
 
   /** A 64-bit FNV-1a hash of every event recorded so far, as 16 hex digits. */
   fingerprint(): string {
-    return (this.hashHi >>> 0).toString(16).padStart(8, "0") + (this.hashLo >>> 0).toString(16).padStart(8, "0");
+    return (
+      (this.hashHi >>> 0).toString(16).padStart(8, "0") +
+      (this.hashLo >>> 0).toString(16).padStart(8, "0")
+    );
   }
 
   private intern(s: string): number {

@@ -23,14 +23,28 @@ export interface RecoveryRow {
   wastedGpuMs: number;
 }
 
-const FAILURES = new Set(["killNode", "crashWorker", "failGpu", "partition", "evict", "killGcsReplica", "dropMessages"]);
+const FAILURES = new Set([
+  "killNode",
+  "crashWorker",
+  "failGpu",
+  "partition",
+  "evict",
+  "killGcsReplica",
+  "dropMessages",
+]);
 
-export function recoveryRows(faults: readonly FaultRow[], deaths: readonly NodeDeathRow[], attempts: readonly TaskAttemptRow[]): RecoveryRow[] {
+export function recoveryRows(
+  faults: readonly FaultRow[],
+  deaths: readonly NodeDeathRow[],
+  attempts: readonly TaskAttemptRow[],
+): RecoveryRow[] {
   const failures = faults.filter((f) => FAILURES.has(f.fault));
   // Re-executions follow a failure's detection (a node's tasks are retried once it is declared
   // dead), so each failure owns the re-executions submitted from its detection to the next one's.
   const deathOf = (f: FaultRow) =>
-    f.fault === "killNode" || f.fault === "partition" ? deaths.find((d) => d.tMs >= f.tMs && f.target.split(/[|+]/).includes(d.node)) : undefined;
+    f.fault === "killNode" || f.fault === "partition"
+      ? deaths.find((d) => d.tMs >= f.tMs && f.target.split(/[|+]/).includes(d.node))
+      : undefined;
   const starts = failures.map((f) => deathOf(f)?.tMs ?? f.tMs);
   return failures.map((f, i) => {
     const node = f.target.split("/")[0]!;
@@ -39,14 +53,18 @@ export function recoveryRows(faults: readonly FaultRow[], deaths: readonly NodeD
     let toMs = Infinity;
     for (const t of starts.slice(i + 1)) if (t > fromMs && t < toMs) toMs = t;
     const nextMs = failures[i + 1]?.tMs ?? Infinity;
-    const reruns = attempts.filter((a) => a.cause !== "original" && a.submitMs >= fromMs && a.submitMs < toMs && a.outcome === "ok");
+    const reruns = attempts.filter(
+      (a) =>
+        a.cause !== "original" && a.submitMs >= fromMs && a.submitMs < toMs && a.outcome === "ok",
+    );
     // Loops rather than Math.max(...reruns): workload-sized spreads overflow the stack.
     let recoveredMs = reruns.length === 0 ? (death?.tMs ?? f.tMs) : -Infinity;
     for (const a of reruns) if (a.endMs > recoveredMs) recoveredMs = a.endMs;
     let wastedTaskMs = 0;
     let wastedGpuMs = 0;
     for (const a of attempts) {
-      if (a.outcome !== "killed" || Number.isNaN(a.startMs) || a.endMs < f.tMs || a.endMs >= nextMs) continue;
+      if (a.outcome !== "killed" || Number.isNaN(a.startMs) || a.endMs < f.tMs || a.endMs >= nextMs)
+        continue;
       if (f.fault === "killNode" && a.node !== node) continue;
       const ms = a.endMs - a.startMs;
       wastedTaskMs += ms;

@@ -15,7 +15,14 @@ import type { NodeRow } from "../core/gcs/tables.js";
 import { DRIVER_TASK_ID } from "../core/ids.js";
 import { Raylet } from "../core/raylet/raylet.js";
 import { GlobalScheduler } from "../core/scheduler/global-scheduler.js";
-import { resolveConfig, resolveNode, type NodeConfig, type ResolvedConfig, type ResolvedNode, type SimulationConfig } from "./config.js";
+import {
+  resolveConfig,
+  resolveNode,
+  type NodeConfig,
+  type ResolvedConfig,
+  type ResolvedNode,
+  type SimulationConfig,
+} from "./config.js";
 import type { ClusterControl } from "./cluster-control.js";
 import { Faults } from "./faults.js";
 import { Metrics } from "./metrics.js";
@@ -51,25 +58,38 @@ export class Simulation implements ClusterControl {
     const c = this.config;
     this.world = new World({
       seed: c.seed,
-      network: { latencyUs: c.network.latencyUs, localLatencyUs: c.network.localLatencyUs, bandwidthBytesPerSec: c.network.bandwidthBytesPerSec },
-      storage: { latencyUs: c.storage.latencyUs, bandwidthBytesPerSec: c.storage.bandwidthBytesPerSec },
+      network: {
+        latencyUs: c.network.latencyUs,
+        localLatencyUs: c.network.localLatencyUs,
+        bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
+      },
+      storage: {
+        latencyUs: c.storage.latencyUs,
+        bandwidthBytesPerSec: c.storage.bandwidthBytesPerSec,
+      },
       keepEvents: c.keepEvents,
       // Channels may lose, copy and reorder messages (sim.faults.*Messages): an RPC layer under every process.
       rpc: true,
       costs: c.costs,
     });
-    this.metrics = new Metrics(this.world.recorder, () => usToMs(this.world.kernel.nowUs), () => ({
-      profile: c.costs.name,
-      nowUs: this.world.kernel.nowUs,
-      queues: this.world.queues(),
-    }));
+    this.metrics = new Metrics(
+      this.world.recorder,
+      () => usToMs(this.world.kernel.nowUs),
+      () => ({
+        profile: c.costs.name,
+        nowUs: this.world.kernel.nowUs,
+        queues: this.world.queues(),
+      }),
+    );
     this.gcs = this.startGcs();
     this.gcsAddresses = this.gcs.addresses;
     this.world.addNode(GLOBAL_SCHEDULER_HOST);
     this.globalScheduler = this.spawnScheduler();
     for (const n of c.nodes) this.startNode(n);
     this.driverNode = c.nodes[0]!.name;
-    this.driver = this.world.spawn(this.driverNode, address("driver", this.driverNode), (env) => this.newCoreWorker(env, c.nodes[0]!));
+    this.driver = this.world.spawn(this.driverNode, address("driver", this.driverNode), (env) =>
+      this.newCoreWorker(env, c.nodes[0]!),
+    );
     const driverContext: TaskContext = {
       isDriver: true,
       taskId: DRIVER_TASK_ID,
@@ -97,10 +117,18 @@ export class Simulation implements ClusterControl {
    * Runs the driver program until it settles and no work is left (or until `untilMs`); returns its
    * result. A driver that can never finish rejects with a DeadlockError naming what it awaits.
    */
-  async run<T>(driver: (ray: Ray) => Promise<T> | T, options: { untilMs?: number } = {}): Promise<T> {
-    if (typeof driver !== "function") throw new ConfigError("run(driver): driver must be a function (ray) => …");
-    if (this.started) throw new ConfigError("run(): a Simulation runs once; create a new Simulation for another run");
-    if (options.untilMs !== undefined && !(options.untilMs >= 0)) throw new ConfigError(`run({ untilMs }) must be a number >= 0, got ${options.untilMs}`);
+  async run<T>(
+    driver: (ray: Ray) => Promise<T> | T,
+    options: { untilMs?: number } = {},
+  ): Promise<T> {
+    if (typeof driver !== "function")
+      throw new ConfigError("run(driver): driver must be a function (ray) => …");
+    if (this.started)
+      throw new ConfigError(
+        "run(): a Simulation runs once; create a new Simulation for another run",
+      );
+    if (options.untilMs !== undefined && !(options.untilMs >= 0))
+      throw new ConfigError(`run({ untilMs }) must be a number >= 0, got ${options.untilMs}`);
     this.started = true;
     const c = this.config;
     const detectionUs = c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats;
@@ -113,7 +141,9 @@ export class Simulation implements ClusterControl {
       progressPending: () => this.progressPending(),
     });
     // Trace events stamped past the last event (the end of a service nothing came after).
-    this.world.recorder.flushAhead(options.untilMs === undefined ? Number.POSITIVE_INFINITY : this.world.kernel.nowUs);
+    this.world.recorder.flushAhead(
+      options.untilMs === undefined ? Number.POSITIVE_INFINITY : this.world.kernel.nowUs,
+    );
     return value as T;
   }
 
@@ -134,39 +164,57 @@ export class Simulation implements ClusterControl {
   /** Starts a node's processes (a fresh incarnation if it ran before). */
   startNode(spec: ResolvedNode): void {
     const c = this.config;
-    if (spec.name.startsWith("__")) throw new ConfigError(`node name ${spec.name} is reserved (names starting with "__" belong to the GCS and scheduler hosts)`);
+    if (spec.name.startsWith("__"))
+      throw new ConfigError(
+        `node name ${spec.name} is reserved (names starting with "__" belong to the GCS and scheduler hosts)`,
+      );
     this.nodeSpecs.set(spec.name, spec);
     const node = this.world.addNode(spec.name);
-    const worker = this.world.spawn(spec.name, address("worker", spec.name), (env) => this.newCoreWorker(env, spec));
+    const worker = this.world.spawn(spec.name, address("worker", spec.name), (env) =>
+      this.newCoreWorker(env, spec),
+    );
     this.workers.set(spec.name, worker);
     this.world.prestartWorkers(spec.name, Math.ceil(spec.cpus));
-    const raylet = this.world.spawn(spec.name, address("raylet", spec.name), (env) => new Raylet(env, {
+    const raylet = this.world.spawn(
+      spec.name,
+      address("raylet", spec.name),
+      (env) =>
+        new Raylet(env, {
+          nodeName: spec.name,
+          incarnation: node.incarnation,
+          resources: { CPU: spec.cpus, ...spec.resources },
+          gpus: spec.gpus,
+          objectStoreBytes: spec.objectStoreBytes,
+          gcsShards: this.gcsAddresses,
+          globalScheduler: address("gsched", GLOBAL_SCHEDULER_HOST),
+          functions: this.functions,
+          worker,
+          heartbeatIntervalUs: c.failureDetection.heartbeatUs,
+          queueThreshold: c.scheduler.queueThreshold,
+          reconstructionPollUs:
+            c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+          forwardRetryUs: c.gcs.requestTimeoutUs,
+          // A scheduler silent as long as a node must be to be declared dead is presumed gone.
+          forwardFallbackUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+          onFenced: () => this.fenced(spec.name, node.incarnation),
+          leaseUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
+        }),
+    );
+    this.raylets.set(spec.name, raylet);
+    this.world.recorder.record(this.world.kernel.nowUs, spec.name, {
+      kind: "node.joined",
       nodeName: spec.name,
       incarnation: node.incarnation,
-      resources: { CPU: spec.cpus, ...spec.resources },
-      gpus: spec.gpus,
-      objectStoreBytes: spec.objectStoreBytes,
-      gcsShards: this.gcsAddresses,
-      globalScheduler: address("gsched", GLOBAL_SCHEDULER_HOST),
-      functions: this.functions,
-      worker,
-      heartbeatIntervalUs: c.failureDetection.heartbeatUs,
-      queueThreshold: c.scheduler.queueThreshold,
-      reconstructionPollUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
-      forwardRetryUs: c.gcs.requestTimeoutUs,
-      // A scheduler silent as long as a node must be to be declared dead is presumed gone.
-      forwardFallbackUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
-      onFenced: () => this.fenced(spec.name, node.incarnation),
-      leaseUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
-    }));
-    this.raylets.set(spec.name, raylet);
-    this.world.recorder.record(this.world.kernel.nowUs, spec.name, { kind: "node.joined", nodeName: spec.name, incarnation: node.incarnation });
+    });
   }
 
   /** Adds a node that was not in the configuration. */
   addNode(config: NodeConfig): void {
     const spec = resolveNode(config, "addNode(config)");
-    if (this.world.nodes.has(spec.name)) throw new ConfigError(`addNode: a node named ${spec.name} exists already; restart it with killNode(…, { restartAfterMs })`);
+    if (this.world.nodes.has(spec.name))
+      throw new ConfigError(
+        `addNode: a node named ${spec.name} exists already; restart it with killNode(…, { restartAfterMs })`,
+      );
     this.startNode(spec);
   }
 
@@ -182,13 +230,26 @@ export class Simulation implements ClusterControl {
    * at once as a fresh incarnation, as a supervisor restarting the raylet would.
    */
   private fenced(name: string, incarnation: number): void {
-    this.world.kernel.schedule(0, { handleEvent: () => {
-      const node = this.world.node(name);
-      if (!node.alive || node.incarnation !== incarnation) return;
-      this.world.recorder.record(this.world.kernel.nowUs, name, { kind: "fault", fault: "fencedRestart", target: name, durationUs: 0 });
-      this.killNode(name);
-      this.restartNode(name);
-    } }, 0, undefined, true);
+    this.world.kernel.schedule(
+      0,
+      {
+        handleEvent: () => {
+          const node = this.world.node(name);
+          if (!node.alive || node.incarnation !== incarnation) return;
+          this.world.recorder.record(this.world.kernel.nowUs, name, {
+            kind: "fault",
+            fault: "fencedRestart",
+            target: name,
+            durationUs: 0,
+          });
+          this.killNode(name);
+          this.restartNode(name);
+        },
+      },
+      0,
+      undefined,
+      true,
+    );
   }
 
   /** Crashes the global scheduler's host: its state is gone; messages to it are dropped. */
@@ -207,12 +268,17 @@ export class Simulation implements ClusterControl {
 
   private spawnScheduler(): GlobalScheduler {
     const c = this.config;
-    return this.world.spawn(GLOBAL_SCHEDULER_HOST, address("gsched", GLOBAL_SCHEDULER_HOST), (env) => new GlobalScheduler(env, {
-      gcsShards: this.gcsAddresses,
-      policy: c.scheduler.policy,
-      bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
-      infeasibleTimeoutUs: Math.max(1, c.scheduler.infeasibleTimeoutUs),
-    }));
+    return this.world.spawn(
+      GLOBAL_SCHEDULER_HOST,
+      address("gsched", GLOBAL_SCHEDULER_HOST),
+      (env) =>
+        new GlobalScheduler(env, {
+          gcsShards: this.gcsAddresses,
+          policy: c.scheduler.policy,
+          bandwidthBytesPerSec: c.network.bandwidthBytesPerSec,
+          infeasibleTimeoutUs: Math.max(1, c.scheduler.infeasibleTimeoutUs),
+        }),
+    );
   }
 
   killNode(name: string): void {
@@ -258,7 +324,10 @@ export class Simulation implements ClusterControl {
     });
   }
 
-  private newCoreWorker(env: ConstructorParameters<typeof CoreWorker>[0], spec: ResolvedNode): CoreWorker {
+  private newCoreWorker(
+    env: ConstructorParameters<typeof CoreWorker>[0],
+    spec: ResolvedNode,
+  ): CoreWorker {
     return new CoreWorker(env, {
       nodeName: spec.name,
       incarnation: this.world.node(spec.name).incarnation,

@@ -68,7 +68,10 @@ export class NodeState {
   /** Worker processes started on this incarnation, and when the prestarted ones are ready. */
   workers = 0;
   workersReadyUs = 0;
-  constructor(readonly name: string, readonly index: number) {}
+  constructor(
+    readonly name: string,
+    readonly index: number,
+  ) {}
 }
 
 interface Envelope {
@@ -100,7 +103,12 @@ export interface ExecutionRecord {
 }
 
 /** A filter that may drop a message on its way (partitions, drop rules); see sim/faults. */
-export type LinkFilter = (fromNode: string, toNode: string, message: Message, to: Address) => boolean;
+export type LinkFilter = (
+  fromNode: string,
+  toNode: string,
+  message: Message,
+  to: Address,
+) => boolean;
 
 export class ProcessEntry {
   alive = true;
@@ -114,11 +122,24 @@ export class ProcessEntry {
   readonly service: ServiceTable | null;
   /** While a handler runs: the end of its service, the process's own clock; else -1. */
   clockUs = -1;
-  constructor(readonly world: World, readonly address: Address, readonly node: NodeState, servers: number) {
+  constructor(
+    readonly world: World,
+    readonly address: Address,
+    readonly node: NodeState,
+    servers: number,
+  ) {
     this.env = new ProcessEnv(world, this);
-    this.queue = new ProcessQueue(address, node.name, world.kernel.nowUs, servers, world.queueBucketUs);
+    this.queue = new ProcessQueue(
+      address,
+      node.name,
+      world.kernel.nowUs,
+      servers,
+      world.queueBucketUs,
+    );
     const costs = world.costs;
-    this.service = costs.free ? null : new ServiceTable(costs, costKind(address), () => world.random.stream(`service/${address}`));
+    this.service = costs.free
+      ? null
+      : new ServiceTable(costs, costKind(address), () => world.random.stream(`service/${address}`));
   }
 
   /**
@@ -140,7 +161,10 @@ class SimStorage {
   readonly data = new Map<string, { value: unknown; sizeBytes: number }>();
   bytesWritten = 0;
   bytesRead = 0;
-  constructor(readonly latencyUs: number, readonly bandwidthBytesPerSec: number) {}
+  constructor(
+    readonly latencyUs: number,
+    readonly bandwidthBytesPerSec: number,
+  ) {}
   costUs(sizeBytes: number): number {
     return Math.round(this.latencyUs + transferUs(sizeBytes, this.bandwidthBytesPerSec));
   }
@@ -151,7 +175,10 @@ class ProcessEnv implements Env {
   readonly nodeName: string;
   readonly storage: DurableStorage;
   readonly taskContext: TaskContextPort<unknown>;
-  constructor(private readonly world: World, private readonly entry: ProcessEntry) {
+  constructor(
+    private readonly world: World,
+    private readonly entry: ProcessEntry,
+  ) {
     this.self = entry.address;
     this.nodeName = entry.node.name;
     this.taskContext = world.taskContext;
@@ -180,12 +207,22 @@ class ProcessEnv implements Env {
     return this.entry.nowUs();
   }
   setTimer(delayUs: number, fire: () => void, urgency: Urgency = "work"): TimerId {
-    return this.world.setTimer(this.entry, Math.max(0, Math.round(delayUs)) + this.entry.aheadUs(), fire, urgency) as TimerId;
+    return this.world.setTimer(
+      this.entry,
+      Math.max(0, Math.round(delayUs)) + this.entry.aheadUs(),
+      fire,
+      urgency,
+    ) as TimerId;
   }
   cancelTimer(timer: TimerId): void {
     this.world.cancelTimer(this.entry, timer);
   }
-  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency: Urgency = "work"): void {
+  send<M extends Message>(
+    to: Address,
+    message: M,
+    sizeBytes: number,
+    urgency: Urgency = "work",
+  ): void {
     this.world.send(this.entry, to, message, sizeBytes, urgency);
   }
   rng(stream: string): Rng {
@@ -203,15 +240,30 @@ class ProcessEnv implements Env {
   /** The host's transport under the process: the kernel's clock, timers that skip the queue. */
   readonly transport: TransportPort = {
     nowUs: () => this.world.kernel.nowUs,
-    setTimer: (delayUs, fire, urgency = "work") => this.world.setTimer(this.entry, Math.max(0, Math.round(delayUs)), fire, urgency, true) as TimerId,
+    setTimer: (delayUs, fire, urgency = "work") =>
+      this.world.setTimer(
+        this.entry,
+        Math.max(0, Math.round(delayUs)),
+        fire,
+        urgency,
+        true,
+      ) as TimerId,
     cancelTimer: (timer) => this.world.cancelTimer(this.entry, timer),
-    send: (to, message, sizeBytes, urgency = "work") => this.world.send(this.entry, to, message, sizeBytes, urgency, 0),
+    send: (to, message, sizeBytes, urgency = "work") =>
+      this.world.send(this.entry, to, message, sizeBytes, urgency, 0),
   };
   trace(event: TraceEvent): void {
     // The simulation's view of progress for livelock detection: an attempt started or ended.
     const kind = event.kind;
-    if (kind === "task.started" || kind === "task.finished" || kind === "task.failed") this.world.kernel.noteProgress();
-    this.world.recorder.recordAhead(this.entry.nowUs(), this.world.kernel.nowUs, this.nodeName, event, this.entry);
+    if (kind === "task.started" || kind === "task.finished" || kind === "task.failed")
+      this.world.kernel.noteProgress();
+    this.world.recorder.recordAhead(
+      this.entry.nowUs(),
+      this.world.kernel.nowUs,
+      this.nodeName,
+      event,
+      this.entry,
+    );
   }
   userDeferred<T>(label: string): UserDeferred<T> {
     return this.world.kernel.userDeferred<T>(label);
@@ -252,7 +304,10 @@ export class World implements EventHandler {
     this.random = new RandomStreams(options.seed);
     this.recorder = new Recorder({ keepEvents: options.keepEvents ?? true });
     this.network = new Network(this.kernel, options.network ?? {});
-    this.storage = new SimStorage(options.storage?.latencyUs ?? 1_000, options.storage?.bandwidthBytesPerSec ?? 1e9);
+    this.storage = new SimStorage(
+      options.storage?.latencyUs ?? 1_000,
+      options.storage?.bandwidthBytesPerSec ?? 1e9,
+    );
     const rpc = options.rpc ?? false;
     this.rpcOptions = rpc === false ? undefined : { ...RPC_DEFAULTS, ...(rpc === true ? {} : rpc) };
     this.costs = options.costs ?? resolveCosts("free");
@@ -288,7 +343,12 @@ export class World implements EventHandler {
    * Starts a process on a live node; `make` receives the process's own Env. `servers` > 1 makes it
    * a k-threaded server (one FIFO queue, k messages in service at once); Ray's loops have one.
    */
-  spawn<P extends Process>(nodeName: string, addr: Address, make: (env: Env) => P, options: { servers?: number } = {}): P {
+  spawn<P extends Process>(
+    nodeName: string,
+    addr: Address,
+    make: (env: Env) => P,
+    options: { servers?: number } = {},
+  ): P {
     const node = this.node(nodeName);
     assert(node.alive, `spawn ${addr} on dead node ${nodeName}`);
     assert(!this.processes.has(addr), `spawn: address ${addr} is taken`);
@@ -318,14 +378,16 @@ export class World implements EventHandler {
   prestartWorkers(nodeName: string, count: number): void {
     const node = this.node(nodeName);
     node.workers = count;
-    node.workersReadyUs = this.kernel.nowUs === 0 ? 0 : this.kernel.nowUs + this.costs.named("worker.startUs");
+    node.workersReadyUs =
+      this.kernel.nowUs === 0 ? 0 : this.kernel.nowUs + this.costs.named("worker.startUs");
   }
 
   /** Slot time an execution pays before its body: a dispatch to a warm worker, or a process start. */
   private workerOverheadUs(node: NodeState, startUs: number): number {
     const costs = this.costs;
     if (costs.free) return 0;
-    if (node.executions.size < node.workers) return costs.named("worker.dispatchUs") + Math.max(0, node.workersReadyUs - startUs);
+    if (node.executions.size < node.workers)
+      return costs.named("worker.dispatchUs") + Math.max(0, node.workersReadyUs - startUs);
     node.workers++;
     return costs.named("worker.startUs") + costs.named("worker.dispatchUs");
   }
@@ -364,10 +426,22 @@ export class World implements EventHandler {
     node.alive = false;
   }
 
-  setTimer(entry: ProcessEntry, delayUs: number, fire: () => void, urgency: Urgency, transport = false): number {
+  setTimer(
+    entry: ProcessEntry,
+    delayUs: number,
+    fire: () => void,
+    urgency: Urgency,
+    transport = false,
+  ): number {
     assert(entry.alive, `setTimer from dead process ${entry.address}`);
     const record: TimerRecord = { id: -1, entry, fire, transport };
-    record.id = this.kernel.schedule(Math.max(0, Math.round(delayUs)), this, TAG_TIMER, record, urgency === "work");
+    record.id = this.kernel.schedule(
+      Math.max(0, Math.round(delayUs)),
+      this,
+      TAG_TIMER,
+      record,
+      urgency === "work",
+    );
     entry.timers.set(record.id, record);
     return record.id;
   }
@@ -378,7 +452,14 @@ export class World implements EventHandler {
   }
 
   /** `aheadUs`: how long after now it leaves; by default when the sender's service ends. */
-  send(from: ProcessEntry, to: Address, message: Message, sizeBytes: number, urgency: Urgency, aheadUs = from.aheadUs()): void {
+  send(
+    from: ProcessEntry,
+    to: Address,
+    message: Message,
+    sizeBytes: number,
+    urgency: Urgency,
+    aheadUs = from.aheadUs(),
+  ): void {
     assert(from.alive, `send from dead process ${from.address}`);
     assert(sizeBytes >= 0, `send: negative size ${sizeBytes}`);
     this.messagesSent++;
@@ -390,7 +471,16 @@ export class World implements EventHandler {
     }
     const envelope: Envelope = { from, to: receiver, message, perturbed: false };
     // Sent when the sender's service ends; a sender dead by then is dropped on delivery.
-    this.network.transmit(from.node.name, receiver.node.name, sizeBytes, this, TAG_DELIVER, envelope, urgency === "work", aheadUs);
+    this.network.transmit(
+      from.node.name,
+      receiver.node.name,
+      sizeBytes,
+      this,
+      TAG_DELIVER,
+      envelope,
+      urgency === "work",
+      aheadUs,
+    );
   }
 
   /**
@@ -403,7 +493,11 @@ export class World implements EventHandler {
     this.kernel.schedule(0, this, TAG_INJECT, { to: receiver, message }, true);
   }
 
-  execute(entry: ProcessEntry, request: ExecutionRequest, done: (outcome: ExecutionOutcome) => void): number {
+  execute(
+    entry: ProcessEntry,
+    request: ExecutionRequest,
+    done: (outcome: ExecutionOutcome) => void,
+  ): number {
     assert(entry.alive, `execute on dead process ${entry.address}`);
     assert(request.durationUs >= 0, `execute ${request.name}: negative duration`);
     // Launching on a failed GPU fails at once, like a CUDA error at launch: the raylet may not
@@ -412,11 +506,27 @@ export class World implements EventHandler {
     const outOfMemory = !onFailedGpu && this.lacksGpuMemory(entry.node, request);
     const aheadUs = entry.aheadUs();
     const startUs = this.kernel.nowUs + aheadUs;
-    const record: ExecutionRecord = { id: -1, entry, request, done, startUs, failed: onFailedGpu, outOfMemory };
+    const record: ExecutionRecord = {
+      id: -1,
+      entry,
+      request,
+      done,
+      startUs,
+      failed: onFailedGpu,
+      outOfMemory,
+    };
     // The slowdown is fixed when the execution starts: a task that began before the node slowed
     // down (or after it recovered) runs at the speed it started with.
-    const durationUs = Math.max(0, Math.round(request.durationUs * entry.node.slowFactor)) + this.workerOverheadUs(entry.node, startUs);
-    record.id = this.kernel.schedule(aheadUs + (onFailedGpu || outOfMemory ? 0 : durationUs), this, TAG_EXECUTION, record, true);
+    const durationUs =
+      Math.max(0, Math.round(request.durationUs * entry.node.slowFactor)) +
+      this.workerOverheadUs(entry.node, startUs);
+    record.id = this.kernel.schedule(
+      aheadUs + (onFailedGpu || outOfMemory ? 0 : durationUs),
+      this,
+      TAG_EXECUTION,
+      record,
+      true,
+    );
     entry.node.executions.set(record.id, record);
     this.onExecutionStart?.(record);
     return record.id;
@@ -449,7 +559,9 @@ export class World implements EventHandler {
   private tally(message: Message): void {
     if ((this.kernel.currentEventId & 1) === 0) return;
     const payload = (message as { payload?: Message }).payload;
-    this.kernel.tally(message.type === "rpc.data" && payload !== undefined ? payload.type : message.type);
+    this.kernel.tally(
+      message.type === "rpc.data" && payload !== undefined ? payload.type : message.type,
+    );
   }
 
   /** Whether some execution (a task's or actor call's run time) is still pending: its end is progress to come. */
@@ -541,7 +653,10 @@ export class World implements EventHandler {
       if (admitted === undefined) return;
       message = admitted;
     }
-    entry.clockUs = entry.queue.serve(this.kernel.nowUs, entry.service === null ? 0 : this.serviceUs(entry, message));
+    entry.clockUs = entry.queue.serve(
+      this.kernel.nowUs,
+      entry.service === null ? 0 : this.serviceUs(entry, message),
+    );
     process.onMessage(from, message);
     entry.clockUs = -1;
   }
@@ -594,7 +709,10 @@ export class World implements EventHandler {
         const record = data as TimerRecord;
         const live = record.entry.timers.delete(record.id);
         assert(live, `timer ${record.id} fired but was not pending`);
-        assert(record.entry.alive, `timer ${record.id} fired for dead process ${record.entry.address}`);
+        assert(
+          record.entry.alive,
+          `timer ${record.id} fired for dead process ${record.entry.address}`,
+        );
         // A timer that fires while its process is busy runs after what the process has begun;
         // the transport's runs now, beside it.
         if (record.transport) {
@@ -614,7 +732,10 @@ export class World implements EventHandler {
         const live = record.entry.node.executions.delete(record.id);
         assert(live, `execution ${record.id} finished but was not running`);
         const entry = record.entry;
-        entry.clockUs = entry.queue.serve(this.kernel.nowUs, entry.service === null ? 0 : entry.service.serviceUs("execution.done", 0));
+        entry.clockUs = entry.queue.serve(
+          this.kernel.nowUs,
+          entry.service === null ? 0 : entry.service.serviceUs("execution.done", 0),
+        );
         record.done(record.failed ? "gpu-failed" : record.outOfMemory ? "gpu-out-of-memory" : "ok");
         entry.clockUs = -1;
         return;

@@ -17,7 +17,10 @@ test("the README's driver program runs as shown and returns 30 despite the node 
   const section = readme.slice(readme.indexOf("## A driver program"));
   const start = section.indexOf("```ts") + 5;
   const code = section.slice(start, section.indexOf("```", start));
-  assert.ok(code.includes(README_IMPORT), `the README's driver program should import ${README_IMPORT}`);
+  assert.ok(
+    code.includes(README_IMPORT),
+    `the README's driver program should import ${README_IMPORT}`,
+  );
   const simIndex = new URL("../sim/index.js", import.meta.url).href;
   const dir = mkdtempSync(join(tmpdir(), "raysim-readme-"));
   try {
@@ -26,7 +29,10 @@ test("the README's driver program runs as shown and returns 30 despite the node 
     const file = join(dir, "demo.ts");
     writeFileSync(file, code.replace(README_IMPORT, `from ${JSON.stringify(simIndex)}`));
     const register = new URL("../register.mjs", import.meta.url).href;
-    const out = execFileSync(process.execPath, ["--import", register, file], { encoding: "utf8", timeout: 60_000 });
+    const out = execFileSync(process.execPath, ["--import", register, file], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     assert.match(out, /^30 /);
     assert.match(out, /killNode/);
   } finally {

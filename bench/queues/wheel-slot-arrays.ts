@@ -114,7 +114,13 @@ export class SlotArrayWheelQueue {
     this.pushSlow(timeUs, seq, handler, tag, data);
   }
 
-  private pushSlow(timeUs: number, seq: number, handler: EventHandler, tag: number, data: unknown): void {
+  private pushSlow(
+    timeUs: number,
+    seq: number,
+    handler: EventHandler,
+    tag: number,
+    data: unknown,
+  ): void {
     this.count++;
     if (seq > this.lastSeq && timeUs >= this.base + this.wheelSize && Number.isInteger(timeUs)) {
       this.lastSeq = seq;
@@ -151,7 +157,8 @@ export class SlotArrayWheelQueue {
       // Advance the window; with an empty wheel the head is the far heap's top, which moves in now.
       this.base = timeUs;
       const far = this.far;
-      if (far.size > 0 && far.topTime() < timeUs + this.wheelSize) this.migrate(timeUs + this.wheelSize);
+      if (far.size > 0 && far.topTime() < timeUs + this.wheelSize)
+        this.migrate(timeUs + this.wheelSize);
       if (src === SRC_FAR) {
         this.headSrc = SRC_WHEEL;
         this.headSlot = timeUs & this.mask;
@@ -188,7 +195,13 @@ export class SlotArrayWheelQueue {
   poppedData: unknown;
 
   /** Appends to a slot's FIFO, growing or compacting it when full. */
-  private append(slot: number, seq: number, tag: number, handler: EventHandler, data: unknown): void {
+  private append(
+    slot: number,
+    seq: number,
+    tag: number,
+    handler: EventHandler,
+    data: unknown,
+  ): void {
     let tail = this.slotTail[slot]!;
     let keys = this.slotKeys[slot]!;
     if (2 * tail === keys.length) {
@@ -236,7 +249,13 @@ export class SlotArrayWheelQueue {
     while (far.size > 0 && far.topTime() < limit) {
       far.pop();
       this.wheelCount++;
-      this.append(far.poppedTimeUs & mask, far.poppedSeq, far.poppedTag, far.poppedHandler!, far.poppedData);
+      this.append(
+        far.poppedTimeUs & mask,
+        far.poppedSeq,
+        far.poppedTag,
+        far.poppedHandler!,
+        far.poppedData,
+      );
     }
     far.poppedHandler = undefined;
     far.poppedData = undefined;

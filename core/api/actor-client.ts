@@ -57,7 +57,10 @@ export class ActorClient {
 
   /** Records a creation this worker submitted: it owns the actor. */
   ownCreation(spec: TaskSpec): void {
-    assert(spec.kind === "actor-creation", `actor client: ownCreation of a ${spec.kind} (${spec.taskId})`);
+    assert(
+      spec.kind === "actor-creation",
+      `actor client: ownCreation of a ${spec.kind} (${spec.taskId})`,
+    );
     assert(spec.actorId !== undefined, `actor client: creation ${spec.taskId} names no actor`);
     this.created.set(spec.actorId!, spec);
     this.subscribe(spec.actorId!);
@@ -69,7 +72,10 @@ export class ActorClient {
    * declared dead before this worker owned it, so no death notice will come: restart it now.
    */
   adoptCreation(latest: TaskSpec, nodeDead: boolean): void {
-    assert(latest.kind === "actor-creation", `actor client: adoptCreation of a ${latest.kind} (${latest.taskId})`);
+    assert(
+      latest.kind === "actor-creation",
+      `actor client: adoptCreation of a ${latest.kind} (${latest.taskId})`,
+    );
     const actorId = latest.actorId!;
     const known = this.created.get(actorId);
     if (known === undefined || known.attempt <= latest.attempt) this.created.set(actorId, latest);
@@ -84,17 +90,26 @@ export class ActorClient {
     this.subscribe(actorId);
     const entry = this.entries.get(actorId);
     if (entry?.state === "alive") {
-      this.cw.env.send(address("raylet", entry.node), { type: "raylet.actorCall", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+      this.cw.env.send(
+        address("raylet", entry.node),
+        { type: "raylet.actorCall", spec } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
       return;
     }
-    if (entry?.state === "dead") return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
+    if (entry?.state === "dead")
+      return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
     this.hold(spec);
   }
 
   kill(actorId: ActorId, noRestart: boolean): void {
     const entry = this.entries.get(actorId);
     if (entry === undefined || entry.state !== "alive") return;
-    this.cw.env.send(address("raylet", entry.node), { type: "raylet.killActor", actorId, noRestart } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.cw.env.send(
+      address("raylet", entry.node),
+      { type: "raylet.killActor", actorId, noRestart } satisfies RayletMessage,
+      CONTROL_MESSAGE_BYTES,
+    );
   }
 
   /** A call reached a node that no longer hosts its actor: resend it where it is, or hold it. */
@@ -104,7 +119,8 @@ export class ActorClient {
     const t = this.cw.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return;
     const entry = this.entries.get(actorId);
-    if (entry?.state === "dead") return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
+    if (entry?.state === "dead")
+      return this.cw.failForGood(spec, new ActorDiedError(actorId, entry.deathCause));
     if (entry?.state === "alive" && entry.node !== bouncedFrom) return this.send(spec);
     this.hold(spec);
   }
@@ -115,23 +131,37 @@ export class ActorClient {
    * the checkpoint covers, or any call in "restart" mode, cannot be re-run: the object is lost.
    */
   outputLost(id: ObjectId, spec: TaskSpec): void {
-    assert(spec.kind === "actor-method", `actor client: output ${id} of a ${spec.kind} sent for replay`);
+    assert(
+      spec.kind === "actor-method",
+      `actor client: output ${id} of a ${spec.kind} sent for replay`,
+    );
     const actorId = spec.actorId!;
     const entry = this.entries.get(actorId);
     const lost = (why: string) => {
       const error = new ObjectLostError(id, `it came from actor call ${spec.name}, which ${why}`);
-      this.cw.env.send(this.cw.rayletAddress, { type: "raylet.storeError", objectIds: [id], error } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+      this.cw.env.send(
+        this.cw.rayletAddress,
+        { type: "raylet.storeError", objectIds: [id], error } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
     };
-    if (entry === undefined || entry.recovery === "restart") return lost("is not re-run by an actor in recovery mode \"restart\"");
-    if (entry.state === "dead") return lost(`cannot be replayed: the actor is dead (${entry.deathCause})`);
+    if (entry === undefined || entry.recovery === "restart")
+      return lost('is not re-run by an actor in recovery mode "restart"');
+    if (entry.state === "dead")
+      return lost(`cannot be replayed: the actor is dead (${entry.deathCause})`);
     if (entry.state !== "alive") return; // a restart is under way; its replay will bring it back
     this.cw.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
       const actorSeq = (row as TaskRow | undefined)?.actorSeq ?? -1;
       this.cw.gcs.call({ op: "actor.getLog", actorId }, (log) => {
-        if (actorSeq < (log as ActorLog).checkpointSeq) return lost("a checkpoint covers, so replay does not re-run it");
+        if (actorSeq < (log as ActorLog).checkpointSeq)
+          return lost("a checkpoint covers, so replay does not re-run it");
         const now = this.entries.get(actorId);
         if (now?.state !== "alive") return;
-        this.cw.env.send(address("raylet", now.node), { type: "raylet.killActor", actorId, noRestart: false } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+        this.cw.env.send(
+          address("raylet", now.node),
+          { type: "raylet.killActor", actorId, noRestart: false } satisfies RayletMessage,
+          CONTROL_MESSAGE_BYTES,
+        );
       });
     });
   }
@@ -140,18 +170,28 @@ export class ActorClient {
   nodeDied(node: string): void {
     for (const [actorId, entry] of this.entries) {
       const hosted = entry.state === "alive" || entry.state === "restarting";
-      if (entry.node === node && hosted && this.created.has(actorId)) this.restart(actorId, `its node ${node} died`);
+      if (entry.node === node && hosted && this.created.has(actorId))
+        this.restart(actorId, `its node ${node} died`);
     }
   }
 
   updated(entry: ActorEntry): void {
     const known = this.entries.get(entry.actorId);
-    if (known !== undefined && (known.restarts > entry.restarts || (known.restarts === entry.restarts && rank(known.state) > rank(entry.state)))) return;
+    if (
+      known !== undefined &&
+      (known.restarts > entry.restarts ||
+        (known.restarts === entry.restarts && rank(known.state) > rank(entry.state)))
+    )
+      return;
     this.entries.set(entry.actorId, entry);
-    if (entry.state === "lost" && this.created.has(entry.actorId)) return this.restart(entry.actorId, entry.deathCause);
+    if (entry.state === "lost" && this.created.has(entry.actorId))
+      return this.restart(entry.actorId, entry.deathCause);
     if (entry.state === "dead") return this.failAll(entry);
     if (entry.state !== "alive") return;
-    const restarted = known !== undefined && entry.restarts > 0 && (known.restarts < entry.restarts || known.state !== "alive");
+    const restarted =
+      known !== undefined &&
+      entry.restarts > 0 &&
+      (known.restarts < entry.restarts || known.state !== "alive");
     if (restarted) this.resendPending(entry);
     const waiting = this.awaiting.get(entry.actorId) ?? [];
     this.awaiting.delete(entry.actorId);
@@ -175,29 +215,62 @@ export class ActorClient {
   private restart(actorId: ActorId, cause: string): void {
     const creation = this.created.get(actorId)!;
     // Only an owner restarts an actor: callers check `created` first.
-    assert(creation !== undefined, `actor client: restart of ${actorId}, which this worker did not create`);
+    assert(
+      creation !== undefined,
+      `actor client: restart of ${actorId}, which this worker did not create`,
+    );
     const cfg = this.cw.config;
     this.restartsRequested++;
     this.cw.gcs.call(
-      { op: "task.resubmit", taskId: creation.taskId, expectedAttempt: creation.attempt, cause: "retry", node: cfg.nodeName, incarnation: cfg.incarnation },
+      {
+        op: "task.resubmit",
+        taskId: creation.taskId,
+        expectedAttempt: creation.attempt,
+        cause: "retry",
+        node: cfg.nodeName,
+        incarnation: cfg.incarnation,
+      },
       (result) => {
         const r = result as ResubmitResult;
         const base = this.entries.get(actorId);
         if (r.kind === "granted") {
           // The GCS grants the attempt after the one this restart named, of the same creation task.
-          assert(r.spec.taskId === creation.taskId, `actor ${actorId}: restart granted task ${r.spec.taskId}, not ${creation.taskId}`);
-          assert(r.spec.attempt === creation.attempt + 1, `actor ${actorId}: restart granted attempt ${r.spec.attempt} after ${creation.attempt}`);
+          assert(
+            r.spec.taskId === creation.taskId,
+            `actor ${actorId}: restart granted task ${r.spec.taskId}, not ${creation.taskId}`,
+          );
+          assert(
+            r.spec.attempt === creation.attempt + 1,
+            `actor ${actorId}: restart granted attempt ${r.spec.attempt} after ${creation.attempt}`,
+          );
           this.created.set(actorId, r.spec);
-          const restarting: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "restarting", node: "", restarts: r.spec.attempt, deathCause: cause, recovery: base?.recovery };
+          const restarting: ActorEntry = {
+            actorId,
+            creationTaskId: creation.taskId,
+            state: "restarting",
+            node: "",
+            restarts: r.spec.attempt,
+            deathCause: cause,
+            recovery: base?.recovery,
+          };
           this.cw.gcs.call({ op: "actor.put", entry: restarting });
           this.cw.submitGranted(r.spec);
           return;
         }
         // Another owner (the creator's retried attempt, or its first) restarted it: follow that
         // attempt, so this owner's next restart names it.
-        if (r.kind === "stale" && r.attempt > (this.created.get(actorId)?.attempt ?? -1)) this.created.set(actorId, { ...creation, attempt: r.attempt });
+        if (r.kind === "stale" && r.attempt > (this.created.get(actorId)?.attempt ?? -1))
+          this.created.set(actorId, { ...creation, attempt: r.attempt });
         if (r.kind === "exhausted" || r.kind === "evicted") {
-          const dead: ActorEntry = { actorId, creationTaskId: creation.taskId, state: "dead", node: "", restarts: creation.attempt, deathCause: `${cause}, and its maxRestarts budget is used up`, recovery: base?.recovery };
+          const dead: ActorEntry = {
+            actorId,
+            creationTaskId: creation.taskId,
+            state: "dead",
+            node: "",
+            restarts: creation.attempt,
+            deathCause: `${cause}, and its maxRestarts budget is used up`,
+            recovery: base?.recovery,
+          };
           this.cw.gcs.call({ op: "actor.put", entry: dead });
         }
       },
@@ -212,7 +285,13 @@ export class ActorClient {
         continue;
       }
       if (!hasRetriesLeft(spec)) {
-        this.cw.failForGood(spec, new ActorUnavailableError(entry.actorId, `it restarted (${entry.deathCause}) while call ${spec.name} was pending and maxTaskRetries is used up`));
+        this.cw.failForGood(
+          spec,
+          new ActorUnavailableError(
+            entry.actorId,
+            `it restarted (${entry.deathCause}) while call ${spec.name} was pending and maxTaskRetries is used up`,
+          ),
+        );
         continue;
       }
       this.cw.resubmitLocally(nextAttempt(spec, "retry", this.cw.env.nowUs()));

@@ -10,8 +10,18 @@ export type AnyFunction = (...args: never[]) => unknown;
 export type AnyClass = new (...args: never[]) => object;
 
 export type FunctionEntry =
-  | { readonly kind: "function"; readonly id: string; readonly fn: AnyFunction; readonly options: ResolvedRemoteOptions }
-  | { readonly kind: "actor-class"; readonly id: string; readonly cls: AnyClass; readonly options: ResolvedActorOptions };
+  | {
+      readonly kind: "function";
+      readonly id: string;
+      readonly fn: AnyFunction;
+      readonly options: ResolvedRemoteOptions;
+    }
+  | {
+      readonly kind: "actor-class";
+      readonly id: string;
+      readonly cls: AnyClass;
+      readonly options: ResolvedActorOptions;
+    };
 
 export class FunctionTable {
   private readonly entries = new Map<string, FunctionEntry>();

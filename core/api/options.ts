@@ -90,11 +90,14 @@ export interface OptionDefaults {
 }
 
 function fail(field: string, accepted: string, got: unknown): never {
-  throw new ConfigError(`${field} must be ${accepted}, got ${typeof got === "function" ? "a function" : JSON.stringify(got)}`);
+  throw new ConfigError(
+    `${field} must be ${accepted}, got ${typeof got === "function" ? "a function" : JSON.stringify(got)}`,
+  );
 }
 
 export function checkCount(field: string, v: unknown, min: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(field, `an integer >= ${min}`, v);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min)
+    fail(field, `an integer >= ${min}`, v);
   return v;
 }
 
@@ -111,7 +114,12 @@ function checkRetries(field: string, v: unknown): number {
 export function checkDuration(field: string, d: unknown): DurationModel {
   if (typeof d === "function") return d as DurationModel;
   if (typeof d === "number") return checkAmount(field, d);
-  if (typeof d !== "object" || d === null) fail(field, 'a number of ms, a function (args) => ms, or { dist: "exp" | "uniform" | "lognormal" | "fixed", … }', d);
+  if (typeof d !== "object" || d === null)
+    fail(
+      field,
+      'a number of ms, a function (args) => ms, or { dist: "exp" | "uniform" | "lognormal" | "fixed", … }',
+      d,
+    );
   const m = d as Record<string, unknown>;
   switch (m.dist) {
     case "fixed":
@@ -122,7 +130,8 @@ export function checkDuration(field: string, d: unknown): DurationModel {
       break;
     case "uniform":
       checkAmount(`${field}.minMs`, m.minMs);
-      if (checkAmount(`${field}.maxMs`, m.maxMs) < (m.minMs as number)) fail(`${field}.maxMs`, `>= minMs (${String(m.minMs)})`, m.maxMs);
+      if (checkAmount(`${field}.maxMs`, m.maxMs) < (m.minMs as number))
+        fail(`${field}.maxMs`, `>= minMs (${String(m.minMs)})`, m.maxMs);
       break;
     case "lognormal":
       checkAmount(`${field}.meanMs`, m.meanMs);
@@ -136,11 +145,13 @@ export function checkDuration(field: string, d: unknown): DurationModel {
 
 export function checkResources(field: string, r: unknown): ResourceSet {
   if (r === undefined) return { CPU: 1 };
-  if (typeof r !== "object" || r === null) fail(field, "an object of resource amounts like { CPU: 1, GPU: 0.5 }", r);
+  if (typeof r !== "object" || r === null)
+    fail(field, "an object of resource amounts like { CPU: 1, GPU: 0.5 }", r);
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) {
     out[k] = checkAmount(`${field}.${k}`, v);
-    if (k === "GPU" && v > 1 && !Number.isInteger(v)) fail(`${field}.GPU`, "a fraction <= 1 or a whole number of GPUs", v);
+    if (k === "GPU" && v > 1 && !Number.isInteger(v))
+      fail(`${field}.GPU`, "a fraction <= 1 or a whole number of GPUs", v);
   }
   return out;
 }
@@ -149,14 +160,30 @@ export function checkResources(field: string, r: unknown): ResourceSet {
 function checkGpuMemory(field: string, v: unknown, resources: ResourceSet): number {
   if (v === undefined) return 0;
   const bytes = checkAmount(field, v);
-  if (bytes > 0 && !((resources.GPU ?? 0) > 0)) fail(field, "used with resources.GPU > 0 (it is memory on the GPU given to it)", v);
+  if (bytes > 0 && !((resources.GPU ?? 0) > 0))
+    fail(field, "used with resources.GPU > 0 (it is memory on the GPU given to it)", v);
   return bytes;
 }
 
-const REMOTE_KEYS = new Set(["name", "durationMs", "returnBytes", "resources", "gpuMemoryBytes", "numReturns", "maxRetries", "retryExceptions"]);
+const REMOTE_KEYS = new Set([
+  "name",
+  "durationMs",
+  "returnBytes",
+  "resources",
+  "gpuMemoryBytes",
+  "numReturns",
+  "maxRetries",
+  "retryExceptions",
+]);
 
-export function resolveRemoteOptions(fnName: string, o: RemoteOptions, defaults: OptionDefaults): ResolvedRemoteOptions {
-  for (const k of Object.keys(o)) if (!REMOTE_KEYS.has(k)) fail(`remote(${fnName}) option "${k}"`, `one of ${[...REMOTE_KEYS].join(", ")}`, k);
+export function resolveRemoteOptions(
+  fnName: string,
+  o: RemoteOptions,
+  defaults: OptionDefaults,
+): ResolvedRemoteOptions {
+  for (const k of Object.keys(o))
+    if (!REMOTE_KEYS.has(k))
+      fail(`remote(${fnName}) option "${k}"`, `one of ${[...REMOTE_KEYS].join(", ")}`, k);
   const re = o.retryExceptions ?? false;
   if (typeof re !== "boolean" && !(Array.isArray(re) && re.every((c) => typeof c === "function"))) {
     fail(`remote(${fnName}).retryExceptions`, "true, false, or a list of error classes", re);
@@ -165,7 +192,10 @@ export function resolveRemoteOptions(fnName: string, o: RemoteOptions, defaults:
   return {
     name: o.name ?? fnName,
     durationMs: checkDuration(`remote(${fnName}).durationMs`, o.durationMs ?? 0),
-    returnBytes: checkAmount(`remote(${fnName}).returnBytes`, o.returnBytes ?? defaults.returnBytes),
+    returnBytes: checkAmount(
+      `remote(${fnName}).returnBytes`,
+      o.returnBytes ?? defaults.returnBytes,
+    ),
     resources,
     gpuMemoryBytes: checkGpuMemory(`remote(${fnName}).gpuMemoryBytes`, o.gpuMemoryBytes, resources),
     numReturns: checkCount(`remote(${fnName}).numReturns`, o.numReturns ?? 1, 1),
@@ -174,14 +204,22 @@ export function resolveRemoteOptions(fnName: string, o: RemoteOptions, defaults:
   };
 }
 
-export function resolveActorOptions(className: string, o: ActorOptions, defaults: OptionDefaults): ResolvedActorOptions {
+export function resolveActorOptions(
+  className: string,
+  o: ActorOptions,
+  defaults: OptionDefaults,
+): ResolvedActorOptions {
   const recovery = o.recovery ?? "replay";
-  if (recovery !== "replay" && recovery !== "restart") fail(`actor(${className}).recovery`, '"replay" or "restart"', recovery);
+  if (recovery !== "replay" && recovery !== "restart")
+    fail(`actor(${className}).recovery`, '"replay" or "restart"', recovery);
   const methods: Record<string, Required<MethodOptions>> = {};
   for (const [m, mo] of Object.entries(o.methods ?? {})) {
     methods[m] = {
       durationMs: checkDuration(`actor(${className}).methods.${m}.durationMs`, mo.durationMs ?? 0),
-      returnBytes: checkAmount(`actor(${className}).methods.${m}.returnBytes`, mo.returnBytes ?? defaults.returnBytes),
+      returnBytes: checkAmount(
+        `actor(${className}).methods.${m}.returnBytes`,
+        mo.returnBytes ?? defaults.returnBytes,
+      ),
       numReturns: checkCount(`actor(${className}).methods.${m}.numReturns`, mo.numReturns ?? 1, 1),
     };
   }
@@ -189,25 +227,45 @@ export function resolveActorOptions(className: string, o: ActorOptions, defaults
   return {
     name: o.name ?? className,
     resources,
-    gpuMemoryBytes: checkGpuMemory(`actor(${className}).gpuMemoryBytes`, o.gpuMemoryBytes, resources),
+    gpuMemoryBytes: checkGpuMemory(
+      `actor(${className}).gpuMemoryBytes`,
+      o.gpuMemoryBytes,
+      resources,
+    ),
     durationMs: checkDuration(`actor(${className}).durationMs`, o.durationMs ?? 0),
     maxRestarts: checkRetries(`actor(${className}).maxRestarts`, o.maxRestarts ?? 0),
     maxTaskRetries: checkRetries(`actor(${className}).maxTaskRetries`, o.maxTaskRetries ?? 0),
-    checkpointInterval: checkCount(`actor(${className}).checkpointInterval`, o.checkpointInterval ?? 0, 0),
+    checkpointInterval: checkCount(
+      `actor(${className}).checkpointInterval`,
+      o.checkpointInterval ?? 0,
+      0,
+    ),
     checkpointBytes: checkAmount(`actor(${className}).checkpointBytes`, o.checkpointBytes ?? 0),
     recovery,
     methods,
   };
 }
 
-export const DEFAULT_METHOD_OPTIONS = (returnBytes: number): Required<MethodOptions> => ({ durationMs: 0, returnBytes, numReturns: 1 });
+export const DEFAULT_METHOD_OPTIONS = (returnBytes: number): Required<MethodOptions> => ({
+  durationMs: 0,
+  returnBytes,
+  numReturns: 1,
+});
 
 /** Draws a duration in ms from a model. Distribution draws come from the task's own stream. */
-export function drawDurationMs(model: DurationModel, args: readonly unknown[], context: DurationContext, rng: () => Rng): number {
+export function drawDurationMs(
+  model: DurationModel,
+  args: readonly unknown[],
+  context: DurationContext,
+  rng: () => Rng,
+): number {
   if (typeof model === "number") return model;
   if (typeof model === "function") {
     const ms = model(args, context);
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new ConfigError(`durationMs function must return a finite number >= 0, got ${String(ms)}`);
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+      throw new ConfigError(
+        `durationMs function must return a finite number >= 0, got ${String(ms)}`,
+      );
     return ms;
   }
   switch (model.dist) {

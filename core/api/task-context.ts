@@ -13,8 +13,16 @@ import type { FunctionEntry } from "./function-table.js";
  */
 export interface TaskWorker {
   readonly env: Env;
-  submitTask(ctx: TaskContext, entry: FunctionEntry & { kind: "function" }, args: readonly unknown[]): ObjectId[];
-  createActor(ctx: TaskContext, entry: FunctionEntry & { kind: "actor-class" }, args: readonly unknown[]): ActorId;
+  submitTask(
+    ctx: TaskContext,
+    entry: FunctionEntry & { kind: "function" },
+    args: readonly unknown[],
+  ): ObjectId[];
+  createActor(
+    ctx: TaskContext,
+    entry: FunctionEntry & { kind: "actor-class" },
+    args: readonly unknown[],
+  ): ActorId;
   submitActorCall(
     ctx: TaskContext,
     entry: FunctionEntry & { kind: "actor-class" },
@@ -24,8 +32,18 @@ export interface TaskWorker {
     method: string,
     args: readonly unknown[],
   ): ObjectId[];
-  get(ctx: TaskContext, ids: readonly ObjectId[], timeoutMs: number | undefined): Promise<unknown[]>;
-  wait(ctx: TaskContext, ids: readonly ObjectId[], numReturns: number, timeoutMs: number | undefined, fetchLocal?: boolean): Promise<ObjectId[]>;
+  get(
+    ctx: TaskContext,
+    ids: readonly ObjectId[],
+    timeoutMs: number | undefined,
+  ): Promise<unknown[]>;
+  wait(
+    ctx: TaskContext,
+    ids: readonly ObjectId[],
+    numReturns: number,
+    timeoutMs: number | undefined,
+    fetchLocal?: boolean,
+  ): Promise<ObjectId[]>;
   put(ctx: TaskContext, value: unknown, sizeBytes: number): ObjectId;
   killActor(actorId: ActorId, noRestart: boolean): void;
 }

@@ -19,14 +19,24 @@ export interface AppliedEntry {
   readonly notifications: ReadonlyArray<[Address, GcsNotification]>;
 }
 
-export function applyChainEntry(state: GcsShardState, dedupe: RequestDedupe | undefined, entry: ChainEntry): AppliedEntry {
+export function applyChainEntry(
+  state: GcsShardState,
+  dedupe: RequestDedupe | undefined,
+  entry: ChainEntry,
+): AppliedEntry {
   const op = entry.op;
   const out: Array<[Address, GcsNotification]> = [];
   let result: unknown;
   switch (op.op) {
     case "internal.nodeDead": {
       const row = state.nodes.get(op.node);
-      if (op.verdict && row !== undefined && row.state === "alive" && row.incarnation === op.incarnation) state.declareNodeDead(op.node, out);
+      if (
+        op.verdict &&
+        row !== undefined &&
+        row.state === "alive" &&
+        row.incarnation === op.incarnation
+      )
+        state.declareNodeDead(op.node, out);
       else state.markDead(op.node, op.incarnation);
       state.removeLocationsOn(op.node, out);
       break;
@@ -39,14 +49,20 @@ export function applyChainEntry(state: GcsShardState, dedupe: RequestDedupe | un
       break;
     case "internal.replyAgain":
       assert(dedupe !== undefined, "replyAgain without a dedupe table");
-      return { entry, result: dedupe.resultOf(entry.client, entry.session, entry.reqId), notifications: out };
+      return {
+        entry,
+        result: dedupe.resultOf(entry.client, entry.session, entry.reqId),
+        notifications: out,
+      };
     default: {
       // The common case, kept lean: no copy of the notifications.
       const r = state.apply(op, entry.client, entry.tUs);
-      if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.session, entry.reqId, r.result, entry.lowWater);
+      if (dedupe !== undefined && entry.reqId >= 0)
+        dedupe.record(entry.client, entry.session, entry.reqId, r.result, entry.lowWater);
       return { entry, result: r.result, notifications: r.notifications };
     }
   }
-  if (dedupe !== undefined && entry.reqId >= 0) dedupe.record(entry.client, entry.session, entry.reqId, result, entry.lowWater);
+  if (dedupe !== undefined && entry.reqId >= 0)
+    dedupe.record(entry.client, entry.session, entry.reqId, result, entry.lowWater);
   return { entry, result, notifications: out };
 }

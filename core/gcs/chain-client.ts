@@ -48,7 +48,11 @@ export class ChainRouter {
   private sweepTimer: TimerId | undefined;
   retries = 0;
 
-  constructor(private readonly env: Env, private readonly master: Address, shardCount: number) {
+  constructor(
+    private readonly env: Env,
+    private readonly master: Address,
+    shardCount: number,
+  ) {
     assert(shardCount > 0, "ChainRouter: no shards");
     this.configs = Array.from({ length: shardCount }, () => undefined);
     this.lookupSentUs = Array.from({ length: shardCount }, () => -Infinity);
@@ -64,7 +68,16 @@ export class ChainRouter {
     if (op.op === "node.heartbeat") return this.sendHeartbeat(shard, op);
     assert(this.pending.size < PENDING_MAX, "GCS client: too many requests in flight");
     const now = this.env.nowUs();
-    const p: PendingRequest = { reqId: this.nextReqId++, op, shard, read: isRead(op as GcsOp), startUs: now, sentUs: now, target: undefined, onReply };
+    const p: PendingRequest = {
+      reqId: this.nextReqId++,
+      op,
+      shard,
+      read: isRead(op as GcsOp),
+      startUs: now,
+      sentUs: now,
+      target: undefined,
+      onReply,
+    };
     this.pending.set(p.reqId, p);
     this.send(p, "work");
     this.armSweep();
@@ -75,7 +88,14 @@ export class ChainRouter {
     const p = this.pending.get(reqId);
     if (p === undefined) return;
     this.pending.delete(reqId);
-    if (!isInternal(p.op)) this.env.trace({ kind: "gcs.op", op: p.op.op, table: tableOf(p.op), shard: p.shard, startUs: p.startUs });
+    if (!isInternal(p.op))
+      this.env.trace({
+        kind: "gcs.op",
+        op: p.op.op,
+        table: tableOf(p.op),
+        shard: p.shard,
+        startUs: p.startUs,
+      });
     p.onReply?.(result);
   }
 
@@ -107,7 +127,8 @@ export class ChainRouter {
       this.sendHeartbeat(shard, heartbeat);
     }
     for (const p of this.pending.values()) {
-      if (p.shard === shard && (p.target === undefined || !members.includes(p.target))) this.send(p, "background");
+      if (p.shard === shard && (p.target === undefined || !members.includes(p.target)))
+        this.send(p, "background");
     }
   }
 
@@ -124,7 +145,14 @@ export class ChainRouter {
     }
     p.target = p.read ? config.members[config.members.length - 1]! : config.members[0]!;
     p.sentUs = this.env.nowUs();
-    const request = { type: "gcs.request", reqId: p.reqId, op: p.op, client: this.env.self, lowWater: this.lowWater(), session: this.session };
+    const request = {
+      type: "gcs.request",
+      reqId: p.reqId,
+      op: p.op,
+      client: this.env.self,
+      lowWater: this.lowWater(),
+      session: this.session,
+    };
     this.env.send(p.target, request, GCS_MESSAGE_BYTES, urgency);
   }
 
@@ -135,7 +163,12 @@ export class ChainRouter {
       this.heldHeartbeats[shard] = op;
       return this.lookup(shard);
     }
-    this.env.send(config.members[0]!, { type: "gcs.request", reqId: -1, op, client: this.env.self }, GCS_MESSAGE_BYTES, "background");
+    this.env.send(
+      config.members[0]!,
+      { type: "gcs.request", reqId: -1, op, client: this.env.self },
+      GCS_MESSAGE_BYTES,
+      "background",
+    );
   }
 
   /** The oldest request still waiting: every id below it is answered. */
@@ -148,12 +181,21 @@ export class ChainRouter {
     const now = this.env.nowUs();
     if (now - this.lookupSentUs[shard]! < this.requestTimeoutUs) return;
     this.lookupSentUs[shard] = now;
-    this.env.send(this.master, { type: "chain.lookup", shard } satisfies ChainMessage, 64, "background");
+    this.env.send(
+      this.master,
+      { type: "chain.lookup", shard } satisfies ChainMessage,
+      64,
+      "background",
+    );
   }
 
   private armSweep(): void {
     if (this.sweepTimer !== undefined || this.pending.size === 0) return;
-    this.sweepTimer = this.env.setTimer(Math.max(1, Math.floor(this.requestTimeoutUs / 2)), () => this.sweep(), "background");
+    this.sweepTimer = this.env.setTimer(
+      Math.max(1, Math.floor(this.requestTimeoutUs / 2)),
+      () => this.sweep(),
+      "background",
+    );
   }
 
   /** Sends again what waited a whole timeout, asking the master whether the chain changed. */

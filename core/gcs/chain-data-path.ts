@@ -14,10 +14,23 @@ import { assert } from "../assert.js";
 import type { Address, Env } from "../env.js";
 import { applyChainEntry, type AppliedEntry } from "./chain-apply.js";
 import { ChainLog } from "./chain-log.js";
-import type { ChainConfig, ChainEntry, ChainMessage, ChainOp, ShardRequestMessage } from "./chain-messages.js";
+import type {
+  ChainConfig,
+  ChainEntry,
+  ChainMessage,
+  ChainOp,
+  ShardRequestMessage,
+} from "./chain-messages.js";
 import { GcsClient } from "./client.js";
 import { answerFromStorage, readFlushedRows, type FlushOptions } from "./flusher.js";
-import { GCS_MESSAGE_BYTES, isRead, type GcsNotification, type GcsNotifyMessage, type GcsOp, type GcsReplyMessage } from "./messages.js";
+import {
+  GCS_MESSAGE_BYTES,
+  isRead,
+  type GcsNotification,
+  type GcsNotifyMessage,
+  type GcsOp,
+  type GcsReplyMessage,
+} from "./messages.js";
 import { RequestDedupe } from "./request-dedupe.js";
 import { flushedKeysOf } from "./shard-flush.js";
 import { ShardHead } from "./shard-head.js";
@@ -68,7 +81,10 @@ export abstract class ChainDataPath {
   private head: ShardHead | undefined;
   protected readonly peerClient: GcsClient;
 
-  constructor(readonly env: Env, protected readonly options: ChainReplicaOptions) {
+  constructor(
+    readonly env: Env,
+    protected readonly options: ChainReplicaOptions,
+  ) {
     this.state = this.freshState();
     this.dedupe = options.master === undefined ? undefined : new RequestDedupe();
     this.installed = options.installed;
@@ -104,26 +120,49 @@ export abstract class ChainDataPath {
     }
     const op = m.op as GcsOp;
     const keys = flushedKeysOf(this.state, op);
-    if (keys === undefined) return this.reply(m.client, m.reqId, this.state.apply(op, m.client, this.env.nowUs()).result, false);
-    readFlushedRows(this.env.storage, this.state, keys, (restore) => this.reply(m.client, m.reqId, answerFromStorage(this.state, op, restore), false));
+    if (keys === undefined)
+      return this.reply(
+        m.client,
+        m.reqId,
+        this.state.apply(op, m.client, this.env.nowUs()).result,
+        false,
+      );
+    readFlushedRows(this.env.storage, this.state, keys, (restore) =>
+      this.reply(m.client, m.reqId, answerFromStorage(this.state, op, restore), false),
+    );
   }
 
   protected notServing(m: ShardRequestMessage): void {
     if (this.options.master === undefined || m.reqId < 0) return;
-    const message: ChainMessage = { type: "chain.notServing", shard: this.options.shardIndex, reqId: m.reqId };
+    const message: ChainMessage = {
+      type: "chain.notServing",
+      shard: this.options.shardIndex,
+      reqId: m.reqId,
+    };
     this.env.send(m.client, message, GCS_MESSAGE_BYTES, "background");
   }
 
   protected reply(client: Address, reqId: number, result: unknown, background: boolean): void {
     if (reqId < 0) return;
-    this.env.send(client, { type: "gcs.reply", reqId, result } satisfies GcsReplyMessage, GCS_MESSAGE_BYTES, background ? "background" : "work");
+    this.env.send(
+      client,
+      { type: "gcs.reply", reqId, result } satisfies GcsReplyMessage,
+      GCS_MESSAGE_BYTES,
+      background ? "background" : "work",
+    );
   }
 
   protected publish(notifications: ReadonlyArray<[Address, GcsNotification]>): void {
     for (const [to, notification] of notifications) {
       // Heartbeat fan-out to the global scheduler is background; a node's death is work.
-      const urgency = notification.table === "node" && notification.row.state === "alive" ? "background" : "work";
-      this.env.send(to, { type: "gcs.notify", notification } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES, urgency);
+      const urgency =
+        notification.table === "node" && notification.row.state === "alive" ? "background" : "work";
+      this.env.send(
+        to,
+        { type: "gcs.notify", notification } satisfies GcsNotifyMessage,
+        GCS_MESSAGE_BYTES,
+        urgency,
+      );
     }
   }
 
@@ -134,22 +173,47 @@ export abstract class ChainDataPath {
   }
 
   /** The head orders a write: it gets the next seq and is applied here first. */
-  sequence(op: ChainOp, client: Address, session: string, reqId: number, lowWater: number, background: boolean): void {
+  sequence(
+    op: ChainOp,
+    client: Address,
+    session: string,
+    reqId: number,
+    lowWater: number,
+    background: boolean,
+  ): void {
     assert(this.isHead, "sequence: not the head");
-    this.applyAndPass({ seq: this.appliedSeq + 1, op, client, session, reqId, lowWater, tUs: this.env.nowUs(), background });
+    this.applyAndPass({
+      seq: this.appliedSeq + 1,
+      op,
+      client,
+      session,
+      reqId,
+      lowWater,
+      tUs: this.env.nowUs(),
+      background,
+    });
   }
 
   private applyAndPass(entry: ChainEntry): void {
     // Hot path: the message is built only on failure.
-    if (entry.seq !== this.appliedSeq + 1) assert(false, `GCS replica: seq ${entry.seq} after ${this.appliedSeq}`);
+    if (entry.seq !== this.appliedSeq + 1)
+      assert(false, `GCS replica: seq ${entry.seq} after ${this.appliedSeq}`);
     const applied = applyChainEntry(this.state, this.dedupe, entry);
     this.appliedSeq = entry.seq;
     this.opsApplied++;
     if (this.successor !== undefined) {
       this.log.pushSent(applied, this.env.nowUs());
-      this.env.send(this.successor, { type: "chain.write", entry } satisfies ChainMessage, GCS_MESSAGE_BYTES, entry.background ? "background" : "work");
+      this.env.send(
+        this.successor,
+        { type: "chain.write", entry } satisfies ChainMessage,
+        GCS_MESSAGE_BYTES,
+        entry.background ? "background" : "work",
+      );
     } else if (!this.tailRole) {
-      assert(this.retained.length < HELD_READS_MAX * 16, "GCS joiner: too many writes retained before the handover");
+      assert(
+        this.retained.length < HELD_READS_MAX * 16,
+        "GCS joiner: too many writes retained before the handover",
+      );
       this.retained.push(applied);
     }
     if (this.tailRole) this.deliver(applied);
@@ -166,7 +230,11 @@ export abstract class ChainDataPath {
   protected drainEarly(): void {
     let applied = 0;
     let background = true;
-    for (let next = this.log.early.get(this.appliedSeq + 1); next !== undefined; next = this.log.early.get(this.appliedSeq + 1)) {
+    for (
+      let next = this.log.early.get(this.appliedSeq + 1);
+      next !== undefined;
+      next = this.log.early.get(this.appliedSeq + 1)
+    ) {
       this.log.early.delete(next.seq);
       background &&= next.background;
       this.applyAndPass(next);
@@ -182,20 +250,31 @@ export abstract class ChainDataPath {
     if (this.predecessor === undefined) return;
     const seq = this.tailRole || this.successor === undefined ? this.appliedSeq : this.log.ackedSeq;
     if (seq <= 0) return;
-    this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64, background ? "background" : "work");
+    this.env.send(
+      this.predecessor,
+      { type: "chain.ack", seq } satisfies ChainMessage,
+      64,
+      background ? "background" : "work",
+    );
   }
 
   protected onAck(from: Address, seq: number): void {
     if (from !== this.successor) return;
     this.log.ack(seq, this.env.nowUs());
     // The tail acknowledges on its own; a joiner's acks only free this replica's log.
-    if (!this.tailRole && this.predecessor !== undefined) this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64);
+    if (!this.tailRole && this.predecessor !== undefined)
+      this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64);
   }
 
   protected resendUnacked(): void {
     assert(this.successor !== undefined, "resendUnacked: no successor");
     for (const a of this.log.unacked()) {
-      this.env.send(this.successor, { type: "chain.write", entry: a.entry } satisfies ChainMessage, GCS_MESSAGE_BYTES, a.entry.background ? "background" : "work");
+      this.env.send(
+        this.successor,
+        { type: "chain.write", entry: a.entry } satisfies ChainMessage,
+        GCS_MESSAGE_BYTES,
+        a.entry.background ? "background" : "work",
+      );
     }
     this.log.progressUs = this.env.nowUs();
   }
@@ -239,7 +318,11 @@ export abstract class ChainDataPath {
   }
 
   protected freshState(): GcsShardState {
-    return new GcsShardState(this.options.shardIndex, this.options.maxLineageBytes, this.options.flush.flushBytes !== Infinity);
+    return new GcsShardState(
+      this.options.shardIndex,
+      this.options.maxLineageBytes,
+      this.options.flush.flushBytes !== Infinity,
+    );
   }
 
   isServingHead(): boolean {
@@ -248,7 +331,13 @@ export abstract class ChainDataPath {
 
   tellPeersNodeDied(node: string, incarnation: number): void {
     for (let s = 0; s < this.peerClient.shardCount; s++) {
-      if (s !== this.options.shardIndex) this.peerClient.callShard(s, { op: "internal.nodeDead", node, incarnation, verdict: false });
+      if (s !== this.options.shardIndex)
+        this.peerClient.callShard(s, {
+          op: "internal.nodeDead",
+          node,
+          incarnation,
+          verdict: false,
+        });
     }
   }
 }

@@ -31,7 +31,8 @@ export class ChainLog {
   pushSent(applied: AppliedEntry, nowUs: number): void {
     if (this.unackedCount === 0) this.progressUs = nowUs;
     const last = this.sent[this.sent.length - 1];
-    if (last !== undefined && last.entry.seq >= applied.entry.seq) assert(false, `chain log: seq ${applied.entry.seq} out of order`);
+    if (last !== undefined && last.entry.seq >= applied.entry.seq)
+      assert(false, `chain log: seq ${applied.entry.seq} out of order`);
     assert(this.unackedCount < CHAIN_LOG_ENTRIES_MAX, "chain log: too many unacknowledged writes");
     this.sent.push(applied);
   }
@@ -42,7 +43,8 @@ export class ChainLog {
     this.ackedSeq = seq;
     this.progressUs = nowUs;
     this.resendBackoffUs = 0;
-    while (this.sentHead < this.sent.length && this.sent[this.sentHead]!.entry.seq <= seq) this.sentHead++;
+    while (this.sentHead < this.sent.length && this.sent[this.sentHead]!.entry.seq <= seq)
+      this.sentHead++;
     if (this.sentHead === this.sent.length) {
       this.sent = [];
       this.sentHead = 0;
@@ -54,7 +56,9 @@ export class ChainLog {
 
   /** Whether the successor has been silent long enough to send the unacknowledged writes again. */
   resendDue(nowUs: number, minUs: number): boolean {
-    return this.unackedCount > 0 && nowUs - this.progressUs >= Math.max(minUs, this.resendBackoffUs);
+    return (
+      this.unackedCount > 0 && nowUs - this.progressUs >= Math.max(minUs, this.resendBackoffUs)
+    );
   }
 
   /** Records a resend: the next one waits twice as long (up to 64 times `minUs`). */

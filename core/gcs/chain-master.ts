@@ -56,21 +56,38 @@ export class ChainMaster implements Process {
   private transfers = 0;
   reconfigurations = 0;
 
-  constructor(private readonly env: Env, private readonly options: ChainMasterOptions) {
+  constructor(
+    private readonly env: Env,
+    private readonly options: ChainMasterOptions,
+  ) {
     assert(options.shards > 0, "chain master: no shards");
     assert(options.pingIntervalUs > 0, "chain master: ping interval must be > 0");
     assert(options.missedPings >= 1, "chain master: missedPings must be >= 1");
-    this.holdUntilUs = options.initialMembers === undefined ? env.nowUs() + 2 * this.leaseUs : -Infinity;
+    this.holdUntilUs =
+      options.initialMembers === undefined ? env.nowUs() + 2 * this.leaseUs : -Infinity;
     if (options.initialMembers === undefined) {
       this.chains = Array.from({ length: options.shards }, () => undefined);
       this.tick();
       return;
     }
-    assert(options.initialMembers.length === options.shards, "chain master: initial members for every shard");
+    assert(
+      options.initialMembers.length === options.shards,
+      "chain master: initial members for every shard",
+    );
     this.chains = options.initialMembers.map((members, shard) => {
       assert(members.length > 0, `chain master: shard ${shard} has no replica`);
       for (const m of members) this.watch(m);
-      return { config: { shard, epoch: 1, members: [...members], joiner: undefined, transferId: 0, promote: false }, waiting: [] };
+      return {
+        config: {
+          shard,
+          epoch: 1,
+          members: [...members],
+          joiner: undefined,
+          transferId: 0,
+          promote: false,
+        },
+        waiting: [],
+      };
     });
     this.tick();
   }
@@ -115,7 +132,11 @@ export class ChainMaster implements Process {
       case "chain.promoted": {
         const c = this.config(m.shard);
         if (c.joiner !== from || c.transferId !== m.transferId || !c.promote) return;
-        this.reconfigure(m.shard, { ...c, members: [...c.members, from], joiner: undefined, promote: false }, true);
+        this.reconfigure(
+          m.shard,
+          { ...c, members: [...c.members, from], joiner: undefined, promote: false },
+          true,
+        );
         return this.startNextJoin(m.shard);
       }
       default:
@@ -125,7 +146,10 @@ export class ChainMaster implements Process {
 
   /** A member out of lease reports its configuration: a restarted master adopts the newest. */
   private onReport(from: Address, shard: number, config: ChainConfig): void {
-    assert(config.shard === shard, `chain master: report for shard ${shard} carries shard ${config.shard}`);
+    assert(
+      config.shard === shard,
+      `chain master: report for shard ${shard} carries shard ${config.shard}`,
+    );
     const chain = this.chains[shard];
     const w = this.watches.get(from);
     if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
@@ -162,23 +186,41 @@ export class ChainMaster implements Process {
     if (chain.config.joiner !== undefined) return;
     const joiner = chain.waiting.shift();
     if (joiner === undefined) return;
-    this.reconfigure(shard, { ...chain.config, joiner, transferId: ++this.transfers, promote: false }, false);
+    this.reconfigure(
+      shard,
+      { ...chain.config, joiner, transferId: ++this.transfers, promote: false },
+      false,
+    );
   }
 
   /** Publishes a configuration: to every replica concerned and, when members changed, to clients. */
-  private reconfigure(shard: number, next: Omit<ChainConfig, "epoch">, membersChanged: boolean): void {
+  private reconfigure(
+    shard: number,
+    next: Omit<ChainConfig, "epoch">,
+    membersChanged: boolean,
+  ): void {
     const chain = this.chains[shard];
     assert(chain !== undefined, `chain master: reconfiguring unknown shard ${shard}`);
     assert(next.members.length > 0, `chain master: shard ${shard} would have no member`);
     chain.config = { ...next, epoch: chain.config.epoch + 1 };
     this.reconfigurations++;
     for (const r of this.replicasOf(chain)) this.sendConfig(r, chain.config, "work");
-    if (membersChanged) for (const client of this.clients) this.sendConfig(client, chain.config, "work");
+    if (membersChanged)
+      for (const client of this.clients) this.sendConfig(client, chain.config, "work");
   }
 
   /** Answers to lookups are background (clients ask again while a shard is down); pushes are work. */
   private sendConfig(to: Address, config: ChainConfig, urgency: Urgency): void {
-    this.env.send(to, { type: "chain.config", config, requestTimeoutUs: this.options.requestTimeoutUs } satisfies ChainMessage, GCS_MESSAGE_BYTES, urgency);
+    this.env.send(
+      to,
+      {
+        type: "chain.config",
+        config,
+        requestTimeoutUs: this.options.requestTimeoutUs,
+      } satisfies ChainMessage,
+      GCS_MESSAGE_BYTES,
+      urgency,
+    );
   }
 
   private replicasOf(chain: ShardChain): Address[] {
@@ -189,7 +231,11 @@ export class ChainMaster implements Process {
 
   private watch(replica: Address): void {
     if (this.watches.has(replica)) return;
-    this.watches.set(replica, { lastPongUs: this.env.nowUs(), lastPingSentUs: -Infinity, suspected: false });
+    this.watches.set(replica, {
+      lastPongUs: this.env.nowUs(),
+      lastPingSentUs: -Infinity,
+      suspected: false,
+    });
   }
 
   /** Every ping interval: suspect the silent, remove the suspects whose lease ran out, ping. */
@@ -210,7 +256,17 @@ export class ChainMaster implements Process {
         }
         if (w.suspected) continue;
         w.lastPingSentUs = now;
-        this.env.send(r, { type: "chain.ping", config: chain.config, sentUs: now, leaseUs: this.leaseUs } satisfies ChainMessage, 64, "background");
+        this.env.send(
+          r,
+          {
+            type: "chain.ping",
+            config: chain.config,
+            sentUs: now,
+            leaseUs: this.leaseUs,
+          } satisfies ChainMessage,
+          64,
+          "background",
+        );
       }
     });
     this.env.setTimer(this.options.pingIntervalUs, () => this.tick(), "background");
@@ -227,7 +283,10 @@ export class ChainMaster implements Process {
       this.reconfigure(shard, { ...c, joiner: undefined, promote: false }, false);
       return this.startNextJoin(shard);
     }
-    assert(c.members.includes(replica), `chain master: removing ${replica}, which shard ${shard} does not hold`);
+    assert(
+      c.members.includes(replica),
+      `chain master: removing ${replica}, which shard ${shard} does not hold`,
+    );
     assert(c.members.length > 1, `chain master: shard ${shard} would lose its last replica`);
     const members = c.members.filter((m) => m !== replica);
     const sourceLeft = c.joiner !== undefined && c.members[c.members.length - 1] === replica;

@@ -76,14 +76,32 @@ export interface ShardRequestMessage extends Omit<GcsRequestMessage, "op"> {
 export type ChainMessage =
   | { readonly type: "chain.write"; readonly entry: ChainEntry }
   | { readonly type: "chain.ack"; readonly seq: number }
-  | { readonly type: "chain.config"; readonly config: ChainConfig; readonly requestTimeoutUs: number }
+  | {
+      readonly type: "chain.config";
+      readonly config: ChainConfig;
+      readonly requestTimeoutUs: number;
+    }
   /** From the master: the configuration, and a lease to serve until `sentUs + leaseUs`. */
-  | { readonly type: "chain.ping"; readonly config: ChainConfig; readonly sentUs: number; readonly leaseUs: number }
-  | { readonly type: "chain.pong"; readonly shard: number; readonly epoch: number; readonly appliedSeq: number }
+  | {
+      readonly type: "chain.ping";
+      readonly config: ChainConfig;
+      readonly sentUs: number;
+      readonly leaseUs: number;
+    }
+  | {
+      readonly type: "chain.pong";
+      readonly shard: number;
+      readonly epoch: number;
+      readonly appliedSeq: number;
+    }
   | { readonly type: "chain.join"; readonly shard: number }
   | { readonly type: "chain.joined"; readonly shard: number; readonly transferId: number }
   | { readonly type: "chain.promoted"; readonly shard: number; readonly transferId: number }
-  | { readonly type: "chain.snapshot"; readonly transferId: number; readonly snapshot: ShardSnapshot }
+  | {
+      readonly type: "chain.snapshot";
+      readonly transferId: number;
+      readonly snapshot: ShardSnapshot;
+    }
   | { readonly type: "chain.snapshotRequest"; readonly transferId: number }
   /** From the old tail: replies for writes after `seq` are now the joiner's to send. */
   | { readonly type: "chain.handover"; readonly transferId: number; readonly seq: number }
@@ -92,19 +110,45 @@ export type ChainMessage =
    * From a member whose lease ran out, every ping interval: what it holds, so a restarted master
    * rebuilds each shard's configuration from the replicas (the highest epoch wins).
    */
-  | { readonly type: "chain.report"; readonly shard: number; readonly config: ChainConfig; readonly appliedSeq: number }
+  | {
+      readonly type: "chain.report";
+      readonly shard: number;
+      readonly config: ChainConfig;
+      readonly appliedSeq: number;
+    }
   /**
    * Between the members of one configuration while the master is silent to all of them: a member
    * serves on (grace) only while every other member answers that it, too, has no lease and holds
    * the same epoch (chain-replica.ts explains why that is safe).
    */
-  | { readonly type: "chain.vouchRequest"; readonly shard: number; readonly epoch: number; readonly sentUs: number }
-  | { readonly type: "chain.vouch"; readonly shard: number; readonly epoch: number; readonly sentUs: number }
+  | {
+      readonly type: "chain.vouchRequest";
+      readonly shard: number;
+      readonly epoch: number;
+      readonly sentUs: number;
+    }
+  | {
+      readonly type: "chain.vouch";
+      readonly shard: number;
+      readonly epoch: number;
+      readonly sentUs: number;
+    }
   /** From a replica that may not serve a request (not a member, no lease, not the head). */
   | { readonly type: "chain.notServing"; readonly shard: number; readonly reqId: number };
 
 /** What the chain master receives; replicas receive the rest. */
-export type MasterMessage = Extract<ChainMessage, { readonly type: "chain.lookup" | "chain.pong" | "chain.join" | "chain.joined" | "chain.promoted" | "chain.report" }>;
+export type MasterMessage = Extract<
+  ChainMessage,
+  {
+    readonly type:
+      | "chain.lookup"
+      | "chain.pong"
+      | "chain.join"
+      | "chain.joined"
+      | "chain.promoted"
+      | "chain.report";
+  }
+>;
 export type ReplicaMessage = Exclude<ChainMessage, MasterMessage>;
 
 export function isChainMessage(message: Message): message is ChainMessage {
@@ -121,6 +165,8 @@ export function chainMasterOf(shards: readonly Address[]): Address | undefined {
   const first = shards[0];
   if (first === undefined || !first.includes("#")) return undefined;
   const master = first.slice(0, first.lastIndexOf("#")) as Address;
-  shards.forEach((s, i) => assert(s === `${master}#${i}`, `GCS service address ${s} does not match ${master}#${i}`));
+  shards.forEach((s, i) =>
+    assert(s === `${master}#${i}`, `GCS service address ${s} does not match ${master}#${i}`),
+  );
   return master;
 }

@@ -24,7 +24,12 @@
 import { assert, unreachable } from "../assert.js";
 import type { Address, Env, Message, Process, TimerId } from "../env.js";
 import { ChainDataPath, type ChainReplicaOptions } from "./chain-data-path.js";
-import type { ChainConfig, ChainMessage, ReplicaMessage, ShardRequestMessage } from "./chain-messages.js";
+import type {
+  ChainConfig,
+  ChainMessage,
+  ReplicaMessage,
+  ShardRequestMessage,
+} from "./chain-messages.js";
 import { RequestDedupe } from "./request-dedupe.js";
 import { installSnapshot, takeSnapshot, type ShardSnapshot } from "./shard-snapshot.js";
 
@@ -47,7 +52,14 @@ export class ChainReplica extends ChainDataPath implements Process {
     super(env, options);
     this.installedTransferId = options.installed ? 0 : -1;
     if (options.master === undefined) {
-      this.adopt({ shard: options.shardIndex, epoch: 1, members: [env.self], joiner: undefined, transferId: 0, promote: false });
+      this.adopt({
+        shard: options.shardIndex,
+        epoch: 1,
+        members: [env.self],
+        joiner: undefined,
+        transferId: 0,
+        promote: false,
+      });
     } else if (!options.installed) {
       this.scheduleJoinTick();
     }
@@ -55,7 +67,8 @@ export class ChainReplica extends ChainDataPath implements Process {
 
   onMessage(from: Address, message: Message): void {
     if (message.type === "gcs.request") return this.onRequest(message as ShardRequestMessage);
-    if (message.type === "gcs.reply" || message.type === "gcs.notify") return void this.peerClient.handle(message);
+    if (message.type === "gcs.reply" || message.type === "gcs.notify")
+      return void this.peerClient.handle(message);
     const m = message as ReplicaMessage;
     switch (m.type) {
       case "chain.write":
@@ -71,7 +84,13 @@ export class ChainReplica extends ChainDataPath implements Process {
       case "chain.snapshot":
         return this.onSnapshot(from, m.transferId, m.snapshot);
       case "chain.snapshotRequest":
-        if (this.config?.joiner === from && this.config.transferId === m.transferId && this.successor === from && this.tailRole) this.sendSnapshot(m.transferId);
+        if (
+          this.config?.joiner === from &&
+          this.config.transferId === m.transferId &&
+          this.successor === from &&
+          this.tailRole
+        )
+          this.sendSnapshot(m.transferId);
         return;
       case "chain.handover":
         return this.onHandover(m.transferId, m.seq);
@@ -91,7 +110,12 @@ export class ChainReplica extends ChainDataPath implements Process {
       // A restarted master that adopted a stale report: no lease from a configuration this chain
       // left behind (it would keep the members from reporting, and the master stale for good).
       // Tell it what this replica holds; the newest epoch wins there.
-      const report: ChainMessage = { type: "chain.report", shard: this.options.shardIndex, config: this.config, appliedSeq: this.appliedSeq };
+      const report: ChainMessage = {
+        type: "chain.report",
+        shard: this.options.shardIndex,
+        config: this.config,
+        appliedSeq: this.appliedSeq,
+      };
       this.env.send(from, report, 64, "background");
       return;
     }
@@ -99,14 +123,25 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.leaseUs = leaseUs;
     this.watchLease();
     this.adopt(config);
-    this.env.send(from, { type: "chain.pong", shard: this.options.shardIndex, epoch: this.config!.epoch, appliedSeq: this.appliedSeq } satisfies ChainMessage, 64, "background");
+    this.env.send(
+      from,
+      {
+        type: "chain.pong",
+        shard: this.options.shardIndex,
+        epoch: this.config!.epoch,
+        appliedSeq: this.appliedSeq,
+      } satisfies ChainMessage,
+      64,
+      "background",
+    );
     // A successor silent for a lease: messages were lost, send the writes again.
     const c = this.config!;
     if (this.successor !== undefined && this.log.resendDue(this.env.nowUs(), leaseUs)) {
       this.resendUnacked();
       this.log.resent(this.env.nowUs(), leaseUs);
     }
-    if (c.promote && c.joiner !== undefined && this.handedOverTransferId === c.transferId) this.sendHandover(c);
+    if (c.promote && c.joiner !== undefined && this.handedOverTransferId === c.transferId)
+      this.sendHandover(c);
   }
 
   /** Applies a newer configuration: this replica's place in the chain, and what follows from it. */
@@ -130,7 +165,11 @@ export class ChainReplica extends ChainDataPath implements Process {
       if (successor === undefined) this.log.clearSent();
       else if (successor === config.joiner) this.sendSnapshot(config.transferId);
       else this.resendUnacked();
-    } else if (successor !== undefined && successor === config.joiner && this.transferSentId !== config.transferId) {
+    } else if (
+      successor !== undefined &&
+      successor === config.joiner &&
+      this.transferSentId !== config.transferId
+    ) {
       this.sendSnapshot(config.transferId);
     }
     this.setHead(i === 0);
@@ -156,11 +195,15 @@ export class ChainReplica extends ChainDataPath implements Process {
    */
   private watchLease(): void {
     if (this.leaseTimer !== undefined) return;
-    this.leaseTimer = this.env.setTimer(Math.max(1, this.leaseUntilUs - this.env.nowUs() + 1), () => {
-      this.leaseTimer = undefined;
-      if (this.env.nowUs() < this.leaseUntilUs) return this.watchLease();
-      this.scheduleJoinTick();
-    }, "background");
+    this.leaseTimer = this.env.setTimer(
+      Math.max(1, this.leaseUntilUs - this.env.nowUs() + 1),
+      () => {
+        this.leaseTimer = undefined;
+        if (this.env.nowUs() < this.leaseUntilUs) return this.watchLease();
+        this.scheduleJoinTick();
+      },
+      "background",
+    );
   }
 
   /** The old tail hands its role to a joiner that holds the state: it replies after `seq`. */
@@ -172,7 +215,15 @@ export class ChainReplica extends ChainDataPath implements Process {
   }
 
   private sendHandover(config: ChainConfig): void {
-    this.env.send(config.joiner!, { type: "chain.handover", transferId: config.transferId, seq: this.appliedSeq } satisfies ChainMessage, 64);
+    this.env.send(
+      config.joiner!,
+      {
+        type: "chain.handover",
+        transferId: config.transferId,
+        seq: this.appliedSeq,
+      } satisfies ChainMessage,
+      64,
+    );
   }
 
   private sendSnapshot(transferId: number): void {
@@ -180,12 +231,21 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.transferSentId = transferId;
     this.log.clearSent();
     const snapshot = takeSnapshot(this.state, this.dedupe ?? new RequestDedupe(), this.appliedSeq);
-    this.env.send(this.successor!, { type: "chain.snapshot", transferId, snapshot } satisfies ChainMessage, snapshot.sizeBytes);
+    this.env.send(
+      this.successor!,
+      { type: "chain.snapshot", transferId, snapshot } satisfies ChainMessage,
+      snapshot.sizeBytes,
+    );
   }
 
   private onSnapshot(from: Address, transferId: number, snapshot: ShardSnapshot): void {
     if (transferId <= this.installedTransferId || this.member) return;
-    if (this.config !== undefined && this.config.joiner === this.env.self && this.config.transferId !== transferId) return;
+    if (
+      this.config !== undefined &&
+      this.config.joiner === this.env.self &&
+      this.config.transferId !== transferId
+    )
+      return;
     const installed = installSnapshot(snapshot);
     this.state = installed.state;
     this.dedupe = installed.dedupe;
@@ -197,7 +257,11 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.setPredecessor(from);
     this.log.dropEarlyThrough(snapshot.seq);
     this.drainEarly();
-    this.env.send(this.options.master!, { type: "chain.joined", shard: this.options.shardIndex, transferId } satisfies ChainMessage, 64);
+    this.env.send(
+      this.options.master!,
+      { type: "chain.joined", shard: this.options.shardIndex, transferId } satisfies ChainMessage,
+      64,
+    );
   }
 
   private onHandover(transferId: number, seq: number): void {
@@ -223,7 +287,11 @@ export class ChainReplica extends ChainDataPath implements Process {
     if (!again && this.promotedSentFor === this.installedTransferId) return;
     assert(this.installed, "reportPromoted: a tail without state");
     this.promotedSentFor = this.installedTransferId;
-    const message: ChainMessage = { type: "chain.promoted", shard: this.options.shardIndex, transferId: this.installedTransferId };
+    const message: ChainMessage = {
+      type: "chain.promoted",
+      shard: this.options.shardIndex,
+      transferId: this.installedTransferId,
+    };
     this.env.send(this.options.master!, message, 64, again ? "background" : "work");
   }
 
@@ -232,28 +300,63 @@ export class ChainReplica extends ChainDataPath implements Process {
     const c = this.config!;
     const shard = this.options.shardIndex;
     const now = this.env.nowUs();
-    this.env.send(this.options.master!, { type: "chain.report", shard, config: c, appliedSeq: this.appliedSeq } satisfies ChainMessage, 64, "background");
+    this.env.send(
+      this.options.master!,
+      {
+        type: "chain.report",
+        shard,
+        config: c,
+        appliedSeq: this.appliedSeq,
+      } satisfies ChainMessage,
+      64,
+      "background",
+    );
     if (!this.installed || this.leaseUs === 0) return;
     this.vouchRoundUs = now;
     this.vouchedBy.clear();
     const others = c.members.filter((m) => m !== this.env.self);
     // The sole member: the master never removes the last copy, so nobody else could serve.
     if (others.length === 0) return this.extendGrace(now);
-    for (const o of others) this.env.send(o, { type: "chain.vouchRequest", shard, epoch: c.epoch, sentUs: now } satisfies ChainMessage, 64, "background");
+    for (const o of others)
+      this.env.send(
+        o,
+        { type: "chain.vouchRequest", shard, epoch: c.epoch, sentUs: now } satisfies ChainMessage,
+        64,
+        "background",
+      );
   }
 
   private onVouchRequest(from: Address, epoch: number, sentUs: number): void {
     const c = this.config;
-    if (!this.installed || !this.member || c === undefined || c.epoch !== epoch || !c.members.includes(from)) return;
+    if (
+      !this.installed ||
+      !this.member ||
+      c === undefined ||
+      c.epoch !== epoch ||
+      !c.members.includes(from)
+    )
+      return;
     if (this.env.nowUs() < this.leaseUntilUs) return; // the master is alive: it decides about `from`
-    this.env.send(from, { type: "chain.vouch", shard: this.options.shardIndex, epoch, sentUs } satisfies ChainMessage, 64, "background");
+    this.env.send(
+      from,
+      { type: "chain.vouch", shard: this.options.shardIndex, epoch, sentUs } satisfies ChainMessage,
+      64,
+      "background",
+    );
   }
 
   private onVouch(from: Address, epoch: number, sentUs: number): void {
     const c = this.config;
-    if (c === undefined || sentUs !== this.vouchRoundUs || epoch !== c.epoch || !c.members.includes(from)) return;
+    if (
+      c === undefined ||
+      sentUs !== this.vouchRoundUs ||
+      epoch !== c.epoch ||
+      !c.members.includes(from)
+    )
+      return;
     this.vouchedBy.add(from);
-    if (c.members.every((m) => m === this.env.self || this.vouchedBy.has(m))) this.extendGrace(sentUs);
+    if (c.members.every((m) => m === this.env.self || this.vouchedBy.has(m)))
+      this.extendGrace(sentUs);
   }
 
   private extendGrace(roundUs: number): void {
@@ -278,8 +381,14 @@ export class ChainReplica extends ChainDataPath implements Process {
     if (this.joinTimer !== undefined || this.options.master === undefined) return;
     // Backs off, so a long state transfer is not restarted by impatience.
     // A member out of lease does not back off: its grace is renewed every interval.
-    const delayUs = this.member ? this.options.joinRetryUs : this.options.joinRetryUs * Math.min(64, 2 ** Math.min(6, this.joinTicks));
-    this.joinTimer = this.env.setTimer(this.joinTicks === 0 ? 0 : delayUs, () => this.joinTick(), "background");
+    const delayUs = this.member
+      ? this.options.joinRetryUs
+      : this.options.joinRetryUs * Math.min(64, 2 ** Math.min(6, this.joinTicks));
+    this.joinTimer = this.env.setTimer(
+      this.joinTicks === 0 ? 0 : delayUs,
+      () => this.joinTick(),
+      "background",
+    );
   }
 
   private stopJoinTicks(): void {
@@ -301,7 +410,13 @@ export class ChainReplica extends ChainDataPath implements Process {
     let message: ChainMessage = { type: "chain.join", shard };
     if (c !== undefined && c.joiner === this.env.self) {
       if (!this.installed) {
-        if (this.predecessor !== undefined && this.joinTicks > 1) this.env.send(this.predecessor, { type: "chain.snapshotRequest", transferId: c.transferId } satisfies ChainMessage, 64, "background");
+        if (this.predecessor !== undefined && this.joinTicks > 1)
+          this.env.send(
+            this.predecessor,
+            { type: "chain.snapshotRequest", transferId: c.transferId } satisfies ChainMessage,
+            64,
+            "background",
+          );
         return this.scheduleJoinTick();
       }
       if (this.tailRole) {

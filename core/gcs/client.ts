@@ -17,7 +17,15 @@ import type { Address, Env, Message } from "../env.js";
 import { hashId } from "../ids.js";
 import { ChainRouter } from "./chain-client.js";
 import { chainMasterOf, isChainMessage, isInternal, type ChainOp } from "./chain-messages.js";
-import { GCS_MESSAGE_BYTES, keyOf, tableOf, type GcsNotification, type GcsOp, type GcsReplyMessage, type GcsNotifyMessage } from "./messages.js";
+import {
+  GCS_MESSAGE_BYTES,
+  keyOf,
+  tableOf,
+  type GcsNotification,
+  type GcsOp,
+  type GcsReplyMessage,
+  type GcsNotifyMessage,
+} from "./messages.js";
 
 export type NotificationListener = (notification: GcsNotification) => void;
 
@@ -35,7 +43,10 @@ export class GcsClient {
   /** Set when the shards are chain-replicated. */
   readonly chain: ChainRouter | undefined;
 
-  constructor(private readonly env: Env, private readonly shards: readonly Address[]) {
+  constructor(
+    private readonly env: Env,
+    private readonly shards: readonly Address[],
+  ) {
     assert(shards.length > 0, "GcsClient: no shards");
     const master = chainMasterOf(shards);
     this.chain = master === undefined ? undefined : new ChainRouter(env, master, shards.length);
@@ -69,7 +80,12 @@ export class GcsClient {
       reqId = this.nextReqId++;
       this.pending.set(reqId, { op, shard, startUs: this.env.nowUs(), onReply });
     }
-    this.env.send(this.shards[shard]!, { type: "gcs.request", reqId, op, client: this.env.self }, GCS_MESSAGE_BYTES, op.op === "node.heartbeat" ? "background" : "work");
+    this.env.send(
+      this.shards[shard]!,
+      { type: "gcs.request", reqId, op, client: this.env.self },
+      GCS_MESSAGE_BYTES,
+      op.op === "node.heartbeat" ? "background" : "work",
+    );
   }
 
   onNotification(listener: NotificationListener): void {
@@ -87,7 +103,14 @@ export class GcsClient {
       const p = this.pending.get(m.reqId);
       if (p === undefined) return true; // a duplicate reply
       this.pending.delete(m.reqId);
-      if (!isInternal(p.op)) this.env.trace({ kind: "gcs.op", op: p.op.op, table: tableOf(p.op), shard: p.shard, startUs: p.startUs });
+      if (!isInternal(p.op))
+        this.env.trace({
+          kind: "gcs.op",
+          op: p.op.op,
+          table: tableOf(p.op),
+          shard: p.shard,
+          startUs: p.startUs,
+        });
       p.onReply(m.result);
       return true;
     }
@@ -95,7 +118,8 @@ export class GcsClient {
       this.listener?.((message as GcsNotifyMessage).notification);
       return true;
     }
-    if (this.chain !== undefined && isChainMessage(message)) return this.chain.onChainMessage(message);
+    if (this.chain !== undefined && isChainMessage(message))
+      return this.chain.onChainMessage(message);
     return false;
   }
 }

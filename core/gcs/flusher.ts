@@ -14,7 +14,15 @@
 import { assert } from "../assert.js";
 import type { DurableStorage, Env } from "../env.js";
 import type { GcsOp } from "./messages.js";
-import { pickFlushBatch, storageKeysOf, taskRowBytes, unchangedRows, type FlushBatch, type FlushedOp, type RestoreOp } from "./shard-flush.js";
+import {
+  pickFlushBatch,
+  storageKeysOf,
+  taskRowBytes,
+  unchangedRows,
+  type FlushBatch,
+  type FlushedOp,
+  type RestoreOp,
+} from "./shard-flush.js";
 import type { GcsShardState } from "./shard-state.js";
 import type { ObjectEntry, TaskRow } from "./tables.js";
 
@@ -51,7 +59,10 @@ export class Flusher {
   private inFlight = false;
   batchesWritten = 0;
 
-  constructor(private readonly host: FlusherHost, private readonly options: FlushOptions) {
+  constructor(
+    private readonly host: FlusherHost,
+    private readonly options: FlushOptions,
+  ) {
     assert(options.flushBytes > 0, `flushBytes must be > 0, got ${options.flushBytes}`);
   }
 
@@ -61,10 +72,16 @@ export class Flusher {
 
   /** Called after each write the head orders: starts a batch when memory passed the start mark. */
   afterWrite(): void {
-    if (this.inFlight || this.host.state.bytes <= this.options.flushBytes * FLUSH_START_FRACTION) return;
+    if (this.inFlight || this.host.state.bytes <= this.options.flushBytes * FLUSH_START_FRACTION)
+      return;
     const state = this.host.state;
     const key = `gcs/shard${state.shardIndex}/flush/${this.host.env.self}/${this.host.env.nowUs()}/${this.batchesWritten}`;
-    const batch = pickFlushBatch(state, this.options.flushBytes * FLUSH_TARGET_FRACTION, FLUSH_ROWS_MAX, key);
+    const batch = pickFlushBatch(
+      state,
+      this.options.flushBytes * FLUSH_TARGET_FRACTION,
+      FLUSH_ROWS_MAX,
+      key,
+    );
     if (batch === undefined) return;
     this.inFlight = true;
     this.host.sampleMemory();
@@ -73,8 +90,13 @@ export class Flusher {
     if (discard && batch.objects.size === 0) return this.afterWriteDone(batch, true, discard);
     let sizeBytes = batch.sizeBytes;
     if (discard) for (const row of batch.tasks.values()) sizeBytes -= taskRowBytes(row);
-    const stored: StoredBatch = { tasks: discard ? new Map() : batch.tasks, objects: batch.objects };
-    this.host.env.storage.write(key, stored, sizeBytes, (ok) => this.afterWriteDone(batch, ok, discard));
+    const stored: StoredBatch = {
+      tasks: discard ? new Map() : batch.tasks,
+      objects: batch.objects,
+    };
+    this.host.env.storage.write(key, stored, sizeBytes, (ok) =>
+      this.afterWriteDone(batch, ok, discard),
+    );
   }
 
   private afterWriteDone(batch: FlushBatch, ok: boolean, discard: boolean): void {
@@ -84,14 +106,25 @@ export class Flusher {
     if (!ok || !this.host.isServingHead()) return;
     const { taskIds, objectIds } = unchangedRows(this.host.state, batch);
     if (taskIds.length + objectIds.length === 0) return;
-    this.host.sequenceInternal({ op: "internal.flushed", storageKey: batch.storageKey, taskIds, objectIds, discardTasks: discard });
+    this.host.sequenceInternal({
+      op: "internal.flushed",
+      storageKey: batch.storageKey,
+      taskIds,
+      objectIds,
+      discardTasks: discard,
+    });
     this.host.sampleMemory();
     this.afterWrite();
   }
 }
 
 /** Reads the batches holding an op's flushed rows; `done` gets them as a restore op. */
-export function readFlushedRows(storage: DurableStorage, state: GcsShardState, keys: { taskIds: string[]; objectIds: string[] }, done: (restore: RestoreOp) => void): void {
+export function readFlushedRows(
+  storage: DurableStorage,
+  state: GcsShardState,
+  keys: { taskIds: string[]; objectIds: string[] },
+  done: (restore: RestoreOp) => void,
+): void {
   const storageKeys = storageKeysOf(state, keys);
   assert(storageKeys.length > 0, "readFlushedRows: nothing to read");
   const tasks: TaskRow[] = [];
@@ -132,7 +165,12 @@ export function answerFromStorage(state: GcsShardState, op: GcsOp, restore: Rest
   }
   const entry = restore.objects.find((e) => e.objectId === op.objectId);
   if (entry === undefined) return undefined;
-  return { ...entry, locations: entry.locations.filter((n) => (state.deathCountOf.get(n) ?? 0) <= flushed.deathCount) };
+  return {
+    ...entry,
+    locations: entry.locations.filter(
+      (n) => (state.deathCountOf.get(n) ?? 0) <= flushed.deathCount,
+    ),
+  };
 }
 
 function copyOrUndefined<T extends object>(row: T | undefined): T | undefined {

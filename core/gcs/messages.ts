@@ -19,16 +19,38 @@ export type GcsTable = "task" | "object" | "node" | "actor" | "function";
 
 export type GcsOp =
   | { readonly op: "task.add"; readonly spec: TaskSpec }
-  | { readonly op: "task.update"; readonly taskId: TaskId; readonly status: TaskStatus; readonly node: string; readonly incarnation: number; readonly attempt: number; readonly actorSeq?: number }
+  | {
+      readonly op: "task.update";
+      readonly taskId: TaskId;
+      readonly status: TaskStatus;
+      readonly node: string;
+      readonly incarnation: number;
+      readonly attempt: number;
+      readonly actorSeq?: number;
+    }
   /**
    * Atomically grants the next attempt of a task (retry or reconstruction), so concurrent requests
    * from many nodes cause one re-execution (Ray 2018's task-table lease). `expectedAttempt` >= 0:
    * only if that is still the latest attempt (an owner's retry); -1: a reconstruction request, which
    * waits while a live node still holds an attempt in progress.
    */
-  | { readonly op: "task.resubmit"; readonly taskId: TaskId; readonly expectedAttempt: number; readonly cause: "retry" | "reconstruction"; readonly node: string; readonly incarnation: number }
+  | {
+      readonly op: "task.resubmit";
+      readonly taskId: TaskId;
+      readonly expectedAttempt: number;
+      readonly cause: "retry" | "reconstruction";
+      readonly node: string;
+      readonly incarnation: number;
+    }
   | { readonly op: "task.get"; readonly taskId: TaskId }
-  | { readonly op: "object.add"; readonly objectId: ObjectId; readonly node: string; readonly incarnation: number; readonly sizeBytes: number; readonly fromPut: boolean }
+  | {
+      readonly op: "object.add";
+      readonly objectId: ObjectId;
+      readonly node: string;
+      readonly incarnation: number;
+      readonly sizeBytes: number;
+      readonly fromPut: boolean;
+    }
   | { readonly op: "object.remove"; readonly objectId: ObjectId; readonly node: string }
   | { readonly op: "object.get"; readonly objectId: ObjectId }
   | { readonly op: "object.subscribe"; readonly objectId: ObjectId }
@@ -40,7 +62,12 @@ export type GcsOp =
   | { readonly op: "actor.get"; readonly actorId: ActorId }
   | { readonly op: "actor.subscribe"; readonly actorId: ActorId }
   /** The actor's stateful-edge chain: call `seq` of the actor was task `taskId`. */
-  | { readonly op: "actor.logCall"; readonly actorId: ActorId; readonly seq: number; readonly taskId: TaskId }
+  | {
+      readonly op: "actor.logCall";
+      readonly actorId: ActorId;
+      readonly seq: number;
+      readonly taskId: TaskId;
+    }
   /** A checkpoint covering the actor's calls before `seq` is in durable storage. */
   | { readonly op: "actor.checkpoint"; readonly actorId: ActorId; readonly seq: number }
   /** The calls to replay: those after the last checkpoint, in execution order. */
@@ -105,7 +132,9 @@ export interface ActorLog {
  * the row's lineage was evicted (only finished rows are). `nodeDead`: the node the row names was
  * declared dead, so no one may be left to report on that attempt.
  */
-export type TaskAddResult = { readonly added: true } | { readonly added: false; readonly row: TaskRow | undefined; readonly nodeDead: boolean };
+export type TaskAddResult =
+  | { readonly added: true }
+  | { readonly added: false; readonly row: TaskRow | undefined; readonly nodeDead: boolean };
 
 /** The answer to task.resubmit. */
 export type ResubmitResult =
@@ -146,13 +175,13 @@ export interface GcsNotifyMessage {
 export type GcsResult<O extends GcsOp["op"]> = O extends "task.get"
   ? TaskRow | undefined
   : O extends "task.add"
-  ? TaskAddResult
-  : O extends "object.get" | "object.subscribe"
-    ? ObjectEntry | undefined
-    : O extends "actor.get" | "actor.subscribe"
-      ? ActorEntry | undefined
-      : O extends "node.list" | "node.subscribe"
-        ? NodeRow[]
-        : undefined;
+    ? TaskAddResult
+    : O extends "object.get" | "object.subscribe"
+      ? ObjectEntry | undefined
+      : O extends "actor.get" | "actor.subscribe"
+        ? ActorEntry | undefined
+        : O extends "node.list" | "node.subscribe"
+          ? NodeRow[]
+          : undefined;
 
 export const GCS_MESSAGE_BYTES = 256;

@@ -50,7 +50,8 @@ export class RequestDedupe {
   record(client: Address, session: string, reqId: number, result: unknown, lowWater: number): void {
     // Hot path: messages are built only on failure.
     if (reqId < 0) assert(false, `dedupe: negative request id ${reqId}`);
-    if (lowWater > reqId) assert(false, `dedupe: low-water mark ${lowWater} above request ${reqId}`);
+    if (lowWater > reqId)
+      assert(false, `dedupe: low-water mark ${lowWater} above request ${reqId}`);
     const key = requesterKey(client, session);
     let w = this.clients.get(key);
     if (w === undefined) this.clients.set(key, (w = { lowWater: 0, results: new Map() }));
@@ -74,7 +75,8 @@ export class RequestDedupe {
 
   copy(): RequestDedupe {
     const c = new RequestDedupe();
-    for (const [client, w] of this.clients) c.clients.set(client, { lowWater: w.lowWater, results: new Map(w.results) });
+    for (const [client, w] of this.clients)
+      c.clients.set(client, { lowWater: w.lowWater, results: new Map(w.results) });
     c.entries = this.entries;
     return c;
   }

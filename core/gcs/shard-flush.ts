@@ -56,7 +56,12 @@ export function objectRowBytes(entry: ObjectEntry): number {
  * Picks the oldest flushable rows, alternating between finished tasks and unsubscribed objects,
  * until memory would fall to `targetBytes` or `rowsMax` rows are picked. Reads only.
  */
-export function pickFlushBatch(state: GcsShardState, targetBytes: number, rowsMax: number, storageKey: string): FlushBatch | undefined {
+export function pickFlushBatch(
+  state: GcsShardState,
+  targetBytes: number,
+  rowsMax: number,
+  storageKey: string,
+): FlushBatch | undefined {
   assert(rowsMax > 0, "pickFlushBatch: rowsMax must be > 0");
   const tasks = new Map<string, TaskRow>();
   const objects = new Map<string, ObjectEntry>();
@@ -92,7 +97,11 @@ export function pickFlushBatch(state: GcsShardState, targetBytes: number, rowsMa
   };
   let moreTasks = true;
   let moreObjects = true;
-  while (state.bytes - freed > targetBytes && tasks.size + objects.size < rowsMax && (moreTasks || moreObjects)) {
+  while (
+    state.bytes - freed > targetBytes &&
+    tasks.size + objects.size < rowsMax &&
+    (moreTasks || moreObjects)
+  ) {
     if (moreTasks) moreTasks = nextTask();
     if (moreObjects && state.bytes - freed > targetBytes) moreObjects = nextObject();
   }
@@ -101,18 +110,28 @@ export function pickFlushBatch(state: GcsShardState, targetBytes: number, rowsMa
 }
 
 /** Of a batch now in storage, the rows still as written; rows changed meanwhile stay in memory. */
-export function unchangedRows(state: GcsShardState, batch: FlushBatch): { taskIds: string[]; objectIds: string[] } {
+export function unchangedRows(
+  state: GcsShardState,
+  batch: FlushBatch,
+): { taskIds: string[]; objectIds: string[] } {
   const taskIds: string[] = [];
   const objectIds: string[] = [];
   for (const [id, was] of batch.tasks) {
     const row = state.tasks.get(id);
-    if (row === undefined || row.status !== "finished" || row.spec !== was.spec || row.node !== was.node) continue;
+    if (
+      row === undefined ||
+      row.status !== "finished" ||
+      row.spec !== was.spec ||
+      row.node !== was.node
+    )
+      continue;
     if (row.nodeIncarnation !== was.nodeIncarnation || row.actorSeq !== was.actorSeq) continue;
     taskIds.push(id);
   }
   for (const [id, was] of batch.objects) {
     const entry = state.objects.get(id);
-    if (entry === undefined || state.objectSubscribers.has(id) || entry.sizeBytes !== was.sizeBytes) continue;
+    if (entry === undefined || state.objectSubscribers.has(id) || entry.sizeBytes !== was.sizeBytes)
+      continue;
     if (entry.locations.join("\u0000") !== was.locations.join("\u0000")) continue;
     objectIds.push(id);
   }
@@ -122,7 +141,10 @@ export function unchangedRows(state: GcsShardState, batch: FlushBatch): { taskId
 export function applyFlushed(state: GcsShardState, op: FlushedOp): void {
   for (const id of op.taskIds) {
     const row = state.tasks.get(id);
-    assert(row !== undefined && row.status === "finished", `flush: task row ${id} is not a finished row in memory`);
+    assert(
+      row !== undefined && row.status === "finished",
+      `flush: task row ${id} is not a finished row in memory`,
+    );
     const size = taskRowBytes(row);
     state.tasks.delete(id);
     state.bytes -= size;
@@ -162,9 +184,14 @@ export function applyRestore(state: GcsShardState, op: RestoreOp): void {
     const flushed = state.flushedObjects.get(entry.objectId);
     if (flushed === undefined) continue;
     state.flushedObjects.delete(entry.objectId);
-    assert(!state.objects.has(entry.objectId), `restore: object row ${entry.objectId} is both in memory and flushed`);
+    assert(
+      !state.objects.has(entry.objectId),
+      `restore: object row ${entry.objectId} is both in memory and flushed`,
+    );
     // Locations on nodes that died while the row was in storage are gone.
-    const locations = entry.locations.filter((n) => (state.deathCountOf.get(n) ?? 0) <= flushed.deathCount);
+    const locations = entry.locations.filter(
+      (n) => (state.deathCountOf.get(n) ?? 0) <= flushed.deathCount,
+    );
     const restored: ObjectEntry = { ...entry, locations };
     state.objects.set(entry.objectId, restored);
     state.bytes += objectRowBytes(restored);
@@ -174,27 +201,39 @@ export function applyRestore(state: GcsShardState, op: RestoreOp): void {
 }
 
 /** The flushed rows an op would touch (they must come back before it applies), or undefined. */
-export function flushedKeysOf(state: GcsShardState, op: GcsOp): { taskIds: string[]; objectIds: string[] } | undefined {
+export function flushedKeysOf(
+  state: GcsShardState,
+  op: GcsOp,
+): { taskIds: string[]; objectIds: string[] } | undefined {
   if (state.flushedTasks.size === 0 && state.flushedObjects.size === 0) return undefined;
   switch (op.op) {
     case "task.add":
-      return state.flushedTasks.has(op.spec.taskId) ? { taskIds: [op.spec.taskId], objectIds: [] } : undefined;
+      return state.flushedTasks.has(op.spec.taskId)
+        ? { taskIds: [op.spec.taskId], objectIds: [] }
+        : undefined;
     case "task.update":
     case "task.resubmit":
     case "task.get":
-      return state.flushedTasks.has(op.taskId) ? { taskIds: [op.taskId], objectIds: [] } : undefined;
+      return state.flushedTasks.has(op.taskId)
+        ? { taskIds: [op.taskId], objectIds: [] }
+        : undefined;
     case "object.add":
     case "object.remove":
     case "object.get":
     case "object.subscribe":
-      return state.flushedObjects.has(op.objectId) ? { taskIds: [], objectIds: [op.objectId] } : undefined;
+      return state.flushedObjects.has(op.objectId)
+        ? { taskIds: [], objectIds: [op.objectId] }
+        : undefined;
     default:
       return undefined;
   }
 }
 
 /** Storage keys holding the given flushed rows. */
-export function storageKeysOf(state: GcsShardState, keys: { taskIds: readonly string[]; objectIds: readonly string[] }): string[] {
+export function storageKeysOf(
+  state: GcsShardState,
+  keys: { taskIds: readonly string[]; objectIds: readonly string[] },
+): string[] {
   const out = new Set<string>();
   for (const id of keys.taskIds) {
     const key = state.flushedTasks.get(id);

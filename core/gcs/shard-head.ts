@@ -32,7 +32,14 @@ export interface ShardHeadHost {
   readonly state: GcsShardState;
   readonly dedupe: RequestDedupe | undefined;
   /** Orders a write: applies it here and passes it down the chain. */
-  sequence(op: ChainOp, client: Address, session: string, reqId: number, lowWater: number, background: boolean): void;
+  sequence(
+    op: ChainOp,
+    client: Address,
+    session: string,
+    reqId: number,
+    lowWater: number,
+    background: boolean,
+  ): void;
   /** Head, member, and within its lease. */
   isServingHead(): boolean;
   /** Tells every other shard that a node died (they drop its object locations). */
@@ -53,18 +60,27 @@ export class ShardHead {
   private servingSinceUs: number;
   private sampledBytes = -1;
 
-  constructor(private readonly host: ShardHeadHost, private readonly options: ShardHeadOptions) {
-    assert(options.heartbeatTimeoutUs > options.heartbeatIntervalUs, "GCS: heartbeat timeout must exceed the interval");
+  constructor(
+    private readonly host: ShardHeadHost,
+    private readonly options: ShardHeadOptions,
+  ) {
+    assert(
+      options.heartbeatTimeoutUs > options.heartbeatIntervalUs,
+      "GCS: heartbeat timeout must exceed the interval",
+    );
     assert(options.memorySampleUs > 0, "GCS: memorySampleUs must be > 0");
-    this.flusher = new Flusher({
-      env: host.env,
-      get state() {
-        return host.state;
+    this.flusher = new Flusher(
+      {
+        env: host.env,
+        get state() {
+          return host.state;
+        },
+        sequenceInternal: (op: FlushedOp) => host.sequence(op, host.env.self, "", -1, 0, false),
+        isServingHead: () => !this.stopped && host.isServingHead(),
+        sampleMemory: () => this.sampleMemory(true),
       },
-      sequenceInternal: (op: FlushedOp) => host.sequence(op, host.env.self, "", -1, 0, false),
-      isServingHead: () => !this.stopped && host.isServingHead(),
-      sampleMemory: () => this.sampleMemory(true),
-    }, options.flush);
+      options.flush,
+    );
     this.servingSinceUs = host.env.nowUs();
     this.scheduleDetector();
     this.scheduleSample();
@@ -97,7 +113,8 @@ export class ShardHead {
     const dedupe = this.host.dedupe;
     if (dedupe !== undefined && reqId >= 0 && dedupe.isDuplicate(client, session, reqId)) {
       // Applied already: answer again through the chain (the tail holds the reply), never re-apply.
-      if (dedupe.hasResult(client, session, reqId)) this.host.sequence({ op: "internal.replyAgain" }, client, session, reqId, lowWater, false);
+      if (dedupe.hasResult(client, session, reqId))
+        this.host.sequence({ op: "internal.replyAgain" }, client, session, reqId, lowWater, false);
       return;
     }
     if (op.op === "node.heartbeat" && !this.heartbeatAdmitted(m)) return;
@@ -109,7 +126,10 @@ export class ShardHead {
     if (this.flusher.enabled) this.flusher.afterWrite();
   }
 
-  private restoreThen(m: ShardRequestMessage, keys: { taskIds: string[]; objectIds: string[] }): void {
+  private restoreThen(
+    m: ShardRequestMessage,
+    keys: { taskIds: string[]; objectIds: string[] },
+  ): void {
     this.restoring = true;
     readFlushedRows(this.host.env.storage, this.host.state, keys, (restore) => {
       if (this.stopped || !this.host.isServingHead()) return this.stop();
@@ -134,19 +154,50 @@ export class ShardHead {
       // Admitted and applied here now: this head cannot declare the node dead before
       // sentUs + heartbeatTimeoutUs, so the node may serve its actors until then (its lease).
       if (hb.sentUs !== undefined) {
-        const alive: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "alive", lastHeartbeatUs: this.host.env.nowUs(), heartbeat: hb };
-        this.host.env.send(m.client, { type: "gcs.notify", notification: { table: "node", key: alive.node, row: alive } } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES, "background");
+        const alive: NodeRow = {
+          node: hb.node,
+          incarnation: hb.incarnation,
+          state: "alive",
+          lastHeartbeatUs: this.host.env.nowUs(),
+          heartbeat: hb,
+        };
+        this.host.env.send(
+          m.client,
+          {
+            type: "gcs.notify",
+            notification: { table: "node", key: alive.node, row: alive },
+          } satisfies GcsNotifyMessage,
+          GCS_MESSAGE_BYTES,
+          "background",
+        );
       }
       return true;
     }
     // A node declared dead still heartbeats (a healed partition): tell it, so it can exit.
-    const dead: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "dead", lastHeartbeatUs: this.host.env.nowUs(), heartbeat: hb };
-    this.host.env.send(m.client, { type: "gcs.notify", notification: { table: "node", key: dead.node, row: dead } } satisfies GcsNotifyMessage, GCS_MESSAGE_BYTES);
+    const dead: NodeRow = {
+      node: hb.node,
+      incarnation: hb.incarnation,
+      state: "dead",
+      lastHeartbeatUs: this.host.env.nowUs(),
+      heartbeat: hb,
+    };
+    this.host.env.send(
+      m.client,
+      {
+        type: "gcs.notify",
+        notification: { table: "node", key: dead.node, row: dead },
+      } satisfies GcsNotifyMessage,
+      GCS_MESSAGE_BYTES,
+    );
     return false;
   }
 
   private scheduleDetector(): void {
-    this.detectorTimer = this.host.env.setTimer(this.options.heartbeatIntervalUs, () => this.detect(), "background");
+    this.detectorTimer = this.host.env.setTimer(
+      this.options.heartbeatIntervalUs,
+      () => this.detect(),
+      "background",
+    );
   }
 
   private detect(): void {
@@ -159,7 +210,11 @@ export class ShardHead {
       for (const row of this.host.state.nodes.values()) {
         const heardUs = Math.max(row.lastHeartbeatUs, this.servingSinceUs);
         if (row.state !== "alive" || now - heardUs <= this.options.heartbeatTimeoutUs) continue;
-        this.declareDead(row.node, row.incarnation, `no heartbeat for ${usToMs(now - row.lastHeartbeatUs)} ms`);
+        this.declareDead(
+          row.node,
+          row.incarnation,
+          `no heartbeat for ${usToMs(now - row.lastHeartbeatUs)} ms`,
+        );
       }
     }
     this.scheduleDetector();
@@ -168,16 +223,27 @@ export class ShardHead {
   /** The verdict: ordered like any write, so every replica applies it; peers drop locations. */
   private declareDead(node: string, incarnation: number, reason: string): void {
     this.host.env.trace({ kind: "node.died", nodeName: node, reason, incarnation });
-    this.host.sequence({ op: "internal.nodeDead", node, incarnation, verdict: true }, this.host.env.self, "", -1, 0, false);
+    this.host.sequence(
+      { op: "internal.nodeDead", node, incarnation, verdict: true },
+      this.host.env.self,
+      "",
+      -1,
+      0,
+      false,
+    );
     this.host.tellPeersNodeDied(node, incarnation);
   }
 
   private scheduleSample(): void {
-    this.sampleTimer = this.host.env.setTimer(this.options.memorySampleUs, () => {
-      this.sampleTimer = undefined;
-      this.sampleMemory(false);
-      this.scheduleSample();
-    }, "background");
+    this.sampleTimer = this.host.env.setTimer(
+      this.options.memorySampleUs,
+      () => {
+        this.sampleTimer = undefined;
+        this.sampleMemory(false);
+        this.scheduleSample();
+      },
+      "background",
+    );
   }
 
   /** Traces the shard's memory when it changed since the last sample (or always, when forced). */

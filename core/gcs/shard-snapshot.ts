@@ -21,15 +21,27 @@ export interface ShardSnapshot {
 /** Fixed overhead of a snapshot message, besides its rows. */
 const SNAPSHOT_HEADER_BYTES = 1024;
 
-export function takeSnapshot(state: GcsShardState, dedupe: RequestDedupe, seq: number): ShardSnapshot {
+export function takeSnapshot(
+  state: GcsShardState,
+  dedupe: RequestDedupe,
+  seq: number,
+): ShardSnapshot {
   assert(seq >= 0, `takeSnapshot: negative seq ${seq}`);
   const copy = cloneShardState(state);
   assert(copy.bytes === state.bytes, "takeSnapshot: the copy's byte count differs");
-  return { state: copy, dedupe: dedupe.copy(), seq, sizeBytes: SNAPSHOT_HEADER_BYTES + state.bytes + dedupe.sizeBytes() };
+  return {
+    state: copy,
+    dedupe: dedupe.copy(),
+    seq,
+    sizeBytes: SNAPSHOT_HEADER_BYTES + state.bytes + dedupe.sizeBytes(),
+  };
 }
 
 /** A snapshot is installed as a copy too: the sender keeps applying writes to its own state. */
-export function installSnapshot(snapshot: ShardSnapshot): { state: GcsShardState; dedupe: RequestDedupe } {
+export function installSnapshot(snapshot: ShardSnapshot): {
+  state: GcsShardState;
+  dedupe: RequestDedupe;
+} {
   return { state: cloneShardState(snapshot.state), dedupe: snapshot.dedupe.copy() };
 }
 
@@ -64,7 +76,10 @@ function copyRow(row: unknown): unknown {
   if (row === null || typeof row !== "object") return row;
   if (row instanceof Set) return new Set(row);
   if (Array.isArray(row)) return [...row];
-  assert(Object.getPrototypeOf(row) === Object.prototype, "cloneShardState: a row is not a plain object");
+  assert(
+    Object.getPrototypeOf(row) === Object.prototype,
+    "cloneShardState: a row is not a plain object",
+  );
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v];
   return out;

@@ -12,7 +12,13 @@ import { assert, unreachable } from "../assert.js";
 import type { Address } from "../env.js";
 import { hasRetriesLeft, nextAttempt, specSizeBytes, type TaskSpec } from "../task-spec.js";
 import { IdQueue } from "./id-queue.js";
-import type { ActorLog, GcsNotification, GcsOp, ResubmitResult, TaskAddResult } from "./messages.js";
+import type {
+  ActorLog,
+  GcsNotification,
+  GcsOp,
+  ResubmitResult,
+  TaskAddResult,
+} from "./messages.js";
 import type { TaskId } from "../ids.js";
 import type { ActorEntry, FunctionRow, NodeRow, ObjectEntry, TaskRow } from "./tables.js";
 
@@ -46,7 +52,10 @@ export class GcsShardState {
   /** Task rows flushed to durable storage: id → the storage key of their batch. */
   readonly flushedTasks = new Map<string, string>();
   /** Object rows flushed to durable storage, with the death count when they left memory. */
-  readonly flushedObjects = new Map<string, { readonly storageKey: string; readonly deathCount: number }>();
+  readonly flushedObjects = new Map<
+    string,
+    { readonly storageKey: string; readonly deathCount: number }
+  >();
   /**
    * Node deaths seen so far, and the count at each node's latest death: a flushed object row that
    * comes back drops the locations on nodes that died while it was in storage.
@@ -62,7 +71,11 @@ export class GcsShardState {
   readonly evictedTasks = new Set<string>();
 
   /** `trackObjectOrder`: keep `objectOrder`, which only flushing needs (it costs a push per object). */
-  constructor(readonly shardIndex: number, readonly maxLineageBytes = Infinity, readonly trackObjectOrder = false) {}
+  constructor(
+    readonly shardIndex: number,
+    readonly maxLineageBytes = Infinity,
+    readonly trackObjectOrder = false,
+  ) {}
 
   isDead(node: string, incarnation: number): boolean {
     return (this.deadIncarnation.get(node) ?? -1) >= incarnation;
@@ -70,7 +83,8 @@ export class GcsShardState {
 
   /** Records a verdict (also when it comes from a peer shard). */
   markDead(node: string, incarnation: number): void {
-    if ((this.deadIncarnation.get(node) ?? -1) < incarnation) this.deadIncarnation.set(node, incarnation);
+    if ((this.deadIncarnation.get(node) ?? -1) < incarnation)
+      this.deadIncarnation.set(node, incarnation);
   }
 
   apply(op: GcsOp, client: Address, nowUs: number): ApplyResult {
@@ -80,7 +94,12 @@ export class GcsShardState {
     return { result, notifications };
   }
 
-  private applyOp(op: GcsOp, client: Address, nowUs: number, out: Array<[Address, GcsNotification]>): unknown {
+  private applyOp(
+    op: GcsOp,
+    client: Address,
+    nowUs: number,
+    out: Array<[Address, GcsNotification]>,
+  ): unknown {
     switch (op.op) {
       case "task.add": {
         const old = this.tasks.get(op.spec.taskId);
@@ -91,8 +110,15 @@ export class GcsShardState {
           return { added: true } satisfies TaskAddResult;
         }
         if (old !== undefined) return this.adopt(old, op.spec);
-        if (this.evictedTasks.has(op.spec.taskId)) return { added: false, row: undefined, nodeDead: false } satisfies TaskAddResult;
-        this.tasks.set(op.spec.taskId, { spec: op.spec, status: "submitted", node: op.spec.ownerNode, nodeIncarnation: op.spec.ownerIncarnation, actorSeq: -1 });
+        if (this.evictedTasks.has(op.spec.taskId))
+          return { added: false, row: undefined, nodeDead: false } satisfies TaskAddResult;
+        this.tasks.set(op.spec.taskId, {
+          spec: op.spec,
+          status: "submitted",
+          node: op.spec.ownerNode,
+          nodeIncarnation: op.spec.ownerIncarnation,
+          actorSeq: -1,
+        });
         const size = specSizeBytes(op.spec);
         this.bytes += size;
         this.lineageBytes += size;
@@ -121,7 +147,12 @@ export class GcsShardState {
         if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
         let entry = this.objects.get(op.objectId);
         if (entry === undefined) {
-          entry = { objectId: op.objectId, locations: [], sizeBytes: op.sizeBytes, fromPut: op.fromPut };
+          entry = {
+            objectId: op.objectId,
+            locations: [],
+            sizeBytes: op.sizeBytes,
+            fromPut: op.fromPut,
+          };
           this.objects.set(op.objectId, entry);
           this.bytes += OBJECT_ROW_BYTES;
           if (this.trackObjectOrder) this.objectOrder.push(op.objectId);
@@ -189,7 +220,10 @@ export class GcsShardState {
       }
       case "actor.getLog": {
         const log = this.actorLog(op.actorId);
-        return { checkpointSeq: log.checkpointSeq, calls: log.calls.slice(log.checkpointSeq) } satisfies ActorLog;
+        return {
+          checkpointSeq: log.checkpointSeq,
+          calls: log.calls.slice(log.checkpointSeq),
+        } satisfies ActorLog;
       }
       case "actor.subscribe": {
         let subs = this.actorSubscribers.get(op.actorId);
@@ -218,7 +252,12 @@ export class GcsShardState {
   private adopt(row: TaskRow, spec: TaskSpec): TaskAddResult {
     const ownerDead = this.isDead(row.spec.ownerNode, row.spec.ownerIncarnation);
     if (ownerDead && !this.isDead(spec.ownerNode, spec.ownerIncarnation)) {
-      row.spec = { ...row.spec, owner: spec.owner, ownerNode: spec.ownerNode, ownerIncarnation: spec.ownerIncarnation };
+      row.spec = {
+        ...row.spec,
+        owner: spec.owner,
+        ownerNode: spec.ownerNode,
+        ownerIncarnation: spec.ownerIncarnation,
+      };
     }
     return { added: false, row: { ...row }, nodeDead: this.isDead(row.node, row.nodeIncarnation) };
   }
@@ -226,11 +265,15 @@ export class GcsShardState {
   private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {
     const row = this.tasks.get(op.taskId);
     if (row === undefined) return { kind: "evicted" };
-    if (op.expectedAttempt >= 0 && row.spec.attempt !== op.expectedAttempt) return { kind: "stale", attempt: row.spec.attempt };
-    const active = row.status === "submitted" || row.status === "scheduled" || row.status === "running";
-    if (op.expectedAttempt < 0 && active && !this.isDead(row.node, row.nodeIncarnation)) return { kind: "in-progress", attempt: row.spec.attempt };
+    if (op.expectedAttempt >= 0 && row.spec.attempt !== op.expectedAttempt)
+      return { kind: "stale", attempt: row.spec.attempt };
+    const active =
+      row.status === "submitted" || row.status === "scheduled" || row.status === "running";
+    if (op.expectedAttempt < 0 && active && !this.isDead(row.node, row.nodeIncarnation))
+      return { kind: "in-progress", attempt: row.spec.attempt };
     // An actor call's output is rebuilt by replaying its actor, which maxRestarts bounds, not this.
-    if (row.spec.kind !== "actor-method" && !hasRetriesLeft(row.spec)) return { kind: "exhausted", attempts: row.spec.attempt + 1 };
+    if (row.spec.kind !== "actor-method" && !hasRetriesLeft(row.spec))
+      return { kind: "exhausted", attempts: row.spec.attempt + 1 };
     row.spec = nextAttempt(row.spec, op.cause, nowUs);
     row.status = "submitted";
     row.node = op.node;
@@ -253,18 +296,30 @@ export class GcsShardState {
     }
   }
 
-  private applyHeartbeat(hb: NodeRow["heartbeat"], nowUs: number, out: Array<[Address, GcsNotification]>): undefined {
+  private applyHeartbeat(
+    hb: NodeRow["heartbeat"],
+    nowUs: number,
+    out: Array<[Address, GcsNotification]>,
+  ): undefined {
     const row = this.nodes.get(hb.node);
     if (row !== undefined && hb.incarnation < row.incarnation) return undefined; // a fenced-off incarnation
-    if (row !== undefined && row.incarnation === hb.incarnation && row.state === "dead") return undefined;
+    if (row !== undefined && row.incarnation === hb.incarnation && row.state === "dead")
+      return undefined;
     const joined = row === undefined || row.incarnation !== hb.incarnation;
     if (row === undefined) this.bytes += NODE_ROW_BYTES;
-    const next: NodeRow = { node: hb.node, incarnation: hb.incarnation, state: "alive", lastHeartbeatUs: nowUs, heartbeat: hb };
+    const next: NodeRow = {
+      node: hb.node,
+      incarnation: hb.incarnation,
+      state: "alive",
+      lastHeartbeatUs: nowUs,
+      heartbeat: hb,
+    };
     this.nodes.set(hb.node, next);
     for (const [sub, wantsHeartbeats] of this.nodeSubscribers) {
       // A copy: the row is mutated in place when the node is declared dead, and a subscriber that
       // kept this one must still see it as it was (else it would take the death as old news).
-      if (joined || wantsHeartbeats) out.push([sub, { table: "node", key: hb.node, row: { ...next } }]);
+      if (joined || wantsHeartbeats)
+        out.push([sub, { table: "node", key: hb.node, row: { ...next } }]);
     }
     return undefined;
   }
@@ -276,7 +331,8 @@ export class GcsShardState {
     assert(row.state === "alive", `declareNodeDead: node ${node} is already dead`);
     row.state = "dead";
     this.markDead(node, row.incarnation);
-    for (const sub of this.nodeSubscribers.keys()) out.push([sub, { table: "node", key: node, row: { ...row } }]);
+    for (const sub of this.nodeSubscribers.keys())
+      out.push([sub, { table: "node", key: node, row: { ...row } }]);
   }
 
   /** Drops every location on a dead node from this shard's object table, telling subscribers. */
@@ -298,7 +354,11 @@ export class GcsShardState {
   publishObject(id: string, entry: ObjectEntry, out: Array<[Address, GcsNotification]>): void {
     const subs = this.objectSubscribers.get(id);
     if (subs === undefined) return;
-    for (const sub of subs) out.push([sub, { table: "object", key: id, entry: { ...entry, locations: [...entry.locations] } }]);
+    for (const sub of subs)
+      out.push([
+        sub,
+        { table: "object", key: id, entry: { ...entry, locations: [...entry.locations] } },
+      ]);
   }
 }
 

@@ -62,7 +62,8 @@ export class ActorHost {
     // The first incarnation expects every handle from seq 0 (calls may arrive out of order: a later
     // one must wait for an earlier one, not make it look like a duplicate). A restarted one takes
     // the first call it sees from a handle as where that handle is.
-    const expected = actor.nextSeq.get(handle) ?? (actor.creation.attempt === 0 ? 0 : spec.handleSeq!);
+    const expected =
+      actor.nextSeq.get(handle) ?? (actor.creation.attempt === 0 ? 0 : spec.handleSeq!);
     const seq = spec.handleSeq!;
     if (seq < expected) return true; // a duplicate of a call already accepted
     if (seq > expected) {
@@ -89,7 +90,10 @@ export class ActorHost {
    */
   restored(actor: HostedActor, replay: readonly TaskSpec[]): void {
     for (const spec of replay) {
-      actor.nextSeq.set(spec.handleId!, Math.max(actor.nextSeq.get(spec.handleId!) ?? 0, spec.handleSeq! + 1));
+      actor.nextSeq.set(
+        spec.handleId!,
+        Math.max(actor.nextSeq.get(spec.handleId!) ?? 0, spec.handleSeq! + 1),
+      );
       this.accept(actor, spec, false);
     }
     actor.restoring = false;
@@ -138,10 +142,11 @@ export class ActorHost {
     if (evicted.length > 0) {
       // An argument was evicted while the call waited its turn: fetch it again.
       head.missing = evicted.length;
-      for (const id of evicted) this.objects.need(id, () => {
-        head.missing--;
-        this.runNext(actor);
-      });
+      for (const id of evicted)
+        this.objects.need(id, () => {
+          head.missing--;
+          this.runNext(actor);
+        });
       return;
     }
     for (const id of args) head.pinned.push(this.objects.store.pin(id));

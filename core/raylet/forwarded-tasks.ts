@@ -45,9 +45,18 @@ export class ForwardedTasks {
   resent = 0;
   fallbacks = 0;
 
-  constructor(private readonly env: Env, private readonly options: ForwardedTasksOptions) {
-    assert(options.retryUs > 0, `forwarded tasks at ${options.nodeName}: retry interval must be > 0, got ${options.retryUs}`);
-    assert(options.fallbackUs >= 0, `forwarded tasks at ${options.nodeName}: fallback must be >= 0, got ${options.fallbackUs}`);
+  constructor(
+    private readonly env: Env,
+    private readonly options: ForwardedTasksOptions,
+  ) {
+    assert(
+      options.retryUs > 0,
+      `forwarded tasks at ${options.nodeName}: retry interval must be > 0, got ${options.retryUs}`,
+    );
+    assert(
+      options.fallbackUs >= 0,
+      `forwarded tasks at ${options.nodeName}: fallback must be >= 0, got ${options.fallbackUs}`,
+    );
   }
 
   get size(): number {
@@ -57,7 +66,11 @@ export class ForwardedTasks {
   forward(spec: TaskSpec): void {
     const key = attemptKey(spec.taskId, spec.attempt);
     if (this.held.has(key)) return;
-    assertBound(this.held.size, MAX_FORWARDED_TASKS, `raylet ${this.options.nodeName} forwarded tasks (MAX_FORWARDED_TASKS)`);
+    assertBound(
+      this.held.size,
+      MAX_FORWARDED_TASKS,
+      `raylet ${this.options.nodeName} forwarded tasks (MAX_FORWARDED_TASKS)`,
+    );
     const held: Held = { spec, heardUs: this.env.nowUs(), timer: this.arm(key) };
     this.held.set(key, held);
     this.send(spec);
@@ -92,8 +105,14 @@ export class ForwardedTasks {
   private retry(key: string): void {
     const held = this.held.get(key);
     if (held === undefined) return;
-    assert(held.heardUs <= this.env.nowUs(), `forwarded ${key}: heard from the scheduler in the future`);
-    if (this.env.nowUs() - held.heardUs >= this.options.fallbackUs && this.options.canRunHere(held.spec)) {
+    assert(
+      held.heardUs <= this.env.nowUs(),
+      `forwarded ${key}: heard from the scheduler in the future`,
+    );
+    if (
+      this.env.nowUs() - held.heardUs >= this.options.fallbackUs &&
+      this.options.canRunHere(held.spec)
+    ) {
       this.held.delete(key);
       this.fallbacks++;
       return this.options.keepHere(held.spec);

@@ -40,7 +40,10 @@ export class LocalScheduler {
   }
 
   has(taskId: TaskId): boolean {
-    return this.waiting.has(taskId) || [...this.readyByShape.values()].some((q) => q.some((t) => t.spec.taskId === taskId));
+    return (
+      this.waiting.has(taskId) ||
+      [...this.readyByShape.values()].some((q) => q.some((t) => t.spec.taskId === taskId))
+    );
   }
 
   enqueue(spec: TaskSpec): void {
@@ -63,8 +66,14 @@ export class LocalScheduler {
           continue;
         }
         // queued → running happens only here, and only from the ready queue.
-        assert(!task.gone, `local scheduler: ${task.spec.taskId} is queued ready but already started or dropped`);
-        assert(task.missing === 0, `local scheduler: ${task.spec.taskId} is ready with ${task.missing} arguments missing`);
+        assert(
+          !task.gone,
+          `local scheduler: ${task.spec.taskId} is queued ready but already started or dropped`,
+        );
+        assert(
+          task.missing === 0,
+          `local scheduler: ${task.spec.taskId} is ready with ${task.missing} arguments missing`,
+        );
         const allocation = this.pool.allocate(task.spec.resources, task.spec.gpuMemoryBytes);
         if (allocation === undefined) break;
         queue.shift();
@@ -120,7 +129,9 @@ export class LocalScheduler {
 
   /** Tasks waiting on an argument (for lost-object handling and diagnostics). */
   waitingOn(id: ObjectId): QueuedTask[] {
-    return [...this.waiting.values()].filter((t) => t.args.includes(id) && !this.objects.isLocal(id));
+    return [...this.waiting.values()].filter(
+      (t) => t.args.includes(id) && !this.objects.isLocal(id),
+    );
   }
 
   /** Drops a queued task (its argument failed for good); the caller reports it. */
@@ -143,8 +154,14 @@ export class LocalScheduler {
   }
 
   private makeReady(task: QueuedTask): void {
-    assert(task.missing === 0, `local scheduler: ${task.spec.taskId} made ready with ${task.missing} arguments missing`);
-    assert(!task.gone, `local scheduler: ${task.spec.taskId} made ready after it started or was dropped`);
+    assert(
+      task.missing === 0,
+      `local scheduler: ${task.spec.taskId} made ready with ${task.missing} arguments missing`,
+    );
+    assert(
+      !task.gone,
+      `local scheduler: ${task.spec.taskId} made ready after it started or was dropped`,
+    );
     const shape = shapeKey(task.spec);
     let queue = this.readyByShape.get(shape);
     if (queue === undefined) this.readyByShape.set(shape, (queue = []));
@@ -154,7 +171,10 @@ export class LocalScheduler {
 
   /** An argument vanished after arrival (a forced eviction): wait for it again. */
   private requeue(task: QueuedTask): void {
-    assert(task.args.length > 0, `local scheduler: ${task.spec.taskId} has no arguments to wait for again`);
+    assert(
+      task.args.length > 0,
+      `local scheduler: ${task.spec.taskId} has no arguments to wait for again`,
+    );
     this.release(task);
     task.gone = false;
     task.missing = task.args.length;

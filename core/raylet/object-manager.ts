@@ -71,7 +71,9 @@ export class ObjectManager {
     let list = this.locators.get(id);
     if (list !== undefined) return void list.push(ready);
     this.locators.set(id, (list = [ready]));
-    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) => this.onEntry(id, entry as ObjectEntry | undefined));
+    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
+      this.onEntry(id, entry as ObjectEntry | undefined),
+    );
   }
 
   /** Objects still wanted here (for diagnosing a stall). */
@@ -93,14 +95,28 @@ export class ObjectManager {
   addLocal(id: ObjectId, value: unknown, sizeBytes: number, fromPut: boolean): boolean {
     if (this.droppedPuts.delete(id) && !this.store.has(id)) {
       // Announce it and its loss, so readers find an entry with no copy (ObjectLostError).
-      this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, incarnation: this.incarnation, sizeBytes, fromPut });
+      this.gcs.call({
+        op: "object.add",
+        objectId: id,
+        node: this.nodeName,
+        incarnation: this.incarnation,
+        sizeBytes,
+        fromPut,
+      });
       this.evicted([id]);
       return true;
     }
     const outcome = this.store.put(id, value, sizeBytes);
     if (outcome.evicted.length > 0) this.evicted(outcome.evicted);
     if (!outcome.stored) return false;
-    this.gcs.call({ op: "object.add", objectId: id, node: this.nodeName, incarnation: this.incarnation, sizeBytes, fromPut });
+    this.gcs.call({
+      op: "object.add",
+      objectId: id,
+      node: this.nodeName,
+      incarnation: this.incarnation,
+      sizeBytes,
+      fromPut,
+    });
     this.finishPull(id);
     const list = this.waiters.get(id);
     if (list !== undefined) {
@@ -143,7 +159,11 @@ export class ObjectManager {
     }
     const sizeBytes = this.store.sizeOf(objectId);
     const value = this.store.get(objectId);
-    this.env.send(to, { type: "raylet.push", objectId, value, sizeBytes } satisfies RayletMessage, Math.max(64, sizeBytes));
+    this.env.send(
+      to,
+      { type: "raylet.push", objectId, value, sizeBytes } satisfies RayletMessage,
+      Math.max(64, sizeBytes),
+    );
     this.env.trace({ kind: "object.transferred", objectId, from: this.nodeName, sizeBytes });
   }
 
@@ -153,7 +173,8 @@ export class ObjectManager {
     if (this.store.has(objectId) || !this.waiters.has(objectId)) return;
     this.transfersIn++;
     this.bytesIn += sizeBytes;
-    if (!this.addLocal(objectId, value, sizeBytes, false)) this.hooks.onLost(objectId, { objectId, locations: [], sizeBytes, fromPut: false });
+    if (!this.addLocal(objectId, value, sizeBytes, false))
+      this.hooks.onLost(objectId, { objectId, locations: [], sizeBytes, fromPut: false });
   }
 
   onPullFailed(objectId: ObjectId, fromNode: string): void {
@@ -184,7 +205,9 @@ export class ObjectManager {
   private startPull(id: ObjectId): void {
     const pull: PullState = { pullingFrom: "", failed: new Set(), lastEntry: undefined };
     this.pulls.set(id, pull);
-    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) => this.onEntry(id, entry as ObjectEntry | undefined));
+    this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
+      this.onEntry(id, entry as ObjectEntry | undefined),
+    );
   }
 
   private tryPull(id: ObjectId, pull: PullState): void {
@@ -194,7 +217,11 @@ export class ObjectManager {
     const source = entry.locations.find((n) => n !== this.nodeName && !pull.failed.has(n));
     if (source !== undefined) {
       pull.pullingFrom = source;
-      this.env.send(address("raylet", source), { type: "raylet.pull", objectId: id, node: this.nodeName } satisfies RayletMessage, 64);
+      this.env.send(
+        address("raylet", source),
+        { type: "raylet.pull", objectId: id, node: this.nodeName } satisfies RayletMessage,
+        64,
+      );
       return;
     }
     if (entry.locations.length === 0) this.hooks.onLost(id, entry);
@@ -206,6 +233,7 @@ export class ObjectManager {
   }
 
   checkInvariants(): void {
-    for (const id of this.waiters.keys()) assert(!this.store.has(id), `object manager: ${id} is local but still awaited`);
+    for (const id of this.waiters.keys())
+      assert(!this.store.has(id), `object manager: ${id} is local but still awaited`);
   }
 }

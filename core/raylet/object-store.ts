@@ -22,7 +22,8 @@ export interface Pin {
   readonly copy: object;
 }
 
-export type PutOutcome = { stored: true; evicted: ObjectId[] } | { stored: false; evicted: ObjectId[] };
+export type PutOutcome =
+  { stored: true; evicted: ObjectId[] } | { stored: false; evicted: ObjectId[] };
 
 export class ObjectStore {
   private readonly objects = new Map<ObjectId, StoredObject>();
@@ -71,7 +72,10 @@ export class ObjectStore {
       this.used -= o.sizeBytes;
       evicted.push(victim);
     }
-    assert(this.used + sizeBytes <= this.capacityBytes, `object store: eviction left no room for ${id}`);
+    assert(
+      this.used + sizeBytes <= this.capacityBytes,
+      `object store: eviction left no room for ${id}`,
+    );
     this.objects.set(id, { value, sizeBytes, pins: 0 });
     this.used += sizeBytes;
     return { stored: true, evicted };

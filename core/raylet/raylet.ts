@@ -11,7 +11,13 @@
 import { assert, assertBound, unreachable } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import type { ActorId, ObjectId, TaskId } from "../ids.js";
-import { ActorDiedError, ObjectStoreFullError, RayError, TaskError, WorkerCrashedError } from "../api/errors.js";
+import {
+  ActorDiedError,
+  ObjectStoreFullError,
+  RayError,
+  TaskError,
+  WorkerCrashedError,
+} from "../api/errors.js";
 import type { FunctionTable } from "../api/function-table.js";
 import { StoredError } from "../api/stored-error.js";
 import type { CoreWorker } from "../api/core-worker.js";
@@ -28,7 +34,12 @@ import { ObjectStore, type Pin } from "./object-store.js";
 import { LineageReconstruction } from "../recovery/reconstruction.js";
 import { readRestorePlan, writeCheckpoint } from "../recovery/actor-restore.js";
 import { ResourcePool, type Allocation, type GpuSpec } from "./resource-pool.js";
-import { resolveArgs, startAttempt, type AttemptOutcome, type RunningAttempt } from "./task-runner.js";
+import {
+  resolveArgs,
+  startAttempt,
+  type AttemptOutcome,
+  type RunningAttempt,
+} from "./task-runner.js";
 import { attemptKey, ForwardedTasks } from "./forwarded-tasks.js";
 
 export interface RayletConfig {
@@ -93,17 +104,27 @@ export class Raylet implements Process {
   /** Actor work (a call to start, a call's outcome to report) waiting for the lease's renewal. */
   private readonly leaseWaiters: Array<() => void> = [];
 
-  constructor(readonly env: Env, readonly config: RayletConfig) {
+  constructor(
+    readonly env: Env,
+    readonly config: RayletConfig,
+  ) {
     this.pool = new ResourcePool(config.resources, config.gpus);
     this.store = new ObjectStore(config.objectStoreBytes);
     this.gcs = new GcsClient(env, config.gcsShards);
     this.gcs.onNotification((n) => this.onNotification(n));
-    this.objects = new ObjectManager(env, config.nodeName, config.incarnation, this.store, this.gcs, {
-      onLost: (id, entry) => this.reconstruction.objectLost(id, entry),
-      onEvicted: (ids) => {
-        for (const id of ids) env.trace({ kind: "object.evicted", objectId: id, sizeBytes: 0 });
+    this.objects = new ObjectManager(
+      env,
+      config.nodeName,
+      config.incarnation,
+      this.store,
+      this.gcs,
+      {
+        onLost: (id, entry) => this.reconstruction.objectLost(id, entry),
+        onEvicted: (ids) => {
+          for (const id of ids) env.trace({ kind: "object.evicted", objectId: id, sizeBytes: 0 });
+        },
       },
-    });
+    );
     this.reconstruction = new LineageReconstruction({
       env,
       gcs: this.gcs,
@@ -112,7 +133,14 @@ export class Raylet implements Process {
       pollUs: config.reconstructionPollUs,
       stillNeeded: (id) => this.objects.isWanted(id),
       submit: (spec) => {
-        this.env.trace({ kind: "task.submitted", taskId: spec.taskId, name: spec.name, cause: spec.cause, taskKind: spec.kind, attempt: spec.attempt });
+        this.env.trace({
+          kind: "task.submitted",
+          taskId: spec.taskId,
+          name: spec.name,
+          cause: spec.cause,
+          taskKind: spec.kind,
+          attempt: spec.attempt,
+        });
         this.submitLocal(spec);
       },
       fail: (id, error) => this.objects.addLocal(id, new StoredError(error), 0, false),
@@ -126,11 +154,15 @@ export class Raylet implements Process {
       canRunHere: (spec) => this.canEverRunHere(spec),
       keepHere: (spec) => this.keep(spec),
     });
-    this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) => this.startTask(task, allocation));
-    this.actors = new ActorHost(this.objects, (actor, spec, pinned) => this.underLease(() => {
-      // Removed while it waited for the lease: its pins went with it; its caller hears it was lost.
-      if (this.actors.actors.get(actor.actorId) === actor) this.runActorCall(actor, spec, pinned);
-    }));
+    this.scheduler = new LocalScheduler(this.objects, this.pool, (task, allocation) =>
+      this.startTask(task, allocation),
+    );
+    this.actors = new ActorHost(this.objects, (actor, spec, pinned) =>
+      this.underLease(() => {
+        // Removed while it waited for the lease: its pins went with it; its caller hears it was lost.
+        if (this.actors.actors.get(actor.actorId) === actor) this.runActorCall(actor, spec, pinned);
+      }),
+    );
     // The GCS cannot declare this incarnation dead before it has heard from it and waited leaseUs.
     this.leaseUntilUs = env.nowUs() + (config.leaseUs ?? 0);
     this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
@@ -156,7 +188,11 @@ export class Raylet implements Process {
       case "raylet.actorCall":
         return this.actorCall(m.spec);
       case "raylet.killActor":
-        return this.killActor(m.actorId, m.noRestart ? "killed by ray.kill with noRestart" : "killed by ray.kill", m.noRestart);
+        return this.killActor(
+          m.actorId,
+          m.noRestart ? "killed by ray.kill with noRestart" : "killed by ray.kill",
+          m.noRestart,
+        );
       case "raylet.fetch":
         return this.fetch(from, m.reqId, m.objectIds, m.locateOnly === true);
       case "raylet.cancelFetch": {
@@ -167,7 +203,19 @@ export class Raylet implements Process {
       }
       case "raylet.put":
         if (!this.objects.addLocal(m.objectId, m.value, m.sizeBytes, m.fromPut)) {
-          this.objects.addLocal(m.objectId, new StoredError(new ObjectStoreFullError(m.objectId, m.sizeBytes, this.store.capacityBytes, this.nodeName)), 0, m.fromPut);
+          this.objects.addLocal(
+            m.objectId,
+            new StoredError(
+              new ObjectStoreFullError(
+                m.objectId,
+                m.sizeBytes,
+                this.store.capacityBytes,
+                this.nodeName,
+              ),
+            ),
+            0,
+            m.fromPut,
+          );
         }
         return;
       case "raylet.storeError":
@@ -192,7 +240,8 @@ export class Raylet implements Process {
       case "raylet.gpuFailed": {
         this.pool.failGpu(m.index);
         for (const actor of [...this.actors.actors.values()]) {
-          if (actor.allocation.gpus.some((g) => g.index === m.index)) this.killActor(actor.actorId, `its GPU ${m.index} failed`, false);
+          if (actor.allocation.gpus.some((g) => g.index === m.index))
+            this.killActor(actor.actorId, `its GPU ${m.index} failed`, false);
         }
         this.shedQueued();
         return;
@@ -210,11 +259,15 @@ export class Raylet implements Process {
 
   /** Bottom-up scheduling: keep the task if this node could run it and is not overloaded. */
   private submitLocal(spec: TaskSpec): void {
-    const canRunNow = this.pool.fitsNow(spec.resources, spec.gpuMemoryBytes) && this.scheduler.queueLength === 0;
+    const canRunNow =
+      this.pool.fitsNow(spec.resources, spec.gpuMemoryBytes) && this.scheduler.queueLength === 0;
     // GPU memory held by an actor may never come back here: such a request stays only if it fits
     // now. So does an actor: it holds its resources for good, so another node with room beats a
     // queue here that an earlier actor may never leave.
-    const mayQueue = this.scheduler.queueLength < this.config.queueThreshold && (spec.gpuMemoryBytes ?? 0) === 0 && spec.kind !== "actor-creation";
+    const mayQueue =
+      this.scheduler.queueLength < this.config.queueThreshold &&
+      (spec.gpuMemoryBytes ?? 0) === 0 &&
+      spec.kind !== "actor-creation";
     if (this.canEverRunHere(spec) && (canRunNow || mayQueue)) return this.keep(spec);
     this.forwarded.forward(spec);
   }
@@ -227,13 +280,17 @@ export class Raylet implements Process {
   private capacityForTasks(): Record<string, number> {
     const capacity: Record<string, number> = { ...this.pool.total };
     for (const actor of this.actors.actors.values()) {
-      for (const k in actor.allocation.resources) capacity[k] = Math.max(0, (capacity[k] ?? 0) - actor.allocation.resources[k]!);
+      for (const k in actor.allocation.resources)
+        capacity[k] = Math.max(0, (capacity[k] ?? 0) - actor.allocation.resources[k]!);
     }
     return capacity;
   }
 
   private canEverRunHere(spec: TaskSpec): boolean {
-    return this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && fits(this.capacityForTasks(), spec.resources);
+    return (
+      this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) &&
+      fits(this.capacityForTasks(), spec.resources)
+    );
   }
 
   /**
@@ -243,7 +300,10 @@ export class Raylet implements Process {
   private shedQueued(): void {
     if (this.scheduler.queueLength === 0) return;
     const capacity = this.capacityForTasks();
-    const shed = this.scheduler.shed((spec) => this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && fits(capacity, spec.resources));
+    const shed = this.scheduler.shed(
+      (spec) =>
+        this.pool.canEverFit(spec.resources, spec.gpuMemoryBytes) && fits(capacity, spec.resources),
+    );
     for (const task of shed) {
       // Forgotten here, so a placement back on this node (once room returns) is kept again.
       this.keptAttempts.delete(attemptKey(task.spec.taskId, task.spec.attempt));
@@ -255,7 +315,12 @@ export class Raylet implements Process {
   private assigned(spec: TaskSpec, origin: string | undefined): void {
     if (origin === this.nodeName) this.forwarded.placed(spec.taskId, spec.attempt);
     else if (origin !== undefined) {
-      const ack: RayletMessage = { type: "raylet.forwardAck", taskId: spec.taskId, attempt: spec.attempt, placed: true };
+      const ack: RayletMessage = {
+        type: "raylet.forwardAck",
+        taskId: spec.taskId,
+        attempt: spec.attempt,
+        placed: true,
+      };
       this.env.send(address("raylet", origin), ack, CONTROL_MESSAGE_BYTES);
     }
     if (this.keptAttempts.has(attemptKey(spec.taskId, spec.attempt))) return;
@@ -270,7 +335,12 @@ export class Raylet implements Process {
     }
     this.keptAttempts.add(attemptKey(spec.taskId, spec.attempt));
     this.updateTask(spec, "scheduled");
-    this.env.trace({ kind: "task.scheduled", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.env.trace({
+      kind: "task.scheduled",
+      taskId: spec.taskId,
+      name: spec.name,
+      attempt: spec.attempt,
+    });
     this.scheduler.enqueue(spec);
     this.scheduler.dispatch();
   }
@@ -282,7 +352,13 @@ export class Raylet implements Process {
     if ("error" in resolved) {
       this.pool.release(allocation);
       this.scheduler.release(task);
-      this.env.trace({ kind: "task.started", taskId: spec.taskId, name: spec.name, gpus: "", attempt: spec.attempt });
+      this.env.trace({
+        kind: "task.started",
+        taskId: spec.taskId,
+        name: spec.name,
+        gpus: "",
+        attempt: spec.attempt,
+      });
       this.finishFailed(spec, resolved.error);
       return;
     }
@@ -296,7 +372,9 @@ export class Raylet implements Process {
       nodeName: this.nodeName,
       durationModel: entry.options.durationMs,
       args: resolved.values,
-      body: isActor ? (args) => new entry.cls(...(args as never[])) : (args) => entry.fn(...(args as never[])),
+      body: isActor
+        ? (args) => new entry.cls(...(args as never[]))
+        : (args) => entry.fn(...(args as never[])),
       done: (a, outcome) => this.taskEnded(a, outcome, task),
     });
     this.running.set(spec.taskId, attempt);
@@ -306,7 +384,10 @@ export class Raylet implements Process {
     const spec = attempt.spec;
     this.running.delete(spec.taskId);
     this.scheduler.release(task);
-    this.meanTaskUs = this.meanTaskUs === 0 ? this.env.nowUs() - attempt.startUs : 0.9 * this.meanTaskUs + 0.1 * (this.env.nowUs() - attempt.startUs);
+    this.meanTaskUs =
+      this.meanTaskUs === 0
+        ? this.env.nowUs() - attempt.startUs
+        : 0.9 * this.meanTaskUs + 0.1 * (this.env.nowUs() - attempt.startUs);
     if (spec.kind === "actor-creation" && outcome.kind === "ok") {
       this.actorCreated(spec, outcome.value as Record<string, unknown>, attempt.allocation);
     } else {
@@ -323,15 +404,32 @@ export class Raylet implements Process {
         return this.finishOk(spec, outcome.value);
       case "error": {
         if (retriesUserError(spec, outcome.userError)) {
-          this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: "user-error-retry", attempt: spec.attempt });
-          this.tellOwner(spec, { type: "cw.taskFailed", spec, error: outcome.error, retriable: true });
+          this.env.trace({
+            kind: "task.failed",
+            taskId: spec.taskId,
+            name: spec.name,
+            reason: "user-error-retry",
+            attempt: spec.attempt,
+          });
+          this.tellOwner(spec, {
+            type: "cw.taskFailed",
+            spec,
+            error: outcome.error,
+            retriable: true,
+          });
           return;
         }
         return this.finishFailed(spec, outcome.error);
       }
       case "crashed": {
         this.updateTask(spec, "lost");
-        this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: outcome.how, attempt: spec.attempt });
+        this.env.trace({
+          kind: "task.failed",
+          taskId: spec.taskId,
+          name: spec.name,
+          reason: outcome.how,
+          attempt: spec.attempt,
+        });
         const error = new WorkerCrashedError(spec.taskId, spec.name, spec.attempt + 1);
         this.tellOwner(spec, { type: "cw.taskFailed", spec, error, retriable: true });
         return;
@@ -346,18 +444,38 @@ export class Raylet implements Process {
     let values: unknown[];
     if (n <= 1) values = [value];
     else if (Array.isArray(value) && value.length === n) values = value;
-    else return this.finishFailed(spec, new TaskError(spec.taskId, spec.name, new RayError(`declared numReturns: ${n} but returned ${Array.isArray(value) ? `${value.length} values` : "a non-array"}`)));
+    else
+      return this.finishFailed(
+        spec,
+        new TaskError(
+          spec.taskId,
+          spec.name,
+          new RayError(
+            `declared numReturns: ${n} but returned ${Array.isArray(value) ? `${value.length} values` : "a non-array"}`,
+          ),
+        ),
+      );
     for (let i = 0; i < n; i++) {
       const id = spec.returnIds[i]!;
       if (!this.objects.addLocal(id, values[i], spec.returnBytes, false)) {
-        const full = new ObjectStoreFullError(id, spec.returnBytes, this.store.capacityBytes, this.nodeName);
+        const full = new ObjectStoreFullError(
+          id,
+          spec.returnBytes,
+          this.store.capacityBytes,
+          this.nodeName,
+        );
         this.objects.addLocal(id, new StoredError(full), 0, false);
       }
       this.env.trace({ kind: "object.created", objectId: id, sizeBytes: spec.returnBytes });
     }
     this.tasksFinished++;
     this.updateTask(spec, "finished");
-    this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.env.trace({
+      kind: "task.finished",
+      taskId: spec.taskId,
+      name: spec.name,
+      attempt: spec.attempt,
+    });
     this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
   }
 
@@ -365,28 +483,58 @@ export class Raylet implements Process {
   finishFailed(spec: TaskSpec, error: RayError): void {
     for (const id of spec.returnIds) this.objects.addLocal(id, new StoredError(error), 0, false);
     this.updateTask(spec, "failed");
-    this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
+    this.env.trace({
+      kind: "task.failed",
+      taskId: spec.taskId,
+      name: spec.name,
+      reason: error.name,
+      attempt: spec.attempt,
+    });
     this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
     if (spec.kind === "actor-creation") this.publishActorDead(spec, error.message);
   }
 
   // ---- actors ----
 
-  private actorCreated(spec: TaskSpec, instance: Record<string, unknown>, allocation: Allocation): void {
+  private actorCreated(
+    spec: TaskSpec,
+    instance: Record<string, unknown>,
+    allocation: Allocation,
+  ): void {
     const actorId = spec.actorId!;
     const entry = this.config.functions.get(spec.functionId);
     assert(entry.kind === "actor-class", `actor creation ${spec.taskId} names a plain function`);
     const replay = spec.attempt > 0 && entry.options.recovery === "replay";
     const actor: HostedActor = {
-      actorId, creation: spec, instance, allocation, nextSeq: new Map(), buffered: new Map(), queue: [],
-      running: false, runningPins: [], executed: 0, restoring: replay, held: [], replayLeft: 0, replayTotal: 0, checkpointSeq: 0, checkpointLoadUs: 0,
+      actorId,
+      creation: spec,
+      instance,
+      allocation,
+      nextSeq: new Map(),
+      buffered: new Map(),
+      queue: [],
+      running: false,
+      runningPins: [],
+      executed: 0,
+      restoring: replay,
+      held: [],
+      replayLeft: 0,
+      replayTotal: 0,
+      checkpointSeq: 0,
+      checkpointLoadUs: 0,
     };
     this.actors.add(actor);
     this.shedQueued();
     this.updateTask(spec, "finished");
-    this.env.trace({ kind: "task.finished", taskId: spec.taskId, name: spec.name, attempt: spec.attempt });
+    this.env.trace({
+      kind: "task.finished",
+      taskId: spec.taskId,
+      name: spec.name,
+      attempt: spec.attempt,
+    });
     this.tellOwner(spec, { type: "cw.taskDone", taskId: spec.taskId, attempt: spec.attempt });
-    if (spec.attempt > 0) this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
+    if (spec.attempt > 0)
+      this.env.trace({ kind: "actor.restarted", actorId, restarts: spec.attempt });
     if (!replay) return this.publishActor(actor, "alive", "");
     // Say where the instance is being restored, so its owner restarts it again if this node dies.
     this.publishActor(actor, "restarting", "restoring from checkpoint and replaying");
@@ -398,35 +546,82 @@ export class Raylet implements Process {
       actor.checkpointSeq = checkpointSeq;
       actor.checkpointLoadUs = loadUs;
       // Each replay is a new attempt of the call, numbered past any earlier one.
-      const replay = calls.map((c) => ({ ...c, attempt: c.attempt + spec.attempt, cause: "replay" as const, submitUs: this.env.nowUs() }));
-      for (const r of replay) this.env.trace({ kind: "task.submitted", taskId: r.taskId, name: r.name, cause: "replay", taskKind: r.kind, attempt: r.attempt });
+      const replay = calls.map((c) => ({
+        ...c,
+        attempt: c.attempt + spec.attempt,
+        cause: "replay" as const,
+        submitUs: this.env.nowUs(),
+      }));
+      for (const r of replay)
+        this.env.trace({
+          kind: "task.submitted",
+          taskId: r.taskId,
+          name: r.name,
+          cause: "replay",
+          taskKind: r.kind,
+          attempt: r.attempt,
+        });
       this.actors.restored(actor, replay);
       if (calls.length === 0) this.replayDone(actor, 0);
     });
   }
 
   private replayDone(actor: HostedActor, calls: number): void {
-    this.env.trace({ kind: "actor.replayed", actorId: actor.actorId, calls, checkpointSeq: actor.checkpointSeq, checkpointLoadUs: actor.checkpointLoadUs });
+    this.env.trace({
+      kind: "actor.replayed",
+      actorId: actor.actorId,
+      calls,
+      checkpointSeq: actor.checkpointSeq,
+      checkpointLoadUs: actor.checkpointLoadUs,
+    });
     this.publishActor(actor, "alive", "");
   }
 
-  private publishActor(actor: HostedActor, state: "alive" | "restarting" | "lost" | "dead", cause: string): void {
+  private publishActor(
+    actor: HostedActor,
+    state: "alive" | "restarting" | "lost" | "dead",
+    cause: string,
+  ): void {
     const spec = actor.creation;
     this.gcs.call({
       op: "actor.put",
-      entry: { actorId: actor.actorId, creationTaskId: spec.taskId, state, node: this.nodeName, restarts: spec.attempt, deathCause: cause, recovery: spec.recovery },
+      entry: {
+        actorId: actor.actorId,
+        creationTaskId: spec.taskId,
+        state,
+        node: this.nodeName,
+        restarts: spec.attempt,
+        deathCause: cause,
+        recovery: spec.recovery,
+      },
     });
   }
 
   private publishActorDead(spec: TaskSpec, cause: string): void {
     const actorId = spec.actorId!;
-    this.gcs.call({ op: "actor.put", entry: { actorId, creationTaskId: spec.taskId, state: "dead", node: this.nodeName, restarts: spec.attempt, deathCause: cause, recovery: spec.recovery } });
+    this.gcs.call({
+      op: "actor.put",
+      entry: {
+        actorId,
+        creationTaskId: spec.taskId,
+        state: "dead",
+        node: this.nodeName,
+        restarts: spec.attempt,
+        deathCause: cause,
+        recovery: spec.recovery,
+      },
+    });
   }
 
   private actorCall(spec: TaskSpec): void {
     if (this.actors.submit(spec)) return;
     // Not here (it died, or moved): the caller re-resolves the actor and resends if allowed.
-    this.tellOwner(spec, { type: "cw.taskFailed", spec, error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`), retriable: true });
+    this.tellOwner(spec, {
+      type: "cw.taskFailed",
+      spec,
+      error: new ActorDiedError(spec.actorId!, `it is not hosted on ${this.nodeName}`),
+      retriable: true,
+    });
   }
 
   private runActorCall(actor: HostedActor, spec: TaskSpec, pinned: Pin[]): void {
@@ -434,7 +629,12 @@ export class Raylet implements Process {
     assert(entry.kind === "actor-class", `actor call ${spec.taskId} names a plain function`);
     const actorSeq = actor.executed++;
     this.updateTask(spec, "running", actorSeq);
-    this.gcs.call({ op: "actor.logCall", actorId: actor.actorId, seq: actorSeq, taskId: spec.taskId });
+    this.gcs.call({
+      op: "actor.logCall",
+      actorId: actor.actorId,
+      seq: actorSeq,
+      taskId: spec.taskId,
+    });
     const release = () => {
       for (const pin of pinned) this.store.unpin(pin);
       pinned.length = 0;
@@ -442,7 +642,13 @@ export class Raylet implements Process {
     const resolved = resolveArgs(spec, this.store);
     if ("error" in resolved) {
       release();
-      this.env.trace({ kind: "task.started", taskId: spec.taskId, name: spec.name, gpus: "", attempt: spec.attempt });
+      this.env.trace({
+        kind: "task.started",
+        taskId: spec.taskId,
+        name: spec.name,
+        gpus: "",
+        attempt: spec.attempt,
+      });
       this.finishFailed(spec, resolved.error);
       this.actorCallEnded(actor, spec);
       return;
@@ -459,7 +665,8 @@ export class Raylet implements Process {
       args: resolved.values,
       body: (args) => {
         const fn = actor.instance[method];
-        if (typeof fn !== "function") throw new TypeError(`${entry.options.name} has no method ${method}`);
+        if (typeof fn !== "function")
+          throw new TypeError(`${entry.options.name} has no method ${method}`);
         return (fn as (...a: unknown[]) => unknown).apply(actor.instance, args as unknown[]);
       },
       done: (a, outcome) => {
@@ -482,13 +689,21 @@ export class Raylet implements Process {
     if (this.actors.actors.get(actor.actorId) !== actor) return;
     const next = () => {
       if (this.actors.actors.get(actor.actorId) !== actor) return;
-      if (spec.cause === "replay" && --actor.replayLeft === 0) this.replayDone(actor, actor.replayTotal);
+      if (spec.cause === "replay" && --actor.replayLeft === 0)
+        this.replayDone(actor, actor.replayTotal);
       this.actors.callEnded(actor);
     };
     const entry = this.config.functions.get(actor.creation.functionId);
     const interval = entry.kind === "actor-class" ? entry.options.checkpointInterval : 0;
     if (interval > 0 && actor.executed % interval === 0 && entry.kind === "actor-class") {
-      writeCheckpoint(this, actor.actorId, actor.instance, actor.executed, entry.options.checkpointBytes, next);
+      writeCheckpoint(
+        this,
+        actor.actorId,
+        actor.instance,
+        actor.executed,
+        entry.options.checkpointBytes,
+        next,
+      );
       return;
     }
     next();
@@ -496,7 +711,13 @@ export class Raylet implements Process {
 
   /** The actor's worker (or GPU) died: the instance is lost with it; its owner may restart it. */
   private actorWorkerDied(actor: HostedActor, attempt: RunningAttempt, how: string): void {
-    this.env.trace({ kind: "task.failed", taskId: attempt.spec.taskId, name: attempt.spec.name, reason: how, attempt: attempt.spec.attempt });
+    this.env.trace({
+      kind: "task.failed",
+      taskId: attempt.spec.taskId,
+      name: attempt.spec.name,
+      reason: how,
+      attempt: attempt.spec.attempt,
+    });
     this.killActor(actor.actorId, `its worker died (${how})`, false);
   }
 
@@ -521,17 +742,32 @@ export class Raylet implements Process {
 
   // ---- objects for core workers ----
 
-  private fetch(client: Address, reqId: number, ids: readonly ObjectId[], locateOnly: boolean): void {
+  private fetch(
+    client: Address,
+    reqId: number,
+    ids: readonly ObjectId[],
+    locateOnly: boolean,
+  ): void {
     const request: FetchRequest = { client, reqId, cancelled: false };
-    assertBound(this.fetches.size, MAX_PENDING_FETCHES, `raylet ${this.nodeName} fetches (MAX_PENDING_FETCHES)`);
+    assertBound(
+      this.fetches.size,
+      MAX_PENDING_FETCHES,
+      `raylet ${this.nodeName} fetches (MAX_PENDING_FETCHES)`,
+    );
     this.fetches.set(`${client}/${reqId}`, request);
     let left = ids.length;
     for (const id of ids) {
-      const wantIt = locateOnly ? (ready: () => void) => this.objects.locate(id, ready) : (ready: () => void) => this.objects.need(id, ready);
+      const wantIt = locateOnly
+        ? (ready: () => void) => this.objects.locate(id, ready)
+        : (ready: () => void) => this.objects.need(id, ready);
       wantIt(() => {
         if (request.cancelled) return;
         const value = this.store.has(id) ? this.store.get(id) : undefined;
-        this.env.send(client, { type: "cw.fetched", reqId, objectId: id, value } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
+        this.env.send(
+          client,
+          { type: "cw.fetched", reqId, objectId: id, value } satisfies CoreWorkerMessage,
+          CONTROL_MESSAGE_BYTES,
+        );
         if (--left === 0) this.fetches.delete(`${client}/${reqId}`);
       });
     }
@@ -544,7 +780,12 @@ export class Raylet implements Process {
     if (n.table !== "node") return;
     if (n.row.state === "alive") {
       const sentUs = n.row.heartbeat.sentUs;
-      if (n.key === this.nodeName && n.row.incarnation === this.config.incarnation && sentUs !== undefined) this.renewLease(sentUs);
+      if (
+        n.key === this.nodeName &&
+        n.row.incarnation === this.config.incarnation &&
+        sentUs !== undefined
+      )
+        this.renewLease(sentUs);
       return;
     }
     if (n.key === this.nodeName && n.row.incarnation === this.config.incarnation) {
@@ -554,7 +795,8 @@ export class Raylet implements Process {
       this.config.onFenced?.(this);
       return;
     }
-    if ((this.deadIncarnations.get(n.key) ?? -1) < n.row.incarnation) this.deadIncarnations.set(n.key, n.row.incarnation);
+    if ((this.deadIncarnations.get(n.key) ?? -1) < n.row.incarnation)
+      this.deadIncarnations.set(n.key, n.row.incarnation);
     this.objects.onNodeDead(n.key);
     this.reconstruction.onNodeDead();
   }
@@ -588,19 +830,34 @@ export class Raylet implements Process {
 
   private underLease(action: () => void): void {
     if (this.holdsLease()) return action();
-    assertBound(this.leaseWaiters.length, MAX_LEASE_WAITERS, `raylet ${this.nodeName} actor work waiting for the lease (MAX_LEASE_WAITERS)`);
+    assertBound(
+      this.leaseWaiters.length,
+      MAX_LEASE_WAITERS,
+      `raylet ${this.nodeName} actor work waiting for the lease (MAX_LEASE_WAITERS)`,
+    );
     this.leaseWaiters.push(action);
   }
 
   private renewLease(sentUs: number): void {
-    assert(sentUs <= this.env.nowUs(), `raylet ${this.nodeName}: a heartbeat sent in the future (${sentUs})`);
+    assert(
+      sentUs <= this.env.nowUs(),
+      `raylet ${this.nodeName}: a heartbeat sent in the future (${sentUs})`,
+    );
     this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + (this.config.leaseUs ?? 0));
     if (!this.holdsLease()) return;
     for (const action of this.leaseWaiters.splice(0)) action();
   }
 
   updateTask(spec: TaskSpec, status: TaskStatus, actorSeq?: number): void {
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status, node: this.nodeName, incarnation: this.config.incarnation, attempt: spec.attempt, actorSeq });
+    this.gcs.call({
+      op: "task.update",
+      taskId: spec.taskId,
+      status,
+      node: this.nodeName,
+      incarnation: this.config.incarnation,
+      attempt: spec.attempt,
+      actorSeq,
+    });
   }
 
   /**
@@ -608,7 +865,8 @@ export class Raylet implements Process {
    * retried parent, core/gcs/shard-state.ts `adopt`): then the task table names who owns it now.
    */
   tellOwner(spec: TaskSpec, message: CoreWorkerMessage): void {
-    if ((this.deadIncarnations.get(spec.ownerNode) ?? -1) < spec.ownerIncarnation) return this.env.send(spec.owner, message, CONTROL_MESSAGE_BYTES);
+    if ((this.deadIncarnations.get(spec.ownerNode) ?? -1) < spec.ownerIncarnation)
+      return this.env.send(spec.owner, message, CONTROL_MESSAGE_BYTES);
     this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
       const owner = (row as TaskRow | undefined)?.spec.owner;
       if (owner !== undefined) this.env.send(owner, message, CONTROL_MESSAGE_BYTES);

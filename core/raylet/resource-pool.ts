@@ -44,7 +44,12 @@ export class ResourcePool {
     this.total = { ...total, GPU: gpus.length };
     this.installed = { ...this.total };
     this.available = { ...this.total };
-    this.gpus = gpus.map((spec) => ({ spec, freeShare: 1, freeMemoryBytes: spec.memoryBytes, failed: false }));
+    this.gpus = gpus.map((spec) => ({
+      spec,
+      freeShare: 1,
+      freeMemoryBytes: spec.memoryBytes,
+      failed: false,
+    }));
   }
 
   gpuSpec(index: number): GpuSpec {
@@ -56,12 +61,17 @@ export class ResourcePool {
   /** Could this node ever run the request (its healthy GPUs free), with `gpuMemoryBytes` on each GPU? */
   canEverFit(request: ResourceSet, gpuMemoryBytes = 0): boolean {
     if (!fits(this.total, request)) return false;
-    return gpuMemoryBytes === 0 || assignGpus(this.gpus.map(state), request.GPU ?? 0, gpuMemoryBytes, "healthy") !== undefined;
+    return (
+      gpuMemoryBytes === 0 ||
+      assignGpus(this.gpus.map(state), request.GPU ?? 0, gpuMemoryBytes, "healthy") !== undefined
+    );
   }
 
   /** Could it start now: resources free and some GPU assignment with the memory free? */
   fitsNow(request: ResourceSet, gpuMemoryBytes = 0): boolean {
-    return fits(this.available, request) && this.pickGpus(request.GPU ?? 0, gpuMemoryBytes) !== undefined;
+    return (
+      fits(this.available, request) && this.pickGpus(request.GPU ?? 0, gpuMemoryBytes) !== undefined
+    );
   }
 
   allocate(request: ResourceSet, gpuMemoryBytes = 0): Allocation | undefined {
@@ -74,7 +84,12 @@ export class ResourcePool {
       slot.freeShare -= g.share;
       slot.freeMemoryBytes -= gpuMemoryBytes;
     }
-    return { resources: request, gpus, gpuMemoryBytes: gpus.length > 0 ? gpuMemoryBytes : 0, cpuReleased: 0 };
+    return {
+      resources: request,
+      gpus,
+      gpuMemoryBytes: gpus.length > 0 ? gpuMemoryBytes : 0,
+      cpuReleased: 0,
+    };
   }
 
   /** Each GPU's memory, free memory, free share and health, as heartbeats report them. */
@@ -143,21 +158,38 @@ export class ResourcePool {
 
   checkInvariants(): void {
     for (const key in this.available) {
-      assert(this.available[key]! > -EPSILON, `resource ${key} over-committed: available ${this.available[key]}`);
-      assert(this.available[key]! < (this.total[key] ?? 0) + EPSILON, `resource ${key}: available exceeds total`);
+      assert(
+        this.available[key]! > -EPSILON,
+        `resource ${key} over-committed: available ${this.available[key]}`,
+      );
+      assert(
+        this.available[key]! < (this.total[key] ?? 0) + EPSILON,
+        `resource ${key}: available exceeds total`,
+      );
     }
     for (const g of this.gpus) {
       assert(g.freeShare > -EPSILON && g.freeShare < 1 + EPSILON, "GPU share outside [0, 1]");
-      assert(g.freeMemoryBytes >= 0 && g.freeMemoryBytes <= g.spec.memoryBytes, `GPU memory free ${g.freeMemoryBytes} outside [0, ${g.spec.memoryBytes}]`);
+      assert(
+        g.freeMemoryBytes >= 0 && g.freeMemoryBytes <= g.spec.memoryBytes,
+        `GPU memory free ${g.freeMemoryBytes} outside [0, ${g.spec.memoryBytes}]`,
+      );
     }
   }
 
-  private pickGpus(amount: number, gpuMemoryBytes: number): Array<{ index: number; share: number }> | undefined {
+  private pickGpus(
+    amount: number,
+    gpuMemoryBytes: number,
+  ): Array<{ index: number; share: number }> | undefined {
     if (amount <= 0) return []; // the hot path: CPU-only tasks
     return assignGpus(this.gpus.map(state), amount, gpuMemoryBytes, "now");
   }
 }
 
 function state(g: GpuSlot): GpuState {
-  return { memoryBytes: g.spec.memoryBytes, freeMemoryBytes: g.freeMemoryBytes, freeShare: g.freeShare, failed: g.failed };
+  return {
+    memoryBytes: g.spec.memoryBytes,
+    freeMemoryBytes: g.freeMemoryBytes,
+    freeShare: g.freeShare,
+    failed: g.failed,
+  };
 }

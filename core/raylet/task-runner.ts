@@ -21,7 +21,10 @@ import { assert, InvariantViolation } from "../assert.js";
 export type AttemptOutcome =
   | { readonly kind: "ok"; readonly value: unknown }
   | { readonly kind: "error"; readonly error: RayError; readonly userError: unknown }
-  | { readonly kind: "crashed"; readonly how: Exclude<ExecutionOutcome, "ok" | "gpu-out-of-memory"> };
+  | {
+      readonly kind: "crashed";
+      readonly how: Exclude<ExecutionOutcome, "ok" | "gpu-out-of-memory">;
+    };
 
 export interface RunningAttempt {
   readonly spec: TaskSpec;
@@ -36,7 +39,10 @@ export interface RunningAttempt {
 }
 
 /** Argument values, or the error of the first argument that is an error value. */
-export function resolveArgs(spec: TaskSpec, store: ObjectStore): { values: unknown[] } | { error: RayError } {
+export function resolveArgs(
+  spec: TaskSpec,
+  store: ObjectStore,
+): { values: unknown[] } | { error: RayError } {
   const values: unknown[] = [];
   for (const a of spec.args) {
     if (!("ref" in a)) {
@@ -65,7 +71,10 @@ export interface StartOptions {
 }
 
 export function startAttempt(o: StartOptions): RunningAttempt {
-  assert(o.spec.kind !== "actor-method" || o.spec.method !== undefined, `task runner: actor call ${o.spec.taskId} names no method`);
+  assert(
+    o.spec.kind !== "actor-method" || o.spec.method !== undefined,
+    `task runner: actor call ${o.spec.taskId} names no method`,
+  );
   assert(o.spec.attempt >= 0, `task runner: ${o.spec.taskId} has attempt ${o.spec.attempt}`);
   const gpuIds = o.allocation.gpus.map((g) => g.index);
   const gpuModel = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).model : undefined;
@@ -95,11 +104,17 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   };
   let durationMs: number;
   try {
-    durationMs = drawDurationMs(o.durationModel, o.args, { gpuModel, nodeName: o.nodeName }, () => o.env.freshRng(`duration/${o.spec.taskId}`));
+    durationMs = drawDurationMs(o.durationModel, o.args, { gpuModel, nodeName: o.nodeName }, () =>
+      o.env.freshRng(`duration/${o.spec.taskId}`),
+    );
   } catch (e) {
     durationMs = 0;
     attempt.bodyDone = true;
-    attempt.bodyOutcome = { kind: "error", error: new TaskError(o.spec.taskId, o.spec.name, e), userError: e };
+    attempt.bodyOutcome = {
+      kind: "error",
+      error: new TaskError(o.spec.taskId, o.spec.name, e),
+      userError: e,
+    };
   }
   assert(durationMs >= 0, `task runner: ${o.spec.name} drew duration ${durationMs} ms`);
   assert(speedFactor > 0, `task runner: GPU speed factor ${speedFactor} on ${o.nodeName}`);
@@ -112,19 +127,42 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   const maybeFinish = () => {
     if (attempt.executionDone && attempt.bodyDone) finish(attempt.bodyOutcome!);
   };
-  o.env.trace({ kind: "task.started", taskId: o.spec.taskId, name: o.spec.name, gpus: gpuIds.join(" "), attempt: o.spec.attempt });
+  o.env.trace({
+    kind: "task.started",
+    taskId: o.spec.taskId,
+    name: o.spec.name,
+    gpus: gpuIds.join(" "),
+    attempt: o.spec.attempt,
+  });
   const memoryBytes = o.allocation.gpuMemoryBytes;
   // What the raylet believes is free once this launch holds its memory; the hardware may know better.
-  const gpuFreeMemoryBytes = memoryBytes > 0 ? gpuIds.map((g) => o.pool.freeGpuMemoryBytes(g)) : undefined;
+  const gpuFreeMemoryBytes =
+    memoryBytes > 0 ? gpuIds.map((g) => o.pool.freeGpuMemoryBytes(g)) : undefined;
   attempt.executionId = o.env.execute(
-    { name: o.spec.name, taskId: o.spec.taskId, attempt: o.spec.attempt, gpuIds, durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor), gpuFreeMemoryBytes },
+    {
+      name: o.spec.name,
+      taskId: o.spec.taskId,
+      attempt: o.spec.attempt,
+      gpuIds,
+      durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor),
+      gpuFreeMemoryBytes,
+    },
     (outcome) => {
       // The world ends an execution once: it completes, or a fault ends it first.
-      assert(!attempt.executionDone, `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`);
+      assert(
+        !attempt.executionDone,
+        `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`,
+      );
       attempt.executionDone = true;
       if (outcome === "gpu-out-of-memory") {
         // An error of the attempt, like an exception (retryExceptions decides), not a crash.
-        const oom = new GpuOutOfMemoryError(o.spec.taskId, o.spec.name, o.nodeName, gpuIds[0]!, memoryBytes);
+        const oom = new GpuOutOfMemoryError(
+          o.spec.taskId,
+          o.spec.name,
+          o.nodeName,
+          gpuIds[0]!,
+          memoryBytes,
+        );
         return finish({ kind: "error", error: oom, userError: oom });
       }
       if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });

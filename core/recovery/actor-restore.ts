@@ -55,26 +55,42 @@ export interface RestoreHost {
  * Reads the checkpoint and the chain after it; calls `done` with the checkpoint's seq and the
  * specs to replay, in execution order.
  */
-export function readRestorePlan(host: RestoreHost, actorId: ActorId, instance: Record<string, unknown>, done: (checkpointSeq: number, replay: TaskSpec[], loadUs: number) => void): void {
+export function readRestorePlan(
+  host: RestoreHost,
+  actorId: ActorId,
+  instance: Record<string, unknown>,
+  done: (checkpointSeq: number, replay: TaskSpec[], loadUs: number) => void,
+): void {
   host.gcs.call({ op: "actor.getLog", actorId }, (result) => {
     const log = result as ActorLog;
     let loadUs = 0;
-    const afterCheckpoint = () => readSpecs(host, log.calls, (specs) => done(log.checkpointSeq, specs, loadUs));
+    const afterCheckpoint = () =>
+      readSpecs(host, log.calls, (specs) => done(log.checkpointSeq, specs, loadUs));
     if (log.checkpointSeq === 0) return afterCheckpoint();
     const startUs = host.env.nowUs();
     host.env.storage.read(checkpointKey(actorId), (found, value) => {
       loadUs = host.env.nowUs() - startUs;
-      assert(found, `actor ${actorId}: the GCS records a checkpoint at ${log.checkpointSeq} but storage has none`);
+      assert(
+        found,
+        `actor ${actorId}: the GCS records a checkpoint at ${log.checkpointSeq} but storage has none`,
+      );
       const saved = value as { seq: number; state: unknown };
       // Storage is written before the GCS records the checkpoint, so it is never the older one.
-      assert(saved.seq >= log.checkpointSeq, `actor ${actorId}: storage holds checkpoint ${saved.seq}, older than the GCS's ${log.checkpointSeq}`);
+      assert(
+        saved.seq >= log.checkpointSeq,
+        `actor ${actorId}: storage holds checkpoint ${saved.seq}, older than the GCS's ${log.checkpointSeq}`,
+      );
       restoreState(instance, saved.state);
       afterCheckpoint();
     });
   });
 }
 
-function readSpecs(host: RestoreHost, calls: readonly TaskId[], done: (specs: TaskSpec[]) => void): void {
+function readSpecs(
+  host: RestoreHost,
+  calls: readonly TaskId[],
+  done: (specs: TaskSpec[]) => void,
+): void {
   if (calls.length === 0) return done([]);
   const specs: Array<TaskSpec | undefined> = new Array(calls.length);
   let left = calls.length;
@@ -87,7 +103,14 @@ function readSpecs(host: RestoreHost, calls: readonly TaskId[], done: (specs: Ta
 }
 
 /** Writes a checkpoint of the actor's state covering its first `seq` calls. */
-export function writeCheckpoint(host: RestoreHost, actorId: ActorId, instance: Record<string, unknown>, seq: number, sizeBytes: number, done: () => void): void {
+export function writeCheckpoint(
+  host: RestoreHost,
+  actorId: ActorId,
+  instance: Record<string, unknown>,
+  seq: number,
+  sizeBytes: number,
+  done: () => void,
+): void {
   assert(seq >= 1, `actor ${actorId}: a checkpoint must cover at least one call, got seq ${seq}`);
   assert(sizeBytes >= 0, `actor ${actorId}: checkpoint size ${sizeBytes} bytes`);
   const startUs = host.env.nowUs();

@@ -48,14 +48,24 @@ export class LineageReconstruction {
   granted = 0;
 
   constructor(private readonly host: ReconstructionHost) {
-    assert(host.pollUs > 0, `reconstruction at ${host.nodeName}: poll interval must be > 0, got ${host.pollUs}`);
+    assert(
+      host.pollUs > 0,
+      `reconstruction at ${host.nodeName}: poll interval must be > 0, got ${host.pollUs}`,
+    );
   }
 
   /** The object manager found `id` with no live copy. */
   objectLost(id: ObjectId, entry: ObjectEntry): void {
-    assert(entry.objectId === id, `reconstruction: object ${id} reported lost with the entry of ${entry.objectId}`);
+    assert(
+      entry.objectId === id,
+      `reconstruction: object ${id} reported lost with the entry of ${entry.objectId}`,
+    );
     if (this.active.has(id)) return;
-    this.host.env.trace({ kind: "object.lost", objectId: id, reason: entry.fromPut ? "put" : "no-copy" });
+    this.host.env.trace({
+      kind: "object.lost",
+      objectId: id,
+      reason: entry.fromPut ? "put" : "no-copy",
+    });
     if (entry.fromPut) return this.host.fail(id, new ObjectLostError(id));
     this.active.set(id, undefined);
     this.request(id);
@@ -76,7 +86,14 @@ export class LineageReconstruction {
     const taskId = creatingTaskId(id);
     this.requests++;
     this.host.gcs.call(
-      { op: "task.resubmit", taskId, expectedAttempt: -1, cause: "reconstruction", node: this.host.nodeName, incarnation: this.host.incarnation },
+      {
+        op: "task.resubmit",
+        taskId,
+        expectedAttempt: -1,
+        cause: "reconstruction",
+        node: this.host.nodeName,
+        incarnation: this.host.incarnation,
+      },
       (result) => this.answered(id, result as ResubmitResult),
     );
   }
@@ -87,10 +104,21 @@ export class LineageReconstruction {
     switch (r.kind) {
       case "granted":
         // The GCS grants the next attempt of the task that creates `id`, never another task's.
-        assert(r.spec.taskId === taskId, `reconstruction of ${id}: granted task ${r.spec.taskId}, asked for ${taskId}`);
-        assert(r.spec.attempt >= 1, `reconstruction of ${id}: granted attempt ${r.spec.attempt} is not a re-execution`);
+        assert(
+          r.spec.taskId === taskId,
+          `reconstruction of ${id}: granted task ${r.spec.taskId}, asked for ${taskId}`,
+        );
+        assert(
+          r.spec.attempt >= 1,
+          `reconstruction of ${id}: granted attempt ${r.spec.attempt} is not a re-execution`,
+        );
         this.granted++;
-        this.host.env.trace({ kind: "object.reconstructed", objectId: id, taskId, attempt: r.spec.attempt });
+        this.host.env.trace({
+          kind: "object.reconstructed",
+          objectId: id,
+          taskId,
+          attempt: r.spec.attempt,
+        });
         if (r.spec.kind === "actor-method") this.host.actorOutputLost(id, r.spec);
         else this.host.submit(r.spec);
         return this.poll(id);
@@ -99,7 +127,10 @@ export class LineageReconstruction {
         return this.poll(id);
       case "exhausted":
         this.active.delete(id);
-        return this.host.fail(id, new ObjectReconstructionFailedMaxAttemptsExceededError(id, taskId, r.attempts));
+        return this.host.fail(
+          id,
+          new ObjectReconstructionFailedMaxAttemptsExceededError(id, taskId, r.attempts),
+        );
       case "evicted":
         this.active.delete(id);
         return this.host.fail(id, new ObjectReconstructionFailedLineageEvictedError(id, taskId));
@@ -110,12 +141,19 @@ export class LineageReconstruction {
 
   private poll(id: ObjectId): void {
     // One request or one timer per object at a time: a second timer would double the requests.
-    assert(this.active.get(id) === undefined, `reconstruction of ${id}: a poll timer is already pending`);
+    assert(
+      this.active.get(id) === undefined,
+      `reconstruction of ${id}: a poll timer is already pending`,
+    );
     if (!this.host.stillNeeded(id)) return void this.active.delete(id);
-    const timer = this.host.env.setTimer(this.host.pollUs, () => {
-      this.active.set(id, undefined);
-      this.request(id);
-    }, "background");
+    const timer = this.host.env.setTimer(
+      this.host.pollUs,
+      () => {
+        this.active.set(id, undefined);
+        this.request(id);
+      },
+      "background",
+    );
     this.active.set(id, timer);
   }
 }

@@ -22,9 +22,19 @@ import type { GcsNotification } from "../gcs/messages.js";
 import type { NodeRow, ObjectEntry } from "../gcs/tables.js";
 import { fits } from "../resources.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
-import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
+import {
+  CONTROL_MESSAGE_BYTES,
+  type CoreWorkerMessage,
+  type RayletMessage,
+} from "../raylet/messages.js";
 import type { ScheduleMessage } from "./messages.js";
-import { makePolicy, pickBySpread, type Candidate, type PlacementPolicy, type PolicyName } from "./policies.js";
+import {
+  makePolicy,
+  pickBySpread,
+  type Candidate,
+  type PlacementPolicy,
+  type PolicyName,
+} from "./policies.js";
 
 export interface GlobalSchedulerConfig {
   readonly gcsShards: readonly Address[];
@@ -50,7 +60,12 @@ export class GlobalScheduler implements Process {
   private readonly gcs: GcsClient;
   private readonly policy: PlacementPolicy;
   private readonly nodes = new Map<string, NodeView>();
-  private readonly infeasible: Array<{ spec: TaskSpec; entries: Map<string, ObjectEntry | undefined>; origin: string; sinceUs: number }> = [];
+  private readonly infeasible: Array<{
+    spec: TaskSpec;
+    entries: Map<string, ObjectEntry | undefined>;
+    origin: string;
+    sinceUs: number;
+  }> = [];
   private graceTimerSet = false;
   /** (task, attempt) keys being placed (reading argument locations, or waiting for room). */
   private readonly placing = new Set<string>();
@@ -58,7 +73,10 @@ export class GlobalScheduler implements Process {
   private readonly placed = new Map<string, { node: string; incarnation: number }>();
   tasksPlaced = 0;
 
-  constructor(private readonly env: Env, private readonly config: GlobalSchedulerConfig) {
+  constructor(
+    private readonly env: Env,
+    private readonly config: GlobalSchedulerConfig,
+  ) {
     this.gcs = new GcsClient(env, config.gcsShards);
     this.policy = makePolicy(config.policy, config.bandwidthBytesPerSec);
     this.gcs.onNotification((n) => this.onNotification(n));
@@ -94,7 +112,11 @@ export class GlobalScheduler implements Process {
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
     this.placed.delete(key);
-    assertBound(this.placing.size, MAX_WAITING_PLACEMENTS, "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)");
+    assertBound(
+      this.placing.size,
+      MAX_WAITING_PLACEMENTS,
+      "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)",
+    );
     this.placing.add(key);
     this.schedule(m.spec, m.fromNode);
   }
@@ -112,14 +134,24 @@ export class GlobalScheduler implements Process {
     }
   }
 
-  private place(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>, origin: string): void {
+  private place(
+    spec: TaskSpec,
+    entries: Map<string, ObjectEntry | undefined>,
+    origin: string,
+  ): void {
     const candidates: Candidate[] = [];
     const withRoom: Candidate[] = [];
     for (const [name, view] of this.nodes) {
-      if (view.row.state !== "alive" || !fits(view.row.heartbeat.resourcesTotal, spec.resources) || !gpuMemoryFits(view, spec, "healthy")) continue;
+      if (
+        view.row.state !== "alive" ||
+        !fits(view.row.heartbeat.resourcesTotal, spec.resources) ||
+        !gpuMemoryFits(view, spec, "healthy")
+      )
+        continue;
       const room = hasRoom(view, spec);
       let missingBytes = 0;
-      for (const entry of entries.values()) if (entry !== undefined && !entry.locations.includes(name)) missingBytes += entry.sizeBytes;
+      for (const entry of entries.values())
+        if (entry !== undefined && !entry.locations.includes(name)) missingBytes += entry.sizeBytes;
       const candidate: Candidate = {
         node: name,
         queueLength: view.row.heartbeat.queueLength + view.placedSinceHeartbeat,
@@ -138,36 +170,69 @@ export class GlobalScheduler implements Process {
     const pool = withRoom.length > 0 ? withRoom : waitForRoom ? [] : candidates;
     if (pool.length === 0) return this.defer(spec, entries, origin);
     const rng = this.env.rng("global-scheduler");
-    const chosen = pool[spec.kind === "actor-creation" ? pickBySpread(pool, rng) : this.policy.pick(pool, rng)]!;
+    const chosen =
+      pool[spec.kind === "actor-creation" ? pickBySpread(pool, rng) : this.policy.pick(pool, rng)]!;
     const view = this.nodes.get(chosen.node)!;
-    assert(view.row.state === "alive", `global scheduler: chose ${chosen.node} for ${spec.taskId}, but it is ${view.row.state}`);
+    assert(
+      view.row.state === "alive",
+      `global scheduler: chose ${chosen.node} for ${spec.taskId}, but it is ${view.row.state}`,
+    );
     view.placedSinceHeartbeat++;
     for (const k in spec.resources) view.reserved[k] = (view.reserved[k] ?? 0) + spec.resources[k]!;
-    if ((spec.gpuMemoryBytes ?? 0) > 0) view.reserved[RESERVED_GPU_MEMORY] = (view.reserved[RESERVED_GPU_MEMORY] ?? 0) + spec.gpuMemoryBytes!;
+    if ((spec.gpuMemoryBytes ?? 0) > 0)
+      view.reserved[RESERVED_GPU_MEMORY] =
+        (view.reserved[RESERVED_GPU_MEMORY] ?? 0) + spec.gpuMemoryBytes!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
-    this.gcs.call({ op: "task.update", taskId: spec.taskId, status: "scheduled", node: chosen.node, incarnation, attempt: spec.attempt });
+    this.gcs.call({
+      op: "task.update",
+      taskId: spec.taskId,
+      status: "scheduled",
+      node: chosen.node,
+      incarnation,
+      attempt: spec.attempt,
+    });
     const key = `${spec.taskId}/${spec.attempt}`;
     // placing → placed happens only here, once per attempt.
     assert(this.placing.has(key), `global scheduler: placed ${key}, which was not being placed`);
     this.placing.delete(key);
-    assertBound(this.placed.size, MAX_PLACEMENTS_REMEMBERED, "global scheduler placements (MAX_PLACEMENTS_REMEMBERED)");
+    assertBound(
+      this.placed.size,
+      MAX_PLACEMENTS_REMEMBERED,
+      "global scheduler placements (MAX_PLACEMENTS_REMEMBERED)",
+    );
     this.placed.set(key, { node: chosen.node, incarnation });
     this.assign(chosen.node, spec, origin);
   }
 
   private assign(node: string, spec: TaskSpec, origin: string): void {
-    this.env.send(address("raylet", node), { type: "raylet.assign", spec, origin } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.send(
+      address("raylet", node),
+      { type: "raylet.assign", spec, origin } satisfies RayletMessage,
+      CONTROL_MESSAGE_BYTES,
+    );
   }
 
   /** Answers a forwarder: `placed` (stop holding it) or held here, waiting for room. */
   private ack(origin: string, spec: TaskSpec, placed: boolean): void {
-    const ack: RayletMessage = { type: "raylet.forwardAck", taskId: spec.taskId, attempt: spec.attempt, placed };
+    const ack: RayletMessage = {
+      type: "raylet.forwardAck",
+      taskId: spec.taskId,
+      attempt: spec.attempt,
+      placed,
+    };
     this.env.send(address("raylet", origin), ack, CONTROL_MESSAGE_BYTES);
   }
 
-  private defer(spec: TaskSpec, entries: Map<string, ObjectEntry | undefined>, origin: string): void {
-    assert(this.placing.has(`${spec.taskId}/${spec.attempt}`), `global scheduler: deferred ${spec.taskId}/${spec.attempt}, which was not being placed`);
+  private defer(
+    spec: TaskSpec,
+    entries: Map<string, ObjectEntry | undefined>,
+    origin: string,
+  ): void {
+    assert(
+      this.placing.has(`${spec.taskId}/${spec.attempt}`),
+      `global scheduler: deferred ${spec.taskId}/${spec.attempt}, which was not being placed`,
+    );
     this.infeasible.push({ spec, entries, origin, sinceUs: this.env.nowUs() });
     if (this.graceTimerSet) return;
     this.graceTimerSet = true;
@@ -183,19 +248,32 @@ export class GlobalScheduler implements Process {
       const expired = now - t.sinceUs >= this.config.infeasibleTimeoutUs;
       if (expired && !this.couldEverRun(t.spec)) {
         this.placing.delete(`${t.spec.taskId}/${t.spec.attempt}`);
-        this.env.send(t.spec.owner, { type: "cw.taskUnschedulable", spec: t.spec } satisfies CoreWorkerMessage, CONTROL_MESSAGE_BYTES);
+        this.env.send(
+          t.spec.owner,
+          { type: "cw.taskUnschedulable", spec: t.spec } satisfies CoreWorkerMessage,
+          CONTROL_MESSAGE_BYTES,
+        );
         this.ack(t.origin, t.spec, true);
       } else this.infeasible.push(t);
     }
     if (this.infeasible.length > 0) {
       this.graceTimerSet = true;
-      this.env.setTimer(this.config.infeasibleTimeoutUs, () => this.expireInfeasible(), "background");
+      this.env.setTimer(
+        this.config.infeasibleTimeoutUs,
+        () => this.expireInfeasible(),
+        "background",
+      );
     }
   }
 
   private couldEverRun(spec: TaskSpec): boolean {
     for (const view of this.nodes.values()) {
-      if (view.row.state === "alive" && fits(view.row.heartbeat.resourcesInstalled, spec.resources) && gpuMemoryFits(view, spec, "installed")) return true;
+      if (
+        view.row.state === "alive" &&
+        fits(view.row.heartbeat.resourcesInstalled, spec.resources) &&
+        gpuMemoryFits(view, spec, "installed")
+      )
+        return true;
     }
     return false;
   }
@@ -210,7 +288,11 @@ export class GlobalScheduler implements Process {
     const next: NodeView = { row, placedSinceHeartbeat: 0, reserved: {} };
     this.nodes.set(row.node, next);
     // A heartbeat may show room (a repaired GPU, a restarted node, a finished actor): place what waits.
-    if (row.state === "alive" && this.infeasible.length > 0 && this.infeasible.some((t) => hasRoom(next, t.spec))) {
+    if (
+      row.state === "alive" &&
+      this.infeasible.length > 0 &&
+      this.infeasible.some((t) => hasRoom(next, t.spec))
+    ) {
       const retry = this.infeasible.splice(0);
       for (const t of retry) this.place(t.spec, t.entries, t.origin);
     }
@@ -244,6 +326,7 @@ function gpuMemoryFits(view: NodeView, spec: TaskSpec, mode: GpuFitMode): boolea
   if (gpus === undefined) return false;
   const placedBytes = view.reserved[RESERVED_GPU_MEMORY] ?? 0;
   // Conservative: what was placed since the heartbeat may have gone to any of its GPUs.
-  if (mode === "now" && placedBytes > 0) gpus = gpus.map((g) => ({ ...g, freeMemoryBytes: g.freeMemoryBytes - placedBytes }));
+  if (mode === "now" && placedBytes > 0)
+    gpus = gpus.map((g) => ({ ...g, freeMemoryBytes: g.freeMemoryBytes - placedBytes }));
   return assignGpus(gpus, spec.resources.GPU ?? 0, bytes, mode) !== undefined;
 }

@@ -33,7 +33,11 @@ function waitUs(c: Candidate, bandwidthBytesPerSec: number, withTransfer: boolea
   return queueUs + (withTransfer ? transferUs(c.missingBytes, bandwidthBytesPerSec) : 0);
 }
 
-function lowest(candidates: readonly Candidate[], score: (c: Candidate) => number, rng: Rng): number {
+function lowest(
+  candidates: readonly Candidate[],
+  score: (c: Candidate) => number,
+  rng: Rng,
+): number {
   // The scheduler asks only with a feasible node in hand.
   assert(candidates.length > 0, "placement policy: no candidate nodes");
   let best: number[] = [];
@@ -61,7 +65,10 @@ export function pickBySpread(candidates: readonly Candidate[], rng: Rng): number
 }
 
 export function makePolicy(name: PolicyName, bandwidthBytesPerSec: number): PlacementPolicy {
-  assert(bandwidthBytesPerSec > 0, `placement policy ${name}: bandwidth must be > 0, got ${bandwidthBytesPerSec}`);
+  assert(
+    bandwidthBytesPerSec > 0,
+    `placement policy ${name}: bandwidth must be > 0, got ${bandwidthBytesPerSec}`,
+  );
   switch (name) {
     case "locality-aware":
       return { pick: (cs, rng) => lowest(cs, (c) => waitUs(c, bandwidthBytesPerSec, true), rng) };

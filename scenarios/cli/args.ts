@@ -16,7 +16,11 @@ export const SEEDS_MAX = 100_000;
 export const JOBS_MAX = 256;
 
 /** parseArgs with its errors turned into one-line usage errors that point at --help. */
-export function parseCommand<O extends Options>(command: string, argv: readonly string[], options: O) {
+export function parseCommand<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -24,8 +28,12 @@ export function parseCommand<O extends Options>(command: string, argv: readonly 
     const message = error instanceof Error ? error.message : String(error);
     const option = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
     const help = `see: npm start -- ${command === "" ? "" : command + " "}--help`;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option '${option}'${command === "" ? "" : ` for ${command}`}; ${help}`);
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`option ${option} needs a value; ${help}`);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new UsageError(
+        `unknown option '${option}'${command === "" ? "" : ` for ${command}`}; ${help}`,
+      );
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+      throw new UsageError(`option ${option} needs a value; ${help}`);
     throw new UsageError(`${message}; ${help}`);
   }
 }
@@ -33,12 +41,19 @@ export function parseCommand<O extends Options>(command: string, argv: readonly 
 function integer(text: string, what: string, accepted: string, min: number, max: number): number {
   const t = text.trim();
   const value = /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${what} must be ${accepted}, got '${text}'`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new UsageError(`${what} must be ${accepted}, got '${text}'`);
   return value;
 }
 
 export function parseSeed(text: string, what = "--seed"): number {
-  return integer(text, what, `an integer in [0, ${Number.MAX_SAFE_INTEGER}]`, 0, Number.MAX_SAFE_INTEGER);
+  return integer(
+    text,
+    what,
+    `an integer in [0, ${Number.MAX_SAFE_INTEGER}]`,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
 }
 
 /** `1..20`, `3,5,8` or `7`. */
@@ -50,14 +65,20 @@ export function parseSeeds(text: string, what = "--seeds"): number[] {
     const first = parseSeed(range[1]!, what);
     const last = parseSeed(range[2]!, what);
     if (last < first) throw new UsageError(`${what} must be ${accepted}, got '${text}'`);
-    if (last - first + 1 > SEEDS_MAX) throw new UsageError(`${what} '${text}' has ${last - first + 1} seeds; at most ${SEEDS_MAX} are accepted`);
+    if (last - first + 1 > SEEDS_MAX)
+      throw new UsageError(
+        `${what} '${text}' has ${last - first + 1} seeds; at most ${SEEDS_MAX} are accepted`,
+      );
     seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   } else {
-    if (!/^\s*\d+\s*(,\s*\d+\s*)*$/.test(text)) throw new UsageError(`${what} must be ${accepted}, got '${text}'`);
+    if (!/^\s*\d+\s*(,\s*\d+\s*)*$/.test(text))
+      throw new UsageError(`${what} must be ${accepted}, got '${text}'`);
     seeds = text.split(",").map((s) => parseSeed(s, what));
-    if (seeds.length > SEEDS_MAX) throw new UsageError(`${what} has ${seeds.length} seeds; at most ${SEEDS_MAX} are accepted`);
+    if (seeds.length > SEEDS_MAX)
+      throw new UsageError(`${what} has ${seeds.length} seeds; at most ${SEEDS_MAX} are accepted`);
   }
-  if (new Set(seeds).size !== seeds.length) throw new UsageError(`${what} '${text}' repeats a seed`);
+  if (new Set(seeds).size !== seeds.length)
+    throw new UsageError(`${what} '${text}' repeats a seed`);
   return seeds;
 }
 
@@ -74,14 +95,21 @@ export function parseShard(text: string | undefined): Shard | undefined {
   if (m === null) throw new UsageError(`--shard must be ${accepted}, got '${text}'`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!(count >= 1 && count <= SEEDS_MAX * 10 && index >= 1 && index <= count)) throw new UsageError(`--shard must be ${accepted}, got '${text}'`);
+  if (!(count >= 1 && count <= SEEDS_MAX * 10 && index >= 1 && index <= count))
+    throw new UsageError(`--shard must be ${accepted}, got '${text}'`);
   return { index, count };
 }
 
 /** Exactly one scenario name among the positionals. */
-export function onePositional(command: string, positionals: readonly string[], what: string, known: string): string {
+export function onePositional(
+  command: string,
+  positionals: readonly string[],
+  what: string,
+  known: string,
+): string {
   if (positionals.length === 0) throw new UsageError(`${command} needs ${what}; known: ${known}`);
-  if (positionals.length > 1) throw new UsageError(`${command} takes ${what}, not several: ${positionals.join(" ")}`);
+  if (positionals.length > 1)
+    throw new UsageError(`${command} takes ${what}, not several: ${positionals.join(" ")}`);
   return positionals[0]!;
 }
 
@@ -96,7 +124,9 @@ export function parseOut(out: string | undefined, fallback: string): string {
     if (stat !== undefined) {
       if (stat.isDirectory()) return root;
       const what = path === resolve(root) ? "is a file" : `is inside ${path}, which is a file`;
-      throw new UsageError(`--out ${root} ${what}; --out takes a folder for results (made if missing)`);
+      throw new UsageError(
+        `--out ${root} ${what}; --out takes a folder for results (made if missing)`,
+      );
     }
     if (dirname(path) === path) return root;
   }

@@ -143,7 +143,12 @@ export function scenarioList(): string {
 
 export function scenarioHelp(scenario: Scenario): string {
   const rows = Object.entries(scenario.params).map(([key, spec]) => {
-    const sizes = [spec.quick === undefined ? "" : `quick ${String(spec.quick)}`, spec.full === undefined ? "" : `full ${String(spec.full)}`].filter((s) => s !== "").join(", ");
+    const sizes = [
+      spec.quick === undefined ? "" : `quick ${String(spec.quick)}`,
+      spec.full === undefined ? "" : `full ${String(spec.full)}`,
+    ]
+      .filter((s) => s !== "")
+      .join(", ");
     return `  ${key}\n      ${spec.description}; ${describeAccepted(spec)}; default ${String(spec.default)}${sizes === "" ? "" : ` (${sizes})`}`;
   });
   return `${scenario.name}: ${scenario.title}\n\n${wrap(scenario.description, 96)}\n\nparameters (--set key=value, --grid key=a,b):\n${rows.join("\n")}\n`;

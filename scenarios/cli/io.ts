@@ -32,8 +32,12 @@ export function headlineLines(headlines: readonly Headline[]): string {
       const value = formatValue(h.value, h.unit);
       if (h.reference === undefined) return `  ${h.label.padEnd(width)}  ${value}`;
       const ref = h.reference.value;
-      if (h.reference.scaledDown === true) return `  ${h.label.padEnd(width)}  ${value}  (reference ${formatValue(ref, h.unit)}, ${SCALED_DOWN})`;
-      const relative = ref !== 0 && Number.isFinite(h.value) ? `, ${signedPercent((h.value - ref) / Math.abs(ref))}` : "";
+      if (h.reference.scaledDown === true)
+        return `  ${h.label.padEnd(width)}  ${value}  (reference ${formatValue(ref, h.unit)}, ${SCALED_DOWN})`;
+      const relative =
+        ref !== 0 && Number.isFinite(h.value)
+          ? `, ${signedPercent((h.value - ref) / Math.abs(ref))}`
+          : "";
       return `  ${h.label.padEnd(width)}  ${value}  (reference ${formatValue(ref, h.unit)}${relative})`;
     })
     .join("\n");

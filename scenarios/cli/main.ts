@@ -26,14 +26,19 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return (await sweepCommands()).suiteCommand(argv, io);
   }
-  if ((command === "run" || command === "sweep" || command === "trace") && (await runCommands()).scenarioHelpIfAsked(rest, io)) {
+  if (
+    (command === "run" || command === "sweep" || command === "trace") &&
+    (await runCommands()).scenarioHelpIfAsked(rest, io)
+  ) {
     io.stdout.write(commandHelp(command));
     return EXIT_OK;
   }
   switch (command) {
     case "help": {
       const topic = rest[0];
-      io.stdout.write(topic !== undefined && COMMANDS.includes(topic) ? commandHelp(topic) : mainHelp());
+      io.stdout.write(
+        topic !== undefined && COMMANDS.includes(topic) ? commandHelp(topic) : mainHelp(),
+      );
       return EXIT_OK;
     }
     case "list":
@@ -49,7 +54,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     case "report":
       return (await runCommands()).reportCommand(rest, io);
     default:
-      throw new UsageError(`unknown command '${command}'; commands: list, run, sweep, merge, trace, report (see: npm start -- --help)`);
+      throw new UsageError(
+        `unknown command '${command}'; commands: list, run, sweep, merge, trace, report (see: npm start -- --help)`,
+      );
   }
 }
 
@@ -57,15 +64,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && error.name === "PngUnavailableError")) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && error.name === "PngUnavailableError")
+    ) {
       io.stderr.write(`raysim: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof RunFailedError || (error instanceof Error && error.name === "SweepRunError")) {
+    if (
+      error instanceof RunFailedError ||
+      (error instanceof Error && error.name === "SweepRunError")
+    ) {
       io.stderr.write(`raysim: ${error.message}\n`);
       return EXIT_RUN_FAILED;
     }
-    io.stderr.write(`raysim: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `raysim: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT_RUN_FAILED;
   }
 }

@@ -63,7 +63,8 @@ function plainReporter(options: ProgressOptions, stream: ProgressStream): Progre
   const line = (done: number) => {
     const seconds = ((Date.now() - startMs) / 1000).toFixed(1);
     const percent = ((100 * done) / Math.max(options.total, 1e-9)).toFixed(0);
-    const count = options.unit === undefined ? "" : ` (${Math.floor(done)}/${options.total} ${options.unit})`;
+    const count =
+      options.unit === undefined ? "" : ` (${Math.floor(done)}/${options.total} ${options.unit})`;
     stream.write(`${options.label}: ${percent}%${count}, ${seconds} s\n`);
     printed = true;
   };

@@ -13,7 +13,13 @@ import { parseSets } from "../runner/params.js";
 import { startProgress } from "./progress.js";
 import { findScenario, SCENARIOS } from "../registry.js";
 import type { WriteOptions } from "../output/result-files.js";
-import { prepareRun, replayCommand, runScenario, type RunOutput, type RunRequest } from "../runner/run-scenario.js";
+import {
+  prepareRun,
+  replayCommand,
+  runScenario,
+  type RunOutput,
+  type RunRequest,
+} from "../runner/run-scenario.js";
 import type { Scenario, Size } from "../scenario.js";
 import type { RunSummary } from "../output/summary.js";
 import { UsageError } from "../runner/usage-error.js";
@@ -54,25 +60,44 @@ export function describeRequest(request: RunRequest): string {
 }
 
 /** Runs with progress on stderr; a throw becomes a RunFailedError carrying the replay line. */
-export async function runWithProgress(scenario: Scenario, request: RunRequest, io: CliIo, trace = false): Promise<RunOutput> {
+export async function runWithProgress(
+  scenario: Scenario,
+  request: RunRequest,
+  io: CliIo,
+  trace = false,
+): Promise<RunOutput> {
   io.stdout.write(describeRequest(request) + "\n");
-  const progress = startProgress({ label: `${scenario.name} seed ${request.seed}`, total: 1, stream: io.stderr });
+  const progress = startProgress({
+    label: `${scenario.name} seed ${request.seed}`,
+    total: 1,
+    stream: io.stderr,
+  });
   try {
     return await runScenario(scenario, request, (f) => progress.update(f), { trace });
   } catch (error) {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    throw new RunFailedError(`${scenario.name} seed ${request.seed} failed: ${detail}\nreplay: ${replayCommand(scenario, request)}`);
+    throw new RunFailedError(
+      `${scenario.name} seed ${request.seed} failed: ${detail}\nreplay: ${replayCommand(scenario, request)}`,
+    );
   } finally {
     progress.stop();
   }
 }
 
 /** One run, written to <root>/<scenario>/<run-id>/; prints its headlines and folder. */
-export async function runAndWrite(scenario: Scenario, request: RunRequest, root: string, io: CliIo, options: WriteOptions): Promise<RunSummary> {
+export async function runAndWrite(
+  scenario: Scenario,
+  request: RunRequest,
+  root: string,
+  io: CliIo,
+  options: WriteOptions,
+): Promise<RunSummary> {
   const output = await runWithProgress(scenario, request, io);
   const dir = join(root, scenario.name, output.runId);
   const summary = await (await writers.runFiles())(dir, scenario, output, options);
-  io.stdout.write(`${headlineLines(output.result.headlines)}\n  → ${dir}/ (${summary.tables.length} CSV, ${summary.plots.length} SVG, summary.json) in ${(output.wallMs / 1000).toFixed(2)} s\n`);
+  io.stdout.write(
+    `${headlineLines(output.result.headlines)}\n  → ${dir}/ (${summary.tables.length} CSV, ${summary.plots.length} SVG, summary.json) in ${(output.wallMs / 1000).toFixed(2)} s\n`,
+  );
   return summary;
 }
 
@@ -85,10 +110,23 @@ function seedOf(text: string | undefined, io: CliIo): number {
 function requestFrom(command: string, argv: readonly string[], io: CliIo) {
   const { values, positionals } = parseCommand(command, argv, RUN_OPTIONS);
   if (values.help === true) return { help: true as const };
-  const scenario = findScenario(onePositional(command, positionals, "a scenario name", scenarioNames()));
+  const scenario = findScenario(
+    onePositional(command, positionals, "a scenario name", scenarioNames()),
+  );
   const size: Size = values.full === true ? "full" : "quick";
-  const request = prepareRun(scenario, size, seedOf(values.seed, io), parseSets(scenario, values.set ?? []));
-  return { help: false as const, scenario, request, root: parseOut(values.out, DEFAULT_RESULTS), png: values.png === true };
+  const request = prepareRun(
+    scenario,
+    size,
+    seedOf(values.seed, io),
+    parseSets(scenario, values.set ?? []),
+  );
+  return {
+    help: false as const,
+    scenario,
+    request,
+    root: parseOut(values.out, DEFAULT_RESULTS),
+    png: values.png === true,
+  };
 }
 
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -105,27 +143,53 @@ export async function traceCommand(argv: readonly string[], io: CliIo): Promise<
   if (parsed.png) throw new UsageError("trace writes JSON only; --png belongs to run and sweep");
   const output = await runWithProgress(parsed.scenario, parsed.request, io, true);
   const trace = output.result.trace;
-  if (trace === undefined) throw new UsageError(`${parsed.scenario.name} does not record a trace; its result needs a trace() (see scenarios/output/simulation-trace.ts)`);
+  if (trace === undefined)
+    throw new UsageError(
+      `${parsed.scenario.name} does not record a trace; its result needs a trace() (see scenarios/output/simulation-trace.ts)`,
+    );
   const dir = join(parsed.root, parsed.scenario.name, output.runId);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "trace.json");
-  const count = (await writers.trace())(path, trace(), { scenario: parsed.scenario.name, seed: parsed.request.seed, runId: output.runId, clock: "virtual µs" }, { inputsOf: output.result.traceInputs });
-  io.stdout.write(`wrote ${count} trace events to ${path}\nopen it in https://ui.perfetto.dev ("Open trace file") or chrome://tracing\n`);
+  const count = (await writers.trace())(
+    path,
+    trace(),
+    {
+      scenario: parsed.scenario.name,
+      seed: parsed.request.seed,
+      runId: output.runId,
+      clock: "virtual µs",
+    },
+    { inputsOf: output.result.traceInputs },
+  );
+  io.stdout.write(
+    `wrote ${count} trace events to ${path}\nopen it in https://ui.perfetto.dev ("Open trace file") or chrome://tracing\n`,
+  );
   return 0;
 }
 
 export function listCommand(argv: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseCommand("list", argv, { help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parseCommand("list", argv, {
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help === true) return help(io, "list");
-  if (positionals.length > 1) throw new UsageError(`list takes at most one scenario name, got: ${positionals.join(" ")}`);
-  io.stdout.write(positionals.length === 0 ? scenarioList() : scenarioHelp(findScenario(positionals[0]!)));
+  if (positionals.length > 1)
+    throw new UsageError(`list takes at most one scenario name, got: ${positionals.join(" ")}`);
+  io.stdout.write(
+    positionals.length === 0 ? scenarioList() : scenarioHelp(findScenario(positionals[0]!)),
+  );
   return 0;
 }
 
 export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand("report", argv, { out: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parseCommand("report", argv, {
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help === true) return help(io, "report");
-  if (positionals.length > 0) throw new UsageError(`report takes no arguments, got: ${positionals.join(" ")}; use --out DIR for another folder`);
+  if (positionals.length > 0)
+    throw new UsageError(
+      `report takes no arguments, got: ${positionals.join(" ")}; use --out DIR for another folder`,
+    );
   await rebuildReport(io, parseOut(values.out, DEFAULT_RESULTS));
   return 0;
 }

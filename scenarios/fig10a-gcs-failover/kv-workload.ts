@@ -63,7 +63,10 @@ export interface KvRunResult {
 
 class KvClientProcess implements Process {
   readonly gcs: GcsClient;
-  constructor(readonly env: Env, shards: readonly Address[]) {
+  constructor(
+    readonly env: Env,
+    shards: readonly Address[],
+  ) {
     this.gcs = new GcsClient(env, shards);
   }
   onMessage(_from: Address, message: Message): void {
@@ -83,9 +86,23 @@ export function kvKey(key: number): TaskId {
  */
 function kvSpec(key: number, version: number, pad: string): TaskSpec {
   return {
-    taskId: kvKey(key), kind: "task", functionId: "kv", name: "kv", args: [{ value: { version, pad } }], returnIds: [],
-    resources: {}, returnBytes: 0, maxRetries: 0, retryExceptions: false, parentTaskId: "d" as TaskId,
-    owner: address("kv", "client"), ownerNode: "client", ownerIncarnation: 0, attempt: version, cause: "original", submitUs: 0,
+    taskId: kvKey(key),
+    kind: "task",
+    functionId: "kv",
+    name: "kv",
+    args: [{ value: { version, pad } }],
+    returnIds: [],
+    resources: {},
+    returnBytes: 0,
+    maxRetries: 0,
+    retryExceptions: false,
+    parentTaskId: "d" as TaskId,
+    owner: address("kv", "client"),
+    ownerNode: "client",
+    ownerIncarnation: 0,
+    attempt: version,
+    cause: "original",
+    submitUs: 0,
   };
 }
 
@@ -95,16 +112,38 @@ function versionOf(row: unknown): number {
 }
 
 export const KV_GCS_DEFAULTS: GcsServiceOptions = {
-  shards: 1, replicas: 2, heartbeatIntervalUs: 100_000, heartbeatTimeoutUs: 1_000_000, maxLineageBytes: Infinity,
-  flushBytes: Infinity, flushMode: "storage", memorySampleUs: 100_000, pingIntervalUs: 2_000, missedPings: 3, requestTimeoutUs: 20_000,
+  shards: 1,
+  replicas: 2,
+  heartbeatIntervalUs: 100_000,
+  heartbeatTimeoutUs: 1_000_000,
+  maxLineageBytes: Infinity,
+  flushBytes: Infinity,
+  flushMode: "storage",
+  memorySampleUs: 100_000,
+  pingIntervalUs: 2_000,
+  missedPings: 3,
+  requestTimeoutUs: 20_000,
 };
 
 export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
-  const world = new World({ seed: o.seed, network: { latencyUs: 100 }, ...(o.costs === undefined ? {} : { costs: o.costs }) });
+  const world = new World({
+    seed: o.seed,
+    network: { latencyUs: 100 },
+    ...(o.costs === undefined ? {} : { costs: o.costs }),
+  });
   const metrics = new Metrics(world.recorder, () => world.kernel.nowUs / 1000);
-  const service = new GcsService(world, { ...KV_GCS_DEFAULTS, ...o.gcs, shards: o.shards, replicas: o.replicas });
+  const service = new GcsService(world, {
+    ...KV_GCS_DEFAULTS,
+    ...o.gcs,
+    shards: o.shards,
+    replicas: o.replicas,
+  });
   world.addNode("client");
-  const client = world.spawn("client", address("kv", "client"), (env) => new KvClientProcess(env, service.addresses));
+  const client = world.spawn(
+    "client",
+    address("kv", "client"),
+    (env) => new KvClientProcess(env, service.addresses),
+  );
   o.setup?.(world, service);
   const pad = "x".repeat(o.valueBytes ?? 16);
   const acked = new Map<number, number>();
@@ -114,7 +153,13 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
   let killsDone = 0;
   world.kernel.afterEvent = () => checkChainPrefix(service, o.shards, world);
   for (const k of o.kills) {
-    world.kernel.schedule(Math.round(k.atMs * 1000), { handleEvent: () => (killsDone += guardedKill(world, service, k) ? 1 : 0) }, 0, undefined, false);
+    world.kernel.schedule(
+      Math.round(k.atMs * 1000),
+      { handleEvent: () => (killsDone += guardedKill(world, service, k) ? 1 : 0) },
+      0,
+      undefined,
+      false,
+    );
   }
   const done = world.kernel.userDeferred<void>("kv workload");
   let streamsLeft = o.streams;
@@ -125,7 +170,10 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
     if (left === 0) return done.resolve();
     for (const key of keys) {
       client.gcs.call({ op: "task.get", taskId: kvKey(key) }, (row) => {
-        if (versionOf(row) !== acked.get(key)) violations.push(`final read of key ${key}: version ${versionOf(row)}, last acknowledged ${acked.get(key)}`);
+        if (versionOf(row) !== acked.get(key))
+          violations.push(
+            `final read of key ${key}: version ${versionOf(row)}, last acknowledged ${acked.get(key)}`,
+          );
         if (--left === 0) done.resolve();
       });
     }
@@ -133,7 +181,8 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
   for (let s = 0; s < o.streams; s++) {
     const queue = o.ops.filter((op) => op.key % o.streams === s);
     const next = (i: number): void => {
-      if (i === queue.length || world.kernel.nowUs > stopAtUs) return void (--streamsLeft === 0 && finalCheck());
+      if (i === queue.length || world.kernel.nowUs > stopAtUs)
+        return void (--streamsLeft === 0 && finalCheck());
       const op = queue[i]!;
       if (op.write) {
         const version = (issued.get(op.key) ?? 0) + 1;
@@ -146,7 +195,10 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
       } else {
         const expected = acked.get(op.key) ?? 0;
         client.gcs.call({ op: "task.get", taskId: kvKey(op.key) }, (row) => {
-          if (versionOf(row) !== expected) violations.push(`read of key ${op.key} at ${world.kernel.nowUs / 1000} ms: version ${versionOf(row)}, last acknowledged ${expected}`);
+          if (versionOf(row) !== expected)
+            violations.push(
+              `read of key ${op.key} at ${world.kernel.nowUs / 1000} ms: version ${versionOf(row)}, last acknowledged ${expected}`,
+            );
           opsDone++;
           next(i + 1);
         });
@@ -156,7 +208,10 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
   }
   if (o.streams === 0) finalCheck();
   // Bounded in virtual time: a workload still running at the bound fails the opsDone check.
-  await world.kernel.run(done.promise, { idleLimitUs: 10_000_000, untilUs: Math.round((o.boundMs ?? 120_000) * 1000) });
+  await world.kernel.run(done.promise, {
+    idleLimitUs: 10_000_000,
+    untilUs: Math.round((o.boundMs ?? 120_000) * 1000),
+  });
   return { world, service, metrics, violations, opsDone, killsDone };
 }
 
@@ -180,7 +235,10 @@ function checkChainPrefix(service: GcsService, shards: number, world: World): vo
       const b = service.replicaAt(members[i + 1]!);
       if (a === undefined || b === undefined || !a.installed || !b.installed) continue;
       if (!world.isAlive(members[i]!) || !world.isAlive(members[i + 1]!)) continue;
-      if (a.appliedSeq < b.appliedSeq) throw new Error(`shard ${s}: ${members[i]} applied ${a.appliedSeq} < successor's ${b.appliedSeq}`);
+      if (a.appliedSeq < b.appliedSeq)
+        throw new Error(
+          `shard ${s}: ${members[i]} applied ${a.appliedSeq} < successor's ${b.appliedSeq}`,
+        );
     }
   }
 }

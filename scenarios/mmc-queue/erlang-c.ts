@@ -20,8 +20,10 @@ export interface MmcTheory {
 }
 
 export function erlangB(servers: number, offeredLoad: number): number {
-  if (!(Number.isInteger(servers) && servers >= 1)) throw new Error(`erlangB: servers must be an integer >= 1, got ${servers}`);
-  if (!(offeredLoad >= 0)) throw new Error(`erlangB: offered load must be >= 0, got ${offeredLoad}`);
+  if (!(Number.isInteger(servers) && servers >= 1))
+    throw new Error(`erlangB: servers must be an integer >= 1, got ${servers}`);
+  if (!(offeredLoad >= 0))
+    throw new Error(`erlangB: offered load must be >= 0, got ${offeredLoad}`);
   let b = 1;
   for (let k = 1; k <= servers; k++) b = (offeredLoad * b) / (k + offeredLoad * b);
   return b;
@@ -34,12 +36,22 @@ export function erlangC(servers: number, offeredLoad: number): number {
   return b / (1 - rho * (1 - b));
 }
 
-export function mmcTheory(servers: number, arrivalRatePerMs: number, serviceMeanMs: number): MmcTheory {
+export function mmcTheory(
+  servers: number,
+  arrivalRatePerMs: number,
+  serviceMeanMs: number,
+): MmcTheory {
   const offeredLoad = arrivalRatePerMs * serviceMeanMs;
   const probWait = erlangC(servers, offeredLoad);
   const drainRatePerMs = servers / serviceMeanMs - arrivalRatePerMs;
   const meanWaitMs = probWait / drainRatePerMs;
-  return { probWait, meanWaitMs, meanQueueLength: arrivalRatePerMs * meanWaitMs, utilisation: offeredLoad / servers, drainRatePerMs };
+  return {
+    probWait,
+    meanWaitMs,
+    meanQueueLength: arrivalRatePerMs * meanWaitMs,
+    utilisation: offeredLoad / servers,
+    drainRatePerMs,
+  };
 }
 
 /** P(W ≤ t) for the waiting time W. */

@@ -31,14 +31,19 @@ export interface SourceOptions {
 
 export class JobSource implements Process {
   private sent = 0;
-  constructor(private readonly env: Env, private readonly options: SourceOptions) {
+  constructor(
+    private readonly env: Env,
+    private readonly options: SourceOptions,
+  ) {
     this.scheduleNext();
   }
 
   onMessage(): void {}
 
   private scheduleNext(): void {
-    const gapUs = Math.round(exponential(this.env.rng("arrivals"), this.options.interarrivalMeanUs));
+    const gapUs = Math.round(
+      exponential(this.env.rng("arrivals"), this.options.interarrivalMeanUs),
+    );
     this.env.setTimer(gapUs, () => this.send());
   }
 
@@ -58,7 +63,10 @@ export class WindowIntegral {
   areaUs = 0;
   private level = 0;
   private lastUs = 0;
-  constructor(public fromUs = Number.POSITIVE_INFINITY, public untilUs = Number.POSITIVE_INFINITY) {}
+  constructor(
+    public fromUs = Number.POSITIVE_INFINITY,
+    public untilUs = Number.POSITIVE_INFINITY,
+  ) {}
 
   change(nowUs: number, delta: number): void {
     const from = Math.max(this.lastUs, this.fromUs);
@@ -95,7 +103,15 @@ export class MmcServer implements Process {
       this.waiting.fromUs = nowUs;
     }
     this.times[job.index] = { arrivalUs: nowUs, startUs: -1, endUs: -1 };
-    if (this.traced) this.env.trace({ kind: "task.submitted", taskId: taskId(job), name: "job", cause: "original", taskKind: "task", attempt: 0 });
+    if (this.traced)
+      this.env.trace({
+        kind: "task.submitted",
+        taskId: taskId(job),
+        name: "job",
+        cause: "original",
+        taskKind: "task",
+        attempt: 0,
+      });
     this.queue.push(job);
     this.waiting.change(nowUs, +1);
     // The window closes at the last arrival: the drain after it is not steady state.
@@ -124,15 +140,26 @@ export class MmcServer implements Process {
     this.times[job.index]!.startUs = nowUs;
     this.waiting.change(nowUs, -1);
     this.busy.change(nowUs, +1);
-    if (this.traced) this.env.trace({ kind: "task.started", taskId: taskId(job), name: "job", gpus: "", attempt: 0 });
-    this.env.execute({ name: "job", taskId: taskId(job), gpuIds: [], durationUs: job.serviceUs }, () => {
-      const endUs = this.env.nowUs();
-      this.times[job.index]!.endUs = endUs;
-      this.busy.change(endUs, -1);
-      if (this.traced) this.env.trace({ kind: "task.finished", taskId: taskId(job), name: "job", attempt: 0 });
-      this.slotsFree++;
-      this.startWaiting();
-    });
+    if (this.traced)
+      this.env.trace({
+        kind: "task.started",
+        taskId: taskId(job),
+        name: "job",
+        gpus: "",
+        attempt: 0,
+      });
+    this.env.execute(
+      { name: "job", taskId: taskId(job), gpuIds: [], durationUs: job.serviceUs },
+      () => {
+        const endUs = this.env.nowUs();
+        this.times[job.index]!.endUs = endUs;
+        this.busy.change(endUs, -1);
+        if (this.traced)
+          this.env.trace({ kind: "task.finished", taskId: taskId(job), name: "job", attempt: 0 });
+        this.slotsFree++;
+        this.startWaiting();
+      },
+    );
   }
 }
 

@@ -12,13 +12,19 @@ export function codeVersion(): string {
   const root = new URL("../../", import.meta.url);
   let version = "unknown";
   try {
-    version = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { version?: string }).version ?? version;
+    version =
+      (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { version?: string })
+        .version ?? version;
   } catch {
     // A missing package.json only loses the version number.
   }
   let commit = "no git";
   try {
-    commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+    commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+      encoding: "utf8",
+    }).trim();
   } catch {
     // Not a checkout (a tarball, a container image): the package version is what there is.
   }

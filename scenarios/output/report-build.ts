@@ -32,7 +32,9 @@ function num(value: number | null | undefined): number {
 }
 
 function charts(dir: string, plots: readonly PlotSummary[]): { title: string; svg: string }[] {
-  return plots.filter((p) => existsSync(join(dir, p.file))).map((p) => ({ title: p.title, svg: readFileSync(join(dir, p.file), "utf8") }));
+  return plots
+    .filter((p) => existsSync(join(dir, p.file)))
+    .map((p) => ({ title: p.title, svg: readFileSync(join(dir, p.file), "utf8") }));
 }
 
 function seconds(ms: number): string {
@@ -62,12 +64,18 @@ function runEntry(dir: string, href: string, s: RunSummary): ReportEntry {
       ["size", s.size],
       ["code", s.codeVersion],
       ["wall time", seconds(s.timing.wallMs)],
-      ["replay", `npm start -- run ${s.scenario} --seed ${s.seed}${s.size === "full" ? " --full" : ""}`],
+      [
+        "replay",
+        `npm start -- run ${s.scenario} --seed ${s.seed}${s.size === "full" ? " --full" : ""}`,
+      ],
     ],
     params: Object.entries(s.params).map(([k, v]) => [k, String(v)] as const),
     headlines,
     charts: charts(dir, s.plots),
-    files: [...s.tables.map((t) => ({ label: `${t.file} (${t.rows} rows)`, href: `${href}/${t.file}` })), { label: "summary.json", href: `${href}/summary.json` }],
+    files: [
+      ...s.tables.map((t) => ({ label: `${t.file} (${t.rows} rows)`, href: `${href}/${t.file}` })),
+      { label: "summary.json", href: `${href}/summary.json` },
+    ],
   };
 }
 
@@ -88,7 +96,10 @@ function sweepEntry(dir: string, href: string, s: SweepSummary): ReportEntry {
     absolute: a.difference === undefined ? undefined : num(a.difference.absolute),
     relative: a.difference === undefined ? undefined : num(a.difference.relative),
   }));
-  const seeds = s.seeds.length > 1 ? `${s.seeds[0]}..${s.seeds[s.seeds.length - 1]} (${s.seeds.length})` : String(s.seeds[0]);
+  const seeds =
+    s.seeds.length > 1
+      ? `${s.seeds[0]}..${s.seeds[s.seeds.length - 1]} (${s.seeds.length})`
+      : String(s.seeds[0]);
   return {
     anchor: `${s.scenario}/${s.sweepId}`,
     kind: "sweep",
@@ -102,12 +113,22 @@ function sweepEntry(dir: string, href: string, s: SweepSummary): ReportEntry {
       ["size", s.size],
       ["runs", String(s.runs)],
       ["code", s.codeVersion],
-      ["wall time", seconds(s.timing.wallMs) + (s.timing.jobs === undefined ? "" : ` on ${s.timing.jobs} thread${s.timing.jobs === 1 ? "" : "s"}`) + (s.timing.shards === undefined ? "" : ` in ${s.timing.shards} shards`)],
+      [
+        "wall time",
+        seconds(s.timing.wallMs) +
+          (s.timing.jobs === undefined
+            ? ""
+            : ` on ${s.timing.jobs} thread${s.timing.jobs === 1 ? "" : "s"}`) +
+          (s.timing.shards === undefined ? "" : ` in ${s.timing.shards} shards`),
+      ],
     ],
     params: Object.entries(s.sets).map(([k, v]) => [k, String(v)] as const),
     headlines,
     charts: charts(dir, s.plots),
-    files: [...s.tables.map((t) => ({ label: `${t.file} (${t.rows} rows)`, href: `${href}/${t.file}` })), { label: "sweep.json", href: `${href}/sweep.json` }],
+    files: [
+      ...s.tables.map((t) => ({ label: `${t.file} (${t.rows} rows)`, href: `${href}/${t.file}` })),
+      { label: "sweep.json", href: `${href}/sweep.json` },
+    ],
   };
 }
 
@@ -119,7 +140,9 @@ function scenarioRank(name: string): number {
 /** Every run and sweep under `root`, in registry order, runs before sweeps. */
 export function collectEntries(root: string): ReportEntry[] {
   const entries: ReportEntry[] = [];
-  const scenarios = subdirs(root).sort((a, b) => scenarioRank(a) - scenarioRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const scenarios = subdirs(root).sort(
+    (a, b) => scenarioRank(a) - scenarioRank(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   for (const scenario of scenarios) {
     const ids = subdirs(join(root, scenario));
     for (const id of ids) {
@@ -139,7 +162,11 @@ export function collectEntries(root: string): ReportEntry[] {
 /** Writes `root`/index.html; returns its path. */
 export function buildReport(root: string): string {
   const path = join(root, "index.html");
-  const html = renderReport({ title: "raysim results", subtitle: `${codeVersion()} · every run and sweep under this folder`, entries: collectEntries(root) });
+  const html = renderReport({
+    title: "raysim results",
+    subtitle: `${codeVersion()} · every run and sweep under this folder`,
+    entries: collectEntries(root),
+  });
   writeFileSync(path, html);
   return path;
 }

@@ -11,7 +11,13 @@ import { writeCsv } from "../../sim/csv.js";
 import { codeVersion } from "./code-version.js";
 import type { RunOutput } from "../runner/run-scenario.js";
 import type { Scenario, Table } from "../scenario.js";
-import { referenceDifference, toJson, type PlotSummary, type RunSummary, type TableSummary } from "./summary.js";
+import {
+  referenceDifference,
+  toJson,
+  type PlotSummary,
+  type RunSummary,
+  type TableSummary,
+} from "./summary.js";
 
 export interface WriteOptions {
   /** Also rasterise every SVG to PNG (needs the optional @resvg/resvg-js). */
@@ -19,7 +25,10 @@ export interface WriteOptions {
 }
 
 /** Writes the tables as CSV, in the order given. */
-export async function writeTables(dir: string, tables: Readonly<Record<string, Table>>): Promise<TableSummary[]> {
+export async function writeTables(
+  dir: string,
+  tables: Readonly<Record<string, Table>>,
+): Promise<TableSummary[]> {
   const summaries: TableSummary[] = [];
   for (const [name, t] of Object.entries(tables)) {
     const file = `${name}.csv`;
@@ -30,10 +39,18 @@ export async function writeTables(dir: string, tables: Readonly<Record<string, T
 }
 
 /** Renders and writes every plot as SVG (and PNG when asked). */
-export async function writePlots(dir: string, plots: readonly PlotSpec[], tables: Readonly<Record<string, Table>>, options: WriteOptions): Promise<PlotSummary[]> {
+export async function writePlots(
+  dir: string,
+  plots: readonly PlotSpec[],
+  tables: Readonly<Record<string, Table>>,
+  options: WriteOptions,
+): Promise<PlotSummary[]> {
   const lookup = (name: string): readonly Row[] => {
     const t = tables[name];
-    if (t === undefined) throw new Error(`plot refers to table '${name}', which the run did not return (has: ${Object.keys(tables).join(", ")})`);
+    if (t === undefined)
+      throw new Error(
+        `plot refers to table '${name}', which the run did not return (has: ${Object.keys(tables).join(", ")})`,
+      );
     return t.rows;
   };
   const summaries: PlotSummary[] = [];
@@ -50,7 +67,12 @@ export async function writePlots(dir: string, plots: readonly PlotSpec[], tables
   return summaries;
 }
 
-export async function writeRunFiles(dir: string, scenario: Scenario, output: RunOutput, options: WriteOptions = {}): Promise<RunSummary> {
+export async function writeRunFiles(
+  dir: string,
+  scenario: Scenario,
+  output: RunOutput,
+  options: WriteOptions = {},
+): Promise<RunSummary> {
   mkdirSync(dir, { recursive: true });
   const { request, result } = output;
   const tables = await writeTables(dir, result.tables);

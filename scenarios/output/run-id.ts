@@ -10,7 +10,9 @@ import type { ParamValue, Size } from "../scenario.js";
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
   });
 }
 
@@ -19,7 +21,11 @@ export function shortHash(value: unknown): string {
 }
 
 /** `quick-s1`, or `quick-s1-3fa9c2d1` when parameters differ from the size defaults. */
-export function runId(size: Size, seed: number, nonDefaults: Readonly<Record<string, ParamValue>>): string {
+export function runId(
+  size: Size,
+  seed: number,
+  nonDefaults: Readonly<Record<string, ParamValue>>,
+): string {
   const base = `${size}-s${seed}`;
   return Object.keys(nonDefaults).length === 0 ? base : `${base}-${shortHash(nonDefaults)}`;
 }

@@ -6,18 +6,55 @@ import type { Simulation } from "../../sim/index.js";
 import { niceBucketMs } from "./throughput-table.js";
 import { table, type Table } from "../scenario.js";
 
-export const ATTEMPT_COLUMNS = ["taskId", "name", "kind", "attempt", "cause", "node", "gpuIds", "submitMs", "scheduledMs", "startMs", "endMs", "latencyMs", "outcome"];
+export const ATTEMPT_COLUMNS = [
+  "taskId",
+  "name",
+  "kind",
+  "attempt",
+  "cause",
+  "node",
+  "gpuIds",
+  "submitMs",
+  "scheduledMs",
+  "startMs",
+  "endMs",
+  "latencyMs",
+  "outcome",
+];
 
-export function simulationTables(sim: Simulation, options: { attempts?: boolean; bucketMs?: number } = {}): { tables: Record<string, Table>; bucketMs: number } {
+export function simulationTables(
+  sim: Simulation,
+  options: { attempts?: boolean; bucketMs?: number } = {},
+): { tables: Record<string, Table>; bucketMs: number } {
   const endMs = Math.max(sim.nowMs, 1);
   const bucketMs = options.bucketMs ?? niceBucketMs(endMs);
   const tables: Record<string, Table> = {
-    throughput: table(["tMs", "original", "retry", "reconstruction", "replay", "checkpoint"], sim.metrics.throughput({ bucketMs })),
+    throughput: table(
+      ["tMs", "original", "retry", "reconstruction", "replay", "checkpoint"],
+      sim.metrics.throughput({ bucketMs }),
+    ),
     faults: table(["tMs", "fault", "target", "durationMs"], sim.metrics.faults()),
-    recovery: table(["fault", "target", "tMs", "detectedMs", "detectionDelayMs", "recoveredMs", "recoveryMs", "reexecuted", "wastedTaskMs", "wastedGpuMs"], sim.metrics.recovery()),
+    recovery: table(
+      [
+        "fault",
+        "target",
+        "tMs",
+        "detectedMs",
+        "detectionDelayMs",
+        "recoveredMs",
+        "recoveryMs",
+        "reexecuted",
+        "wastedTaskMs",
+        "wastedGpuMs",
+      ],
+      sim.metrics.recovery(),
+    ),
   };
   if (options.attempts !== false) {
-    tables.attempts = table(ATTEMPT_COLUMNS, sim.metrics.taskAttempts().map((r) => ({ ...r, latencyMs: r.endMs - r.submitMs })));
+    tables.attempts = table(
+      ATTEMPT_COLUMNS,
+      sim.metrics.taskAttempts().map((r) => ({ ...r, latencyMs: r.endMs - r.submitMs })),
+    );
   }
   return { tables, bucketMs };
 }

@@ -10,7 +10,10 @@ import { refArgs } from "../../core/task-spec.js";
 import type { Simulation } from "../../sim/index.js";
 import type { RunOptions, ScenarioResult } from "../scenario.js";
 
-export function simulationTrace(sim: Simulation, options: RunOptions | undefined): Pick<ScenarioResult, "trace" | "traceInputs"> {
+export function simulationTrace(
+  sim: Simulation,
+  options: RunOptions | undefined,
+): Pick<ScenarioResult, "trace" | "traceInputs"> {
   if (options?.trace !== true) return {};
   let inputs: Map<string, string[]> | undefined;
   return {
@@ -26,7 +29,11 @@ function argumentProducers(sim: Simulation): Map<string, string[]> {
   const producers = new Map<string, string[]>();
   for (const state of sim.gcs.states()) {
     if (state === undefined) continue;
-    for (const [taskId, row] of state.tasks) producers.set(taskId, refArgs(row.spec).map((ref) => creatingTaskId(ref)));
+    for (const [taskId, row] of state.tasks)
+      producers.set(
+        taskId,
+        refArgs(row.spec).map((ref) => creatingTaskId(ref)),
+      );
   }
   return producers;
 }

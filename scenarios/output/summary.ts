@@ -88,15 +88,22 @@ export interface SweepSummary {
 }
 
 export function difference(value: number, reference: number | undefined): Difference | undefined {
-  if (reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference)) return undefined;
-  return { absolute: value - reference, relative: reference === 0 ? Number.NaN : (value - reference) / Math.abs(reference) };
+  if (reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference))
+    return undefined;
+  return {
+    absolute: value - reference,
+    relative: reference === 0 ? Number.NaN : (value - reference) / Math.abs(reference),
+  };
 }
 
 /** The marker shown beside a reference measured on a larger setup than the run's. */
 export const SCALED_DOWN = "scaled down";
 
 /** A headline's difference from its reference; none against a reference the run is too small for. */
-export function referenceDifference(value: number, reference: Reference | undefined): Difference | undefined {
+export function referenceDifference(
+  value: number,
+  reference: Reference | undefined,
+): Difference | undefined {
   if (reference?.scaledDown === true) return undefined;
   return difference(value, reference?.value);
 }
@@ -108,5 +115,11 @@ export function withoutTiming<T extends { timing: unknown }>(summary: T): Omit<T
 
 /** JSON for files: NaN and infinities become null (JSON has no NaN), two-space indent, newline. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  return (
+    JSON.stringify(
+      value,
+      (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+      2,
+    ) + "\n"
+  );
 }

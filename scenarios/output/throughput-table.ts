@@ -17,9 +17,19 @@ export function niceBucketMs(horizonMs: number, bucketsTarget = 80): number {
 }
 
 /** Rows { tMs, original, retry, reconstruction, replay } covering [0, horizonMs). */
-export function throughputRows(completions: readonly { endMs: number; cause: Cause }[], bucketMs: number, horizonMs: number): Row[] {
+export function throughputRows(
+  completions: readonly { endMs: number; cause: Cause }[],
+  bucketMs: number,
+  horizonMs: number,
+): Row[] {
   const count = Math.max(1, Math.ceil(horizonMs / bucketMs));
-  const rows = Array.from({ length: count }, (_, i) => ({ tMs: i * bucketMs, original: 0, retry: 0, reconstruction: 0, replay: 0 }));
+  const rows = Array.from({ length: count }, (_, i) => ({
+    tMs: i * bucketMs,
+    original: 0,
+    retry: 0,
+    reconstruction: 0,
+    replay: 0,
+  }));
   for (const c of completions) {
     const i = Math.min(count - 1, Math.max(0, Math.floor(c.endMs / bucketMs)));
     rows[i]![c.cause]++;

@@ -125,7 +125,14 @@ class TraceBuilder {
       pid = this.pids.size + 1;
       this.pids.set(p.key, pid);
       this.emit({ name: "process_name", ph: "M", ts: 0, pid, tid: 0, args: { name: p.name } });
-      this.emit({ name: "process_sort_index", ph: "M", ts: 0, pid, tid: 0, args: { sort_index: p.sortIndex === 0 ? pid : p.sortIndex } });
+      this.emit({
+        name: "process_sort_index",
+        ph: "M",
+        ts: 0,
+        pid,
+        tid: 0,
+        args: { sort_index: p.sortIndex === 0 ? pid : p.sortIndex },
+      });
     }
     return pid;
   }
@@ -153,25 +160,61 @@ class TraceBuilder {
   }
 
   /** An instant on `host`'s track; global ones draw a line across every process. */
-  instant(tUs: number, host: string, name: string, cat: string, args: Record<string, string | number>, global = false): void {
+  instant(
+    tUs: number,
+    host: string,
+    name: string,
+    cat: string,
+    args: Record<string, string | number>,
+    global = false,
+  ): void {
     const pid = this.pid(host);
-    this.emit({ name, ph: "i", ts: tUs, pid, tid: this.hostTid(host, pid), s: global ? "g" : "t", cat, args });
+    this.emit({
+      name,
+      ph: "i",
+      ts: tUs,
+      pid,
+      tid: this.hostTid(host, pid),
+      s: global ? "g" : "t",
+      cat,
+      args,
+    });
   }
 
   scheduled(e: RecordedEvent & { kind: "task.scheduled" }): void {
     this.scheduledOn.add(this.pid(e.node));
-    this.instant(e.tUs, e.node, `schedule ${e.name}`, "schedule", { taskId: e.taskId, attempt: e.attempt });
+    this.instant(e.tUs, e.node, `schedule ${e.name}`, "schedule", {
+      taskId: e.taskId,
+      attempt: e.attempt,
+    });
   }
 
   transferred(e: RecordedEvent & { kind: "object.transferred" }): void {
     const pid = this.pid(e.node);
     this.thread(pid, TRANSFERS_TID, "object transfers");
-    this.emit({ name: `push ${e.objectId}`, ph: "i", ts: e.tUs, pid, tid: TRANSFERS_TID, s: "t", cat: "transfer", args: { objectId: e.objectId, sizeBytes: e.sizeBytes } });
+    this.emit({
+      name: `push ${e.objectId}`,
+      ph: "i",
+      ts: e.tUs,
+      pid,
+      tid: TRANSFERS_TID,
+      s: "t",
+      cat: "transfer",
+      args: { objectId: e.objectId, sizeBytes: e.sizeBytes },
+    });
   }
 
   /** A counter track (Chrome draws it as a graph over time). */
   counter(e: RecordedEvent, name: string, values: Record<string, number>): void {
-    this.emit({ name, ph: "C", ts: e.tUs, pid: this.pid(e.node), tid: 0, cat: e.kind, args: values });
+    this.emit({
+      name,
+      ph: "C",
+      ts: e.tUs,
+      pid: this.pid(e.node),
+      tid: 0,
+      cat: e.kind,
+      args: values,
+    });
   }
 
   submitted(taskId: string, attempt: number, cause: TaskCause): void {
@@ -191,7 +234,15 @@ class TraceBuilder {
     // A submission record is consumed here: the map stays as small as the set of queued attempts.
     const cause = this.causes.get(key) ?? "original";
     this.causes.delete(key);
-    this.open.set(key, { pid, lane, startUs: e.tUs, name: e.name, taskId: e.taskId, attempt: e.attempt, cause });
+    this.open.set(key, {
+      pid,
+      lane,
+      startUs: e.tUs,
+      name: e.name,
+      taskId: e.taskId,
+      attempt: e.attempt,
+      cause,
+    });
   }
 
   ended(taskId: string, attempt: number, endUs: number, outcome: string, reason?: string): void {
@@ -215,7 +266,8 @@ class TraceBuilder {
   gcsCall(e: RecordedEvent & { kind: "gcs.op" }): void {
     const pid = this.pid(e.node);
     let packer = this.gcsCallLanes.get(pid);
-    if (packer === undefined) this.gcsCallLanes.set(pid, (packer = new LanePacker(GCS_CALL_LANES_MAX)));
+    if (packer === undefined)
+      this.gcsCallLanes.set(pid, (packer = new LanePacker(GCS_CALL_LANES_MAX)));
     const lane = packer.place(e.startUs, e.tUs);
     if (lane < 0) {
       this.gcsCallsUndrawn.set(pid, (this.gcsCallsUndrawn.get(pid) ?? 0) + 1);
@@ -223,7 +275,16 @@ class TraceBuilder {
     }
     const tid = GCS_CALLS_TID + lane;
     this.thread(pid, tid, `GCS calls ${tid - GCS_CALLS_TID + 1}`);
-    this.emit({ name: `${e.op} ${e.table}`, ph: "X", ts: e.startUs, dur: Math.max(0, e.tUs - e.startUs), pid, tid, cat: "gcs", args: { shard: e.shard } });
+    this.emit({
+      name: `${e.op} ${e.table}`,
+      ph: "X",
+      ts: e.startUs,
+      dur: Math.max(0, e.tUs - e.startUs),
+      pid,
+      tid,
+      cat: "gcs",
+      args: { shard: e.shard },
+    });
   }
 
   knownPid(host: string): number | undefined {
@@ -233,9 +294,17 @@ class TraceBuilder {
   /** Names lane 0 after what it held, now that the whole trace has been seen. */
   finish(): void {
     this.endAll(this.lastUs, "unfinished");
-    for (const pid of this.laneZeroUsed) this.thread(pid, RAYLET_TID, this.scheduledOn.has(pid) ? "raylet" : "events");
+    for (const pid of this.laneZeroUsed)
+      this.thread(pid, RAYLET_TID, this.scheduledOn.has(pid) ? "raylet" : "events");
     for (const [pid, calls] of this.gcsCallsUndrawn) {
-      this.emit({ name: "process_labels", ph: "M", ts: 0, pid, tid: 0, args: { labels: `${calls} GCS calls not drawn (over ${GCS_CALL_LANES_MAX} at once)` } });
+      this.emit({
+        name: "process_labels",
+        ph: "M",
+        ts: 0,
+        pid,
+        tid: 0,
+        args: { labels: `${calls} GCS calls not drawn (over ${GCS_CALL_LANES_MAX} at once)` },
+      });
     }
   }
 
@@ -244,9 +313,24 @@ class TraceBuilder {
     lanes[slice.lane] = false;
     const durUs = Math.max(0, endUs - slice.startUs);
     const tid = slice.lane + 1;
-    const args: Record<string, string | number> = { taskId: slice.taskId, attempt: slice.attempt, cause: slice.cause, outcome };
+    const args: Record<string, string | number> = {
+      taskId: slice.taskId,
+      attempt: slice.attempt,
+      cause: slice.cause,
+      outcome,
+    };
     if (reason !== undefined) args.reason = reason;
-    this.emit({ name: slice.name, ph: "X", ts: slice.startUs, dur: durUs, pid: slice.pid, tid, cat: slice.cause, cname: CAUSE_CNAME[slice.cause], args });
+    this.emit({
+      name: slice.name,
+      ph: "X",
+      ts: slice.startUs,
+      dur: durUs,
+      pid: slice.pid,
+      tid,
+      cat: slice.cause,
+      cname: CAUSE_CNAME[slice.cause],
+      args,
+    });
     // Flow ends bind to the slice enclosing their timestamp: the middle is inside it even when
     // another slice starts on the same lane the moment this one ends.
     const run: DrawnRun = { pid: slice.pid, tid, midUs: slice.startUs + Math.floor(durUs / 2) };
@@ -262,8 +346,26 @@ class TraceBuilder {
       const from = this.drawn.get(producer);
       if (from === undefined || from.midUs > to.midUs) continue;
       const id = ++this.flowId;
-      this.emit({ name: "argument", ph: "s", id, ts: from.midUs, pid: from.pid, tid: from.tid, cat: "dataflow", args: { from: producer, to: taskId } });
-      this.emit({ name: "argument", ph: "f", bp: "e", id, ts: to.midUs, pid: to.pid, tid: to.tid, cat: "dataflow" });
+      this.emit({
+        name: "argument",
+        ph: "s",
+        id,
+        ts: from.midUs,
+        pid: from.pid,
+        tid: from.tid,
+        cat: "dataflow",
+        args: { from: producer, to: taskId },
+      });
+      this.emit({
+        name: "argument",
+        ph: "f",
+        bp: "e",
+        id,
+        ts: to.midUs,
+        pid: to.pid,
+        tid: to.tid,
+        cat: "dataflow",
+      });
     }
   }
 }
@@ -273,34 +375,74 @@ function convertFault(b: TraceBuilder, e: RecordedEvent & { kind: "fault" }): vo
   if (target !== undefined && e.fault.startsWith("kill")) b.endAll(e.tUs, "killed", target);
   // On the target's process when it is a host (a node, a GCS replica), else the simulator's.
   const host = target !== undefined ? e.target : e.node;
-  b.instant(e.tUs, host, `fault: ${e.fault} ${e.target}`, "fault", { fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 }, true);
+  b.instant(
+    e.tUs,
+    host,
+    `fault: ${e.fault} ${e.target}`,
+    "fault",
+    { fault: e.fault, target: e.target, durationMs: e.durationUs / 1000 },
+    true,
+  );
 }
 
-function convertNodeEvent(b: TraceBuilder, e: RecordedEvent & { kind: "node.died" | "node.joined" }): void {
+function convertNodeEvent(
+  b: TraceBuilder,
+  e: RecordedEvent & { kind: "node.died" | "node.joined" },
+): void {
   if (e.kind === "node.joined") {
-    b.instant(e.tUs, e.node, `node joined: ${e.nodeName}`, e.kind, { node: e.nodeName, incarnation: e.incarnation });
+    b.instant(e.tUs, e.node, `node joined: ${e.nodeName}`, e.kind, {
+      node: e.nodeName,
+      incarnation: e.incarnation,
+    });
     return;
   }
   const target = b.knownPid(e.nodeName);
   if (target !== undefined) b.endAll(e.tUs, "node died", target);
   // Global, beside the fault's line: the gap between the two is the detection delay.
-  b.instant(e.tUs, e.node, `node died: ${e.nodeName}`, e.kind, { node: e.nodeName, reason: e.reason, incarnation: e.incarnation }, true);
+  b.instant(
+    e.tUs,
+    e.node,
+    `node died: ${e.nodeName}`,
+    e.kind,
+    { node: e.nodeName, reason: e.reason, incarnation: e.incarnation },
+    true,
+  );
 }
 
 function convertObjectOrActorEvent(b: TraceBuilder, e: RecordedEvent): void {
   switch (e.kind) {
     case "object.lost":
-      return b.instant(e.tUs, e.node, `object lost: ${e.objectId}`, e.kind, { objectId: e.objectId, reason: e.reason });
+      return b.instant(e.tUs, e.node, `object lost: ${e.objectId}`, e.kind, {
+        objectId: e.objectId,
+        reason: e.reason,
+      });
     case "object.reconstructed":
-      return b.instant(e.tUs, e.node, `object reconstructed: ${e.objectId}`, e.kind, { objectId: e.objectId, taskId: e.taskId, attempt: e.attempt });
+      return b.instant(e.tUs, e.node, `object reconstructed: ${e.objectId}`, e.kind, {
+        objectId: e.objectId,
+        taskId: e.taskId,
+        attempt: e.attempt,
+      });
     case "object.evicted":
-      return b.instant(e.tUs, e.node, `object evicted: ${e.objectId}`, e.kind, { objectId: e.objectId, sizeBytes: e.sizeBytes });
+      return b.instant(e.tUs, e.node, `object evicted: ${e.objectId}`, e.kind, {
+        objectId: e.objectId,
+        sizeBytes: e.sizeBytes,
+      });
     case "actor.restarted":
-      return b.instant(e.tUs, e.node, `actor restarted: ${e.actorId}`, e.kind, { actorId: e.actorId, restarts: e.restarts });
+      return b.instant(e.tUs, e.node, `actor restarted: ${e.actorId}`, e.kind, {
+        actorId: e.actorId,
+        restarts: e.restarts,
+      });
     case "actor.replayed":
-      return b.instant(e.tUs, e.node, `actor replayed: ${e.actorId}`, e.kind, { actorId: e.actorId, calls: e.calls });
+      return b.instant(e.tUs, e.node, `actor replayed: ${e.actorId}`, e.kind, {
+        actorId: e.actorId,
+        calls: e.calls,
+      });
     case "actor.checkpointed":
-      return b.instant(e.tUs, e.node, `actor checkpointed: ${e.actorId}`, e.kind, { actorId: e.actorId, seq: e.seq, sizeBytes: e.sizeBytes });
+      return b.instant(e.tUs, e.node, `actor checkpointed: ${e.actorId}`, e.kind, {
+        actorId: e.actorId,
+        seq: e.seq,
+        sizeBytes: e.sizeBytes,
+      });
     default:
       assert(false, `trace: ${e.kind} is not an object or actor event`);
   }
@@ -347,7 +489,11 @@ function convertEvent(b: TraceBuilder, e: RecordedEvent): void {
 }
 
 /** Converts the trace, calling `emit` for each trace event in a deterministic order. */
-export function convertTrace(events: Iterable<RecordedEvent>, emit: (e: ChromeTraceEvent) => void, options: TraceOptions = {}): void {
+export function convertTrace(
+  events: Iterable<RecordedEvent>,
+  emit: (e: ChromeTraceEvent) => void,
+  options: TraceOptions = {},
+): void {
   const b = new TraceBuilder(emit, options);
   for (const e of events) {
     b.lastUs = Math.max(b.lastUs, e.tUs);
@@ -360,7 +506,12 @@ export function convertTrace(events: Iterable<RecordedEvent>, emit: (e: ChromeTr
 const WRITE_CHUNK_CHARS = 1 << 20;
 
 /** Writes the trace-event JSON object to `path` in chunks, as it converts; returns the event count. */
-export function writeChromeTrace(path: string, events: Iterable<RecordedEvent>, metadata: Record<string, string | number>, options: TraceOptions = {}): number {
+export function writeChromeTrace(
+  path: string,
+  events: Iterable<RecordedEvent>,
+  metadata: Record<string, string | number>,
+  options: TraceOptions = {},
+): number {
   const fd = openSync(path, "w");
   let buffer = `{"displayTimeUnit":"ms","metadata":${JSON.stringify(metadata)},"traceEvents":[\n`;
   let count = 0;

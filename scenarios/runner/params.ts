@@ -32,7 +32,12 @@ export function paramSpec(scenario: Scenario, key: string): ParamSpec {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Parses and checks one value; `where` says where it came from, for the message. */
-export function parseParamValue(scenario: Scenario, key: string, raw: string, where: string): ParamValue {
+export function parseParamValue(
+  scenario: Scenario,
+  key: string,
+  raw: string,
+  where: string,
+): ParamValue {
   const spec = paramSpec(scenario, key);
   const reject = (): never => {
     throw new UsageError(`${where}: ${key} must be ${describeAccepted(spec)}, got '${raw}'`);
@@ -59,7 +64,8 @@ export function parseParamValue(scenario: Scenario, key: string, raw: string, wh
 /** Splits `key=value`; `flag` names the option in messages (--set, --grid). */
 export function splitAssignment(text: string, flag: string): [string, string] {
   const eq = text.indexOf("=");
-  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${flag} '${text}' is malformed; expected key=value`);
+  if (eq <= 0 || eq === text.length - 1)
+    throw new UsageError(`${flag} '${text}' is malformed; expected key=value`);
   return [text.slice(0, eq).trim(), text.slice(eq + 1)];
 }
 
@@ -69,7 +75,11 @@ export function defaultAt(spec: ParamSpec, size: Size): ParamValue {
 }
 
 /** Every parameter at its size default, then the overrides in order (later wins). */
-export function resolveParams(scenario: Scenario, size: Size, overrides: Readonly<Record<string, ParamValue>> = {}): Record<string, ParamValue> {
+export function resolveParams(
+  scenario: Scenario,
+  size: Size,
+  overrides: Readonly<Record<string, ParamValue>> = {},
+): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
   for (const [key, spec] of Object.entries(scenario.params)) params[key] = defaultAt(spec, size);
   for (const [key, value] of Object.entries(overrides)) {
@@ -90,7 +100,11 @@ export function parseSets(scenario: Scenario, sets: readonly string[]): Record<s
 }
 
 /** The parameters that differ from the size defaults, in declaration order (for run ids). */
-export function nonDefaults(scenario: Scenario, size: Size, params: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
+export function nonDefaults(
+  scenario: Scenario,
+  size: Size,
+  params: Readonly<Record<string, ParamValue>>,
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [key, spec] of Object.entries(scenario.params)) {
     if (params[key] !== defaultAt(spec, size)) out[key] = params[key]!;
@@ -108,8 +122,14 @@ export function checkParamSpecs(name: string, specs: ParamSpecs): void {
           ? spec.values.includes(value as string)
           : spec.kind === "boolean"
             ? typeof value === "boolean"
-            : typeof value === "number" && value >= spec.min && value <= spec.max && (spec.kind === "number" || Number.isInteger(value));
-      if (!ok) throw new Error(`scenario ${name}: parameter ${key} declares ${String(value)}, outside ${describeAccepted(spec)}`);
+            : typeof value === "number" &&
+              value >= spec.min &&
+              value <= spec.max &&
+              (spec.kind === "number" || Number.isInteger(value));
+      if (!ok)
+        throw new Error(
+          `scenario ${name}: parameter ${key} declares ${String(value)}, outside ${describeAccepted(spec)}`,
+        );
     }
   }
 }

@@ -4,7 +4,14 @@
  */
 import { nonDefaults, resolveParams } from "./params.js";
 import { runId } from "../output/run-id.js";
-import type { ParamValue, Progress, RunOptions, Scenario, ScenarioResult, Size } from "../scenario.js";
+import type {
+  ParamValue,
+  Progress,
+  RunOptions,
+  Scenario,
+  ScenarioResult,
+  Size,
+} from "../scenario.js";
 import { UsageError } from "./usage-error.js";
 
 export interface RunRequest {
@@ -22,7 +29,12 @@ export interface RunOutput {
 }
 
 /** Resolves parameters at a size and runs the scenario's own cross-parameter check. */
-export function prepareRun(scenario: Scenario, size: Size, seed: number, overrides: Readonly<Record<string, ParamValue>>): RunRequest {
+export function prepareRun(
+  scenario: Scenario,
+  size: Size,
+  seed: number,
+  overrides: Readonly<Record<string, ParamValue>>,
+): RunRequest {
   const params = resolveParams(scenario, size, overrides);
   const problem = scenario.check?.(params as never);
   if (problem !== undefined) throw new UsageError(`${scenario.name}: ${problem}`);
@@ -33,14 +45,26 @@ export function runIdOf(scenario: Scenario, request: RunRequest): string {
   return runId(request.size, request.seed, nonDefaults(scenario, request.size, request.params));
 }
 
-export async function runScenario(scenario: Scenario, request: RunRequest, progress: Progress, options: RunOptions = { trace: false }): Promise<RunOutput> {
+export async function runScenario(
+  scenario: Scenario,
+  request: RunRequest,
+  progress: Progress,
+  options: RunOptions = { trace: false },
+): Promise<RunOutput> {
   const startMs = performance.now();
   const result = await scenario.run(request.params as never, request.seed, progress, options);
-  return { request, runId: runIdOf(scenario, request), result, wallMs: performance.now() - startMs };
+  return {
+    request,
+    runId: runIdOf(scenario, request),
+    result,
+    wallMs: performance.now() - startMs,
+  };
 }
 
 /** The command line that replays a run (STYLE.md §8: every failure ends with it). */
 export function replayCommand(scenario: Scenario, request: RunRequest): string {
-  const sets = Object.entries(nonDefaults(scenario, request.size, request.params)).map(([k, v]) => ` --set ${k}=${String(v)}`);
+  const sets = Object.entries(nonDefaults(scenario, request.size, request.params)).map(
+    ([k, v]) => ` --set ${k}=${String(v)}`,
+  );
   return `npm start -- run ${request.scenario} --seed ${request.seed}${request.size === "full" ? " --full" : ""}${sets.join("")}`;
 }

@@ -32,7 +32,18 @@ export function aggregate(plan: SweepPlan, outcomes: readonly RunOutcome[]): Agg
       const ci = confidenceInterval(found.map((h) => h?.value ?? Number.NaN));
       // The reference depends on the parameters only, so every seed of a point has the same one.
       const reference = found.find((h) => h?.reference !== undefined)?.reference;
-      const entry: AggregateSummary = { point, pointLabel: pointLabel(gridValues), gridValues, key: kind.key, label: kind.label, unit: kind.unit, n: ci.n, mean: ci.mean, ci95Low: ci.low, ci95High: ci.high };
+      const entry: AggregateSummary = {
+        point,
+        pointLabel: pointLabel(gridValues),
+        gridValues,
+        key: kind.key,
+        label: kind.label,
+        unit: kind.unit,
+        n: ci.n,
+        mean: ci.mean,
+        ci95Low: ci.low,
+        ci95High: ci.high,
+      };
       if (reference !== undefined) entry.reference = reference;
       const d = referenceDifference(ci.mean, reference);
       if (d !== undefined) entry.difference = d;
@@ -42,19 +53,29 @@ export function aggregate(plan: SweepPlan, outcomes: readonly RunOutcome[]): Agg
   return out;
 }
 
-export function sweepTables(scenario: Scenario, plan: SweepPlan, outcomes: readonly RunOutcome[], aggregates: readonly AggregateSummary[], xKey: string | undefined): Record<string, Table> {
+export function sweepTables(
+  scenario: Scenario,
+  plan: SweepPlan,
+  outcomes: readonly RunOutcome[],
+  aggregates: readonly AggregateSummary[],
+  xKey: string | undefined,
+): Record<string, Table> {
   const gridKeys = plan.grid.map(([k]) => k);
   const kinds = headlineKinds(outcomes);
   const runs: Row[] = outcomes.map((o) => {
     const row: Row = { run: o.index, point: o.point, seed: o.seed, ...o.gridValues };
-    for (const k of kinds) row[k.key] = o.headlines.find((h) => h.key === k.key)?.value ?? Number.NaN;
+    for (const k of kinds)
+      row[k.key] = o.headlines.find((h) => h.key === k.key)?.value ?? Number.NaN;
     return row;
   });
   const aggregateRows: Row[] = aggregates.map((a) => ({
     point: a.point,
     ...a.gridValues,
     series: seriesLabel(a.gridValues, xKey),
-    group: xKey === undefined ? a.pointLabel : groupLabel(a.gridValues[xKey]!, scenario.params[xKey]?.unit),
+    group:
+      xKey === undefined
+        ? a.pointLabel
+        : groupLabel(a.gridValues[xKey]!, scenario.params[xKey]?.unit),
     headline: a.key,
     unit: a.unit,
     n: a.n,
@@ -67,7 +88,24 @@ export function sweepTables(scenario: Scenario, plan: SweepPlan, outcomes: reado
   }));
   return {
     runs: table(["run", "point", "seed", ...gridKeys, ...kinds.map((k) => k.key)], runs),
-    aggregate: table(["point", ...gridKeys, "series", "group", "headline", "unit", "n", "mean", "ci95Low", "ci95High", "reference", "difference", "relativeDifference"], aggregateRows),
+    aggregate: table(
+      [
+        "point",
+        ...gridKeys,
+        "series",
+        "group",
+        "headline",
+        "unit",
+        "n",
+        "mean",
+        "ci95Low",
+        "ci95High",
+        "reference",
+        "difference",
+        "relativeDifference",
+      ],
+      aggregateRows,
+    ),
   };
 }
 
@@ -77,7 +115,10 @@ function groupLabel(value: ParamValue, unit: string | undefined): string {
 }
 
 /** The grid values other than x, as a series name ("servers=4"); "" when there are none. */
-function seriesLabel(gridValues: Readonly<Record<string, ParamValue>>, xKey: string | undefined): string {
+function seriesLabel(
+  gridValues: Readonly<Record<string, ParamValue>>,
+  xKey: string | undefined,
+): string {
   return Object.entries(gridValues)
     .filter(([k]) => k !== xKey)
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -86,27 +127,45 @@ function seriesLabel(gridValues: Readonly<Record<string, ParamValue>>, xKey: str
 
 /** The swept parameter for the x axis: the scenario's hint if swept, else the first numeric one. */
 export function sweepXKey(scenario: Scenario, plan: SweepPlan): string | undefined {
-  const numeric = plan.grid.filter(([, values]) => values.length >= 2 && values.every((v) => typeof v === "number")).map(([k]) => k);
+  const numeric = plan.grid
+    .filter(([, values]) => values.length >= 2 && values.every((v) => typeof v === "number"))
+    .map(([k]) => k);
   const hint = scenario.sweep?.x;
   if (hint !== undefined && numeric.includes(hint)) return hint;
   return numeric[0];
 }
 
-function chartedHeadlines(scenario: Scenario, aggregates: readonly AggregateSummary[]): AggregateSummary[] {
+function chartedHeadlines(
+  scenario: Scenario,
+  aggregates: readonly AggregateSummary[],
+): AggregateSummary[] {
   const kinds = [...new Map(aggregates.map((a) => [a.key, a])).values()];
   const hinted = kinds.filter((k) => scenario.sweep?.headlines?.includes(k.key));
   if (hinted.length > 0) return hinted;
-  const referenced = kinds.filter((k) => aggregates.some((a) => a.key === k.key && a.reference !== undefined));
+  const referenced = kinds.filter((k) =>
+    aggregates.some((a) => a.key === k.key && a.reference !== undefined),
+  );
   return referenced.length > 0 ? referenced : kinds.slice(0, 1);
 }
 
-export function sweepPlots(scenario: Scenario, plan: SweepPlan, aggregates: readonly AggregateSummary[], xKey: string | undefined): PlotSpec[] {
+export function sweepPlots(
+  scenario: Scenario,
+  plan: SweepPlan,
+  aggregates: readonly AggregateSummary[],
+  xKey: string | undefined,
+): PlotSpec[] {
   const plots: PlotSpec[] = [];
   const xSpec = xKey === undefined ? undefined : scenario.params[xKey];
   for (const h of chartedHeadlines(scenario, aggregates)) {
     const y = { column: "mean", label: h.label, unit: h.unit };
     const referenced = aggregates.find((a) => a.key === h.key && a.reference !== undefined);
-    const reference = referenced === undefined ? {} : { referenceColumn: "reference", referenceLabel: referenced.reference?.label ?? "reference" };
+    const reference =
+      referenced === undefined
+        ? {}
+        : {
+            referenceColumn: "reference",
+            referenceLabel: referenced.reference?.label ?? "reference",
+          };
     const seeds = `${plan.seeds.length} seed${plan.seeds.length === 1 ? "" : "s"}`;
     if (xKey !== undefined) {
       plots.push({

@@ -6,8 +6,9 @@
 
 /** t(0.975, df) for df = 1..30 (standard tables); beyond, the Cornish–Fisher expansion below. */
 const T_975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08,
-  2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
 ];
 
 export function tQuantile975(df: number): number {
@@ -30,7 +31,8 @@ export interface Interval {
 export function confidenceInterval(values: readonly number[]): Interval {
   const xs = values.filter(Number.isFinite);
   const n = xs.length;
-  if (n === 0) return { n, mean: Number.NaN, stddev: Number.NaN, low: Number.NaN, high: Number.NaN };
+  if (n === 0)
+    return { n, mean: Number.NaN, stddev: Number.NaN, low: Number.NaN, high: Number.NaN };
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return { n, mean, stddev: Number.NaN, low: mean, high: mean };
   const stddev = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));

@@ -37,15 +37,23 @@ export interface PlannedRun {
 /** Bounds that keep a typo from starting a month of work. */
 export const SWEEP_RUNS_MAX = 1_000_000;
 
-export function parseGrid(scenario: Scenario, texts: readonly string[], sets: Readonly<Record<string, ParamValue>>): Grid {
+export function parseGrid(
+  scenario: Scenario,
+  texts: readonly string[],
+  sets: Readonly<Record<string, ParamValue>>,
+): Grid {
   const grid: [string, ParamValue[]][] = [];
   for (const text of texts) {
     const [key, raw] = splitAssignment(text, "--grid");
     paramSpec(scenario, key);
-    if (grid.some(([k]) => k === key)) throw new UsageError(`--grid ${key} is given twice; list all its values once: --grid ${key}=a,b,c`);
+    if (grid.some(([k]) => k === key))
+      throw new UsageError(
+        `--grid ${key} is given twice; list all its values once: --grid ${key}=a,b,c`,
+      );
     if (Object.hasOwn(sets, key)) throw new UsageError(`${key} is both --set and --grid; use one`);
     const values = raw.split(",").map((v) => parseParamValue(scenario, key, v, `--grid ${text}`));
-    if (new Set(values).size !== values.length) throw new UsageError(`--grid ${text} repeats a value`);
+    if (new Set(values).size !== values.length)
+      throw new UsageError(`--grid ${text} repeats a value`);
     grid.push([key, values]);
   }
   return grid;
@@ -54,7 +62,8 @@ export function parseGrid(scenario: Scenario, texts: readonly string[], sets: Re
 /** Every combination of grid values, the last key varying fastest. */
 export function gridPoints(grid: Grid): Record<string, ParamValue>[] {
   let points: Record<string, ParamValue>[] = [{}];
-  for (const [key, values] of grid) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+  for (const [key, values] of grid)
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
   return points;
 }
 
@@ -66,7 +75,8 @@ export function pointLabel(gridValues: Readonly<Record<string, ParamValue>>): st
 export function planRuns(scenario: Scenario, plan: SweepPlan): PlannedRun[] {
   const points = gridPoints(plan.grid);
   const total = points.length * plan.seeds.length;
-  if (total > SWEEP_RUNS_MAX) throw new UsageError(`the sweep has ${total} runs; at most ${SWEEP_RUNS_MAX} are accepted`);
+  if (total > SWEEP_RUNS_MAX)
+    throw new UsageError(`the sweep has ${total} runs; at most ${SWEEP_RUNS_MAX} are accepted`);
   const runs: PlannedRun[] = [];
   points.forEach((gridValues, point) => {
     for (const seed of plan.seeds) {
@@ -77,11 +87,19 @@ export function planRuns(scenario: Scenario, plan: SweepPlan): PlannedRun[] {
   return runs;
 }
 
-export function shardRuns<T extends { index: number }>(runs: readonly T[], shard: Shard | undefined): T[] {
+export function shardRuns<T extends { index: number }>(
+  runs: readonly T[],
+  shard: Shard | undefined,
+): T[] {
   if (shard === undefined) return [...runs];
   return runs.filter((r) => r.index % shard.count === shard.index - 1);
 }
 
 export function sweepIdOf(plan: SweepPlan): string {
-  return sweepId(plan.size, plan.seeds, { scenario: plan.scenario, seeds: plan.seeds, grid: plan.grid, sets: plan.sets });
+  return sweepId(plan.size, plan.seeds, {
+    scenario: plan.scenario,
+    seeds: plan.seeds,
+    grid: plan.grid,
+    sets: plan.sets,
+  });
 }

@@ -45,11 +45,23 @@ export class SweepRunError extends Error {
 }
 
 export function outcomeOf(run: PlannedRun, output: RunOutput): RunOutcome {
-  return { index: run.index, point: run.point, seed: run.request.seed, gridValues: run.gridValues, headlines: output.result.headlines, wallMs: output.wallMs, threadId };
+  return {
+    index: run.index,
+    point: run.point,
+    seed: run.request.seed,
+    gridValues: run.gridValues,
+    headlines: output.result.headlines,
+    wallMs: output.wallMs,
+    threadId,
+  };
 }
 
 /** Runs one planned run in this thread (the worker calls this too). */
-export async function runPlanned(run: PlannedRun, keepRunsDir: string | undefined, progress: (fraction: number) => void): Promise<RunOutcome> {
+export async function runPlanned(
+  run: PlannedRun,
+  keepRunsDir: string | undefined,
+  progress: (fraction: number) => void,
+): Promise<RunOutcome> {
   const scenario = findScenario(run.request.scenario);
   const output = await runScenario(scenario, run.request, progress);
   if (keepRunsDir !== undefined) {
@@ -62,11 +74,19 @@ export async function runPlanned(run: PlannedRun, keepRunsDir: string | undefine
 
 function failure(run: PlannedRun, error: string): SweepRunError {
   const scenario = SCENARIOS.find((s) => s.name === run.request.scenario);
-  const replay = scenario === undefined ? `unknown scenario ${run.request.scenario}` : replayCommand(scenario, run.request);
-  return new SweepRunError(`run ${run.index} (seed ${run.request.seed}) failed: ${error}\nreplay: ${replay}`);
+  const replay =
+    scenario === undefined
+      ? `unknown scenario ${run.request.scenario}`
+      : replayCommand(scenario, run.request);
+  return new SweepRunError(
+    `run ${run.index} (seed ${run.request.seed}) failed: ${error}\nreplay: ${replay}`,
+  );
 }
 
-export async function executeRuns(runs: readonly PlannedRun[], options: PoolOptions): Promise<RunOutcome[]> {
+export async function executeRuns(
+  runs: readonly PlannedRun[],
+  options: PoolOptions,
+): Promise<RunOutcome[]> {
   const outcomes = await new SweepPool(runs, options).run();
   return outcomes.sort((a, b) => a.index - b.index);
 }
@@ -96,7 +116,10 @@ class SweepPool {
   private resolve!: (outcomes: RunOutcome[]) => void;
   private reject!: (error: Error) => void;
 
-  constructor(private readonly runs: readonly PlannedRun[], private readonly options: PoolOptions) {}
+  constructor(
+    private readonly runs: readonly PlannedRun[],
+    private readonly options: PoolOptions,
+  ) {}
 
   run(): Promise<RunOutcome[]> {
     const done = new Promise<RunOutcome[]>((resolve, reject) => {
@@ -104,7 +127,10 @@ class SweepPool {
       this.reject = reject;
     });
     if (this.runs.length === 0) this.finish();
-    const workerCount = Math.max(0, Math.min(this.options.jobs - (this.options.mainThread === false ? 0 : 1), this.runs.length));
+    const workerCount = Math.max(
+      0,
+      Math.min(this.options.jobs - (this.options.mainThread === false ? 0 : 1), this.runs.length),
+    );
     for (let i = 0; i < workerCount; i++) this.startWorker();
     if (this.options.mainThread !== false) void this.mainLane();
     return done;
@@ -118,9 +144,13 @@ class SweepPool {
     for (let run = this.take(); run !== undefined; run = this.take()) {
       const index = run.index;
       try {
-        this.record(await runPlanned(run, this.options.keepRunsDir, (f) => this.progress(index, f)));
+        this.record(
+          await runPlanned(run, this.options.keepRunsDir, (f) => this.progress(index, f)),
+        );
       } catch (error) {
-        return this.fail(failure(run, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+        return this.fail(
+          failure(run, error instanceof Error ? (error.stack ?? error.message) : String(error)),
+        );
       }
       await yieldToEventLoop();
     }
@@ -132,13 +162,20 @@ class SweepPool {
     worker.on("message", (reply: WorkerReply) => {
       if (reply.type === "ready") return this.give(worker);
       if (reply.type === "progress") return this.progress(reply.index, reply.fraction);
-      if (reply.type === "failed") return this.fail(failure(this.runs.find((r) => r.index === reply.index)!, reply.error));
+      if (reply.type === "failed")
+        return this.fail(
+          failure(
+            this.runs.find((r) => r.index === reply.index)!,
+            reply.error,
+          ),
+        );
       this.record(reply.outcome);
       this.give(worker);
     });
     worker.on("error", (error) => this.fail(error));
     worker.on("exit", (code) => {
-      if (!this.settled && code !== 0) this.fail(new Error(`a sweep worker exited with code ${code}`));
+      if (!this.settled && code !== 0)
+        this.fail(new Error(`a sweep worker exited with code ${code}`));
     });
   }
 
@@ -151,7 +188,9 @@ class SweepPool {
 
   private progress(index: number, fraction: number): void {
     this.partial.set(index, fraction);
-    this.options.onProgress(this.outcomes.length + [...this.partial.values()].reduce((a, b) => a + b, 0));
+    this.options.onProgress(
+      this.outcomes.length + [...this.partial.values()].reduce((a, b) => a + b, 0),
+    );
   }
 
   private record(outcome: RunOutcome): void {

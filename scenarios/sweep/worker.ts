@@ -22,7 +22,11 @@ port.on("message", async ({ run, keepRunsDir }: WorkerRequest) => {
     const outcome = await runPlanned(run, keepRunsDir, progress);
     port.postMessage({ type: "done", outcome } satisfies WorkerReply);
   } catch (error) {
-    port.postMessage({ type: "failed", index: run.index, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+    port.postMessage({
+      type: "failed",
+      index: run.index,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies WorkerReply);
   }
 });
 

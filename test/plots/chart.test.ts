@@ -10,7 +10,9 @@ type Row = { a: number };
 
 function tiny() {
   const defaults = { widthPx: 640, x: (r: Row, _index: number) => r.a, labels: ["a"] };
-  return configurableChart<Row, typeof defaults>(defaults, (rows, s) => rows.map((r, i) => `${s.widthPx}:${s.x(r, i)}:${s.labels.join("")}`).join(","));
+  return configurableChart<Row, typeof defaults>(defaults, (rows, s) =>
+    rows.map((r, i) => `${s.widthPx}:${s.x(r, i)}:${s.labels.join("")}`).join(","),
+  );
 }
 
 test("chart.widthPx() returns the default and chart.widthPx(v) sets it and returns the chart", () => {

@@ -25,12 +25,20 @@ function golden(name: string, svg: string): void {
   const path = new URL(`./golden/${name}.svg`, import.meta.url);
   assert.deepEqual(svgProblems(svg), []);
   if (process.env.RAYSIM_UPDATE_GOLDEN === "1") writeFileSync(path, svg);
-  assert.ok(existsSync(path), `golden file ${name}.svg is missing; create it with RAYSIM_UPDATE_GOLDEN=1`);
-  assert.equal(svg, readFileSync(path, "utf8"), `${name}.svg differs from its golden file; if intended, rerun with RAYSIM_UPDATE_GOLDEN=1`);
+  assert.ok(
+    existsSync(path),
+    `golden file ${name}.svg is missing; create it with RAYSIM_UPDATE_GOLDEN=1`,
+  );
+  assert.equal(
+    svg,
+    readFileSync(path, "utf8"),
+    `${name}.svg differs from its golden file; if intended, rerun with RAYSIM_UPDATE_GOLDEN=1`,
+  );
 }
 
 const charts = {
-  throughput: () => throughputTimeline<Row>().title("Throughput by cause").bucketMs(500).faults(faults),
+  throughput: () =>
+    throughputTimeline<Row>().title("Throughput by cause").bucketMs(500).faults(faults),
   points: () =>
     pointsChart<Row>()
       .title("Task latency over time")
@@ -49,7 +57,12 @@ const charts = {
       .xLabel("task latency")
       .xUnit("ms")
       .xLog(true)
-      .references([{ label: "model", points: [10, 20, 30, 50, 100, 1000].map((x, i) => ({ x, p: (i + 1) / 6 })) }]),
+      .references([
+        {
+          label: "model",
+          points: [10, 20, 30, 50, 100, 1000].map((x, i) => ({ x, p: (i + 1) / 6 })),
+        },
+      ]),
   band: () =>
     bandChart<Row>()
       .title("Mean wait against utilisation")
@@ -76,11 +89,16 @@ const charts = {
       .yUnit("ms"),
 };
 
-test("throughputTimeline() stacks causes and labels faults (golden)", () => golden("throughput-timeline", charts.throughput()(throughputRows)));
-test("pointsChart() draws series, a reference line and faults (golden)", () => golden("points", charts.points()(latencyRows)));
-test("cdfChart() draws step CDFs on a log axis with a reference curve (golden)", () => golden("cdf", charts.cdf()(latencyRows)));
-test("bandChart() draws means, 95% bands and dashed references (golden)", () => golden("band", charts.band()(bandRows)));
-test("barChart() draws grouped bars, error bars and reference ticks (golden)", () => golden("bars", charts.bars()(bandRows)));
+test("throughputTimeline() stacks causes and labels faults (golden)", () =>
+  golden("throughput-timeline", charts.throughput()(throughputRows)));
+test("pointsChart() draws series, a reference line and faults (golden)", () =>
+  golden("points", charts.points()(latencyRows)));
+test("cdfChart() draws step CDFs on a log axis with a reference curve (golden)", () =>
+  golden("cdf", charts.cdf()(latencyRows)));
+test("bandChart() draws means, 95% bands and dashed references (golden)", () =>
+  golden("band", charts.band()(bandRows)));
+test("barChart() draws grouped bars, error bars and reference ticks (golden)", () =>
+  golden("bars", charts.bars()(bandRows)));
 
 test("a chart function gives the same bytes for the same rows every time", () => {
   for (const make of Object.values(charts)) {
@@ -91,15 +109,71 @@ test("a chart function gives the same bytes for the same rows every time", () =>
 
 const edgeCases: [string, Row[]][] = [
   ["no rows", []],
-  ["one row", [{ tMs: 5, endMs: 5, latencyMs: 7, original: 3, utilisation: 0.5, mean: 2, ci95Low: 1, ci95High: 3, series: "a", cause: "original" }]],
-  ["a zero span", Array.from({ length: 5 }, () => ({ tMs: 100, endMs: 100, latencyMs: 42, original: 0, utilisation: 0.5, mean: 0, ci95Low: 0, ci95High: 0 }))],
-  ["huge values", [{ tMs: 0, endMs: -1e300, latencyMs: 1e300, original: 1e300, utilisation: 1e300, mean: 1e300, ci95Low: -1e300, ci95High: 1e300 }, { tMs: 1e300, endMs: 1e300, latencyMs: 5e-324, original: 1 }]],
-  ["non-numbers", [{ tMs: Number.NaN, endMs: Number.POSITIVE_INFINITY, latencyMs: "x", original: null, utilisation: undefined, mean: Number.NEGATIVE_INFINITY }]],
+  [
+    "one row",
+    [
+      {
+        tMs: 5,
+        endMs: 5,
+        latencyMs: 7,
+        original: 3,
+        utilisation: 0.5,
+        mean: 2,
+        ci95Low: 1,
+        ci95High: 3,
+        series: "a",
+        cause: "original",
+      },
+    ],
+  ],
+  [
+    "a zero span",
+    Array.from({ length: 5 }, () => ({
+      tMs: 100,
+      endMs: 100,
+      latencyMs: 42,
+      original: 0,
+      utilisation: 0.5,
+      mean: 0,
+      ci95Low: 0,
+      ci95High: 0,
+    })),
+  ],
+  [
+    "huge values",
+    [
+      {
+        tMs: 0,
+        endMs: -1e300,
+        latencyMs: 1e300,
+        original: 1e300,
+        utilisation: 1e300,
+        mean: 1e300,
+        ci95Low: -1e300,
+        ci95High: 1e300,
+      },
+      { tMs: 1e300, endMs: 1e300, latencyMs: 5e-324, original: 1 },
+    ],
+  ],
+  [
+    "non-numbers",
+    [
+      {
+        tMs: Number.NaN,
+        endMs: Number.POSITIVE_INFINITY,
+        latencyMs: "x",
+        original: null,
+        utilisation: undefined,
+        mean: Number.NEGATIVE_INFINITY,
+      },
+    ],
+  ],
 ];
 
 for (const [what, rows] of edgeCases) {
   test(`every chart survives ${what} with well-formed SVG`, () => {
-    for (const [name, make] of Object.entries(charts)) assert.deepEqual(svgProblems(make()(rows)), [], `${name} on ${what}`);
+    for (const [name, make] of Object.entries(charts))
+      assert.deepEqual(svgProblems(make()(rows)), [], `${name} on ${what}`);
   });
 }
 

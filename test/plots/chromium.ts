@@ -37,7 +37,14 @@ export interface PageReport {
   sections: number;
 }
 
-type Message = { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string }; sessionId?: string };
+type Message = {
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message: string };
+  sessionId?: string;
+};
 
 const PAGE_CHECK = `(() => {
   const charts = [...document.querySelectorAll("svg.raysim-chart")];
@@ -83,7 +90,10 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
   });
   const devtools = new DevToolsPipe(child.stdio[3] as Writable, child.stdio[4] as Readable);
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("chromium did not finish in time")), options.timeoutMs ?? 30_000).unref(),
+    setTimeout(
+      () => reject(new Error("chromium did not finish in time")),
+      options.timeoutMs ?? 30_000,
+    ).unref(),
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
@@ -95,11 +105,17 @@ export async function inspectPage(url: string, options: InspectOptions = {}): Pr
     await exited;
     clearTimeout(grace);
     // Helper processes may still be writing to the profile; its removal is best effort (in tmp).
-    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined);
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(
+      () => undefined,
+    );
   }
 }
 
-async function inspect(devtools: DevToolsPipe, url: string, options: InspectOptions): Promise<PageReport> {
+async function inspect(
+  devtools: DevToolsPipe,
+  url: string,
+  options: InspectOptions,
+): Promise<PageReport> {
   const consoleErrors: string[] = [];
   let loaded!: () => void;
   const loadFired = new Promise<void>((resolve) => (loaded = resolve));
@@ -111,19 +127,36 @@ async function inspect(devtools: DevToolsPipe, url: string, options: InspectOpti
   const version = await devtools.send("Browser.getVersion");
   const browser = String(version.result!.product);
   const target = await devtools.send("Target.createTarget", { url: "about:blank" });
-  const attached = await devtools.send("Target.attachToTarget", { targetId: target.result!.targetId, flatten: true });
+  const attached = await devtools.send("Target.attachToTarget", {
+    targetId: target.result!.targetId,
+    flatten: true,
+  });
   const session = attached.result!.sessionId as string;
-  for (const domain of ["Page", "Runtime", "Log"]) await devtools.send(`${domain}.enable`, {}, session);
+  for (const domain of ["Page", "Runtime", "Log"])
+    await devtools.send(`${domain}.enable`, {}, session);
   await devtools.send("Page.navigate", { url }, session);
   await loadFired;
-  const evaluated = await devtools.send("Runtime.evaluate", { expression: PAGE_CHECK, returnByValue: true }, session);
-  const counts = (evaluated.result!.result as { value: Omit<PageReport, "browser" | "consoleErrors"> }).value;
+  const evaluated = await devtools.send(
+    "Runtime.evaluate",
+    { expression: PAGE_CHECK, returnByValue: true },
+    session,
+  );
+  const counts = (
+    evaluated.result!.result as { value: Omit<PageReport, "browser" | "consoleErrors"> }
+  ).value;
   if (options.screenshotPath !== undefined) {
     const metrics = await devtools.send("Page.getLayoutMetrics", {}, session);
     const size = metrics.result!.cssContentSize as { width: number; height: number };
-    await screenshot(devtools, session, options.screenshotPath, 0, Math.min(size.height, MAX_SCREENSHOT_HEIGHT_PX));
+    await screenshot(
+      devtools,
+      session,
+      options.screenshotPath,
+      0,
+      Math.min(size.height, MAX_SCREENSHOT_HEIGHT_PX),
+    );
   }
-  for (const slice of options.slices ?? []) await screenshot(devtools, session, slice.path, slice.y, slice.height);
+  for (const slice of options.slices ?? [])
+    await screenshot(devtools, session, slice.path, slice.y, slice.height);
   await devtools.send("Browser.close").catch(() => undefined);
   return { browser, consoleErrors, ...counts };
 }
@@ -142,16 +175,29 @@ function errorOf(m: Message): string | undefined {
   return undefined;
 }
 
-async function screenshot(devtools: DevToolsPipe, session: string, path: string, yPx: number, heightPx: number): Promise<void> {
+async function screenshot(
+  devtools: DevToolsPipe,
+  session: string,
+  path: string,
+  yPx: number,
+  heightPx: number,
+): Promise<void> {
   const clip = { x: 0, y: yPx, width: PAGE_WIDTH_PX, height: heightPx, scale: 1 };
-  const shot = await devtools.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true, clip }, session);
+  const shot = await devtools.send(
+    "Page.captureScreenshot",
+    { format: "png", captureBeyondViewport: true, clip },
+    session,
+  );
   writeFileSync(path, Buffer.from(shot.result!.data as string, "base64"));
 }
 
 /** The DevTools protocol over Chromium's pipe: requests matched to replies by id, events to listeners. */
 class DevToolsPipe {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (m: Message) => void; reject: (e: Error) => void }
+  >();
   private readonly listeners: ((m: Message) => void)[] = [];
   private buffer = "";
 

@@ -25,6 +25,13 @@ export const latencyRows = Array.from({ length: 60 }, (_, i) => ({
 export const bandRows = [0.5, 0.7, 0.9].flatMap((u) =>
   [1, 4].map((c) => {
     const mean = (u / (1 - u)) * (c === 1 ? 10 : 3);
-    return { utilisation: u, series: `servers=${c}`, mean, ci95Low: mean * 0.9, ci95High: mean * 1.12, reference: mean * 1.02 };
+    return {
+      utilisation: u,
+      series: `servers=${c}`,
+      mean,
+      ci95Low: mean * 0.9,
+      ci95High: mean * 1.12,
+      reference: mean * 1.02,
+    };
   }),
 );

@@ -20,8 +20,24 @@ const entry: ReportEntry = {
   facts: [["seed", "1"]],
   params: [["width", "48"]],
   headlines: [
-    { label: "mean wait", unit: "ms", value: 9.05, reference: 7.455, source: "Erlang C", absolute: 1.595, relative: 0.2139 },
-    { label: "P(wait)", unit: "fraction", value: 0.615, reference: 0.5964, source: "Erlang C", absolute: 0.0186, relative: 0.0311 },
+    {
+      label: "mean wait",
+      unit: "ms",
+      value: 9.05,
+      reference: 7.455,
+      source: "Erlang C",
+      absolute: 1.595,
+      relative: 0.2139,
+    },
+    {
+      label: "P(wait)",
+      unit: "fraction",
+      value: 0.615,
+      reference: 0.5964,
+      source: "Erlang C",
+      absolute: 0.0186,
+      relative: 0.0311,
+    },
     { label: "jobs", unit: "jobs", value: 18000 },
   ],
   charts: [{ title: "A & B", svg }],
@@ -40,11 +56,20 @@ test("renderReport() inlines charts and loads nothing from anywhere", () => {
 
 test("renderReport() sets each headline beside its reference with the difference", () => {
   const html = renderReport({ title: "r", subtitle: "s", entries: [entry] });
-  assert.match(html, /<td>mean wait<\/td><td class="num">9.05 ms<\/td><td class="num">7.46 ms<\/td><td class="num">\+1.59 ms \(\+21.4%\)<\/td>/);
+  assert.match(
+    html,
+    /<td>mean wait<\/td><td class="num">9.05 ms<\/td><td class="num">7.46 ms<\/td><td class="num">\+1.59 ms \(\+21.4%\)<\/td>/,
+  );
   assert.match(html, /<td class="num">\+1.86 pp \(\+3.1%\)<\/td>/);
-  assert.match(html, /<td>jobs<\/td><td class="num">18k jobs<\/td><td class="num">—<\/td><td class="num">—<\/td>/);
+  assert.match(
+    html,
+    /<td>jobs<\/td><td class="num">18k jobs<\/td><td class="num">—<\/td><td class="num">—<\/td>/,
+  );
 });
 
 test("renderReport() with no entries says how to make some", () => {
-  assert.match(renderReport({ title: "r", subtitle: "s", entries: [] }), /No results yet: run <code>npm start<\/code>/);
+  assert.match(
+    renderReport({ title: "r", subtitle: "s", entries: [] }),
+    /No results yet: run <code>npm start<\/code>/,
+  );
 });

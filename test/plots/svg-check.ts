@@ -9,11 +9,13 @@ const ENTITY = /&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g;
 
 export function svgProblems(svg: string): string[] {
   const problems: string[] = [];
-  for (const bad of ["NaN", "Infinity", "undefined", "null"]) if (svg.includes(bad)) problems.push(`contains ${bad}`);
+  for (const bad of ["NaN", "Infinity", "undefined", "null"])
+    if (svg.includes(bad)) problems.push(`contains ${bad}`);
   const stack: string[] = [];
   let roots = 0;
   for (const token of svg.match(TOKEN) ?? []) {
-    if (token.startsWith("<!--") || token.startsWith("<?") || token.startsWith("<!DOCTYPE")) continue;
+    if (token.startsWith("<!--") || token.startsWith("<?") || token.startsWith("<!DOCTYPE"))
+      continue;
     if (token.startsWith("</")) {
       const name = token.slice(2, -1).trim();
       const open = stack.pop();
@@ -31,8 +33,10 @@ export function svgProblems(svg: string): string[] {
       if (m[3] !== "/") stack.push(m[1]!);
       continue;
     }
-    if (stack.length === 0 && token.trim() !== "") problems.push(`text outside the root: ${token.slice(0, 40)}`);
-    if (token.replace(ENTITY, "").includes("&")) problems.push(`unescaped & in ${token.slice(0, 40)}`);
+    if (stack.length === 0 && token.trim() !== "")
+      problems.push(`text outside the root: ${token.slice(0, 40)}`);
+    if (token.replace(ENTITY, "").includes("&"))
+      problems.push(`unescaped & in ${token.slice(0, 40)}`);
   }
   if (stack.length > 0) problems.push(`unclosed ${stack.join(" > ")}`);
   if (roots !== 1) problems.push(`${roots} root elements`);

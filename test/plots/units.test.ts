@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { axisFormat, axisTitle, formatValue, tickUnit } from "../../plots/units.js";
 
-const ticks = (unit: string, values: number[], perTick = false) => values.map(axisFormat(unit, values, perTick).format);
+const ticks = (unit: string, values: number[], perTick = false) =>
+  values.map(axisFormat(unit, values, perTick).format);
 
 test("axisFormat('ms') shows ms below 2 s and seconds above, with the unit in the title", () => {
   assert.deepEqual(ticks("ms", [0, 200, 400, 600]), ["0 ms", "200 ms", "400 ms", "600 ms"]);
@@ -24,7 +25,10 @@ test("axisFormat('bytes') uses decimal prefixes", () => {
 test("axisFormat(count unit) uses SI prefixes per tick and keeps the unit for the title", () => {
   assert.deepEqual(ticks("tasks/s", [0, 500, 1000, 1500]), ["0", "500", "1k", "1.5k"]);
   assert.deepEqual(ticks("jobs", [0, 2e6, 4e6]), ["0", "2M", "4M"]);
-  assert.equal(axisTitle("throughput", axisFormat("tasks/s", [0, 1]).titleUnit), "throughput (tasks/s)");
+  assert.equal(
+    axisTitle("throughput", axisFormat("tasks/s", [0, 1]).titleUnit),
+    "throughput (tasks/s)",
+  );
 });
 
 test("axisFormat('fraction') shows percentages", () => {
@@ -32,7 +36,14 @@ test("axisFormat('fraction') shows percentages", () => {
 });
 
 test("axisFormat(unit, ticks, perTick) gives each decade of a log axis its own unit", () => {
-  assert.deepEqual(ticks("ms", [0.1, 1, 10, 100, 1000, 10000], true), ["100 µs", "1 ms", "10 ms", "100 ms", "1 s", "10 s"]);
+  assert.deepEqual(ticks("ms", [0.1, 1, 10, 100, 1000, 10000], true), [
+    "100 µs",
+    "1 ms",
+    "10 ms",
+    "100 ms",
+    "1 s",
+    "10 s",
+  ]);
 });
 
 test("axisFormat() falls back to exponent notation for extreme magnitudes", () => {

@@ -63,78 +63,123 @@ const gap = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 1e13 }) },
 );
 
-type Op = { kind: "push"; gap: number; work: boolean; tag: number } | { kind: "pop" } | { kind: "peek" } | { kind: "burst"; gap: number; n: number };
+type Op =
+  | { kind: "push"; gap: number; work: boolean; tag: number }
+  | { kind: "pop" }
+  | { kind: "peek" }
+  | { kind: "burst"; gap: number; n: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("push" as const), gap, work: fc.boolean(), tag: fc.integer() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("push" as const),
+      gap,
+      work: fc.boolean(),
+      tag: fc.integer(),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("pop" as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("peek" as const) }) },
   // Many events at one time: buckets spanning several chunks.
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("burst" as const), gap, n: fc.integer({ min: 1, max: 80 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("burst" as const),
+      gap,
+      n: fc.integer({ min: 1, max: 80 }),
+    }),
+  },
 );
 
-test("monotone pushes and pops in any interleaving come out in exact (time, seq) order (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-  await checkProperty(
-    fc.property(fc.array(op, { maxLength: 400, size: "large" }), fc.constantFrom(10, 12, undefined), (ops, wheelBits) => {
-      const queue = new EventQueue(4, wheelBits);
-      const pending: Ref[] = [];
-      let counter = 0;
-      let lastPopped = 0;
-      const push = (timeUs: number, work: boolean, tag: number): void => {
-        // Like the Kernel: seq = 2 * counter + workBit, strictly increasing in push order.
-        const e: Ref = { timeUs, seq: 2 * counter++ + (work ? 1 : 0), tag, handler: handlers[counter % 3]!, data: { n: counter } };
-        pending.push(e);
-        queue.push(e.timeUs, e.seq, e.handler, e.tag, e.data);
-      };
-      ops.forEach((o, k) => {
-        if (o.kind === "push") push(lastPopped + o.gap, o.work, o.tag);
-        else if (o.kind === "burst") for (let j = 0; j < o.n; j++) push(lastPopped + o.gap, j % 2 === 0, j);
-        else if (o.kind === "peek") peekAndCompare(queue, pending, `at op ${k}`);
-        else if (pending.length > 0) {
-          popAndCompare(queue, pending, `at op ${k}`);
-          lastPopped = queue.poppedTimeUs;
-        }
-      });
-      while (pending.length > 0) popAndCompare(queue, pending, "while draining");
-      assert.equal(queue.size, 0);
-    }),
-    { file: "test/sim/event-queue.test.ts", numRuns: 300 },
-  );
-});
+test(
+  "monotone pushes and pops in any interleaving come out in exact (time, seq) order (property)",
+  { timeout: PROPERTY_TIMEOUT_MS },
+  async () => {
+    await checkProperty(
+      fc.property(
+        fc.array(op, { maxLength: 400, size: "large" }),
+        fc.constantFrom(10, 12, undefined),
+        (ops, wheelBits) => {
+          const queue = new EventQueue(4, wheelBits);
+          const pending: Ref[] = [];
+          let counter = 0;
+          let lastPopped = 0;
+          const push = (timeUs: number, work: boolean, tag: number): void => {
+            // Like the Kernel: seq = 2 * counter + workBit, strictly increasing in push order.
+            const e: Ref = {
+              timeUs,
+              seq: 2 * counter++ + (work ? 1 : 0),
+              tag,
+              handler: handlers[counter % 3]!,
+              data: { n: counter },
+            };
+            pending.push(e);
+            queue.push(e.timeUs, e.seq, e.handler, e.tag, e.data);
+          };
+          ops.forEach((o, k) => {
+            if (o.kind === "push") push(lastPopped + o.gap, o.work, o.tag);
+            else if (o.kind === "burst")
+              for (let j = 0; j < o.n; j++) push(lastPopped + o.gap, j % 2 === 0, j);
+            else if (o.kind === "peek") peekAndCompare(queue, pending, `at op ${k}`);
+            else if (pending.length > 0) {
+              popAndCompare(queue, pending, `at op ${k}`);
+              lastPopped = queue.poppedTimeUs;
+            }
+          });
+          while (pending.length > 0) popAndCompare(queue, pending, "while draining");
+          assert.equal(queue.size, 0);
+        },
+      ),
+      { file: "test/sim/event-queue.test.ts", numRuns: 300 },
+    );
+  },
+);
 
-test("any push order (earlier times, fractional times, out-of-order seqs) still pops in (time, seq) order (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-  const time = fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: 0, max: 12 }) }, // ties
-    { weight: 2, arbitrary: fc.integer({ min: 0, max: 3000 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 1e9 }) },
-    { weight: 1, arbitrary: fc.constantFrom(0.5, 2.5, 7.25, 1500.5) }, // fractional ties
-    { weight: 1, arbitrary: fc.double({ min: 0, max: 5000, noNaN: true }) },
-  );
-  const anyOp = fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant("push" as const), time, seqJitter: fc.integer({ min: -3, max: 3 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("pop" as const) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("peek" as const) }) },
-  );
-  await checkProperty(
-    fc.property(fc.array(anyOp, { maxLength: 300, size: "large" }), (ops) => {
-      const queue = new EventQueue(2, 10);
-      const pending: Ref[] = [];
-      let n = 0;
-      ops.forEach((o, k) => {
-        if (o.kind === "push") {
-          // Unique seqs, mostly increasing but sometimes smaller than earlier ones.
-          const seq = 10 * n++ + o.seqJitter * 7 + 0.5 * (n % 2);
-          const e: Ref = { timeUs: o.time, seq, tag: n, handler: handlers[n % 3]!, data: n };
-          pending.push(e);
-          queue.push(e.timeUs, e.seq, e.handler, e.tag, e.data);
-        } else if (o.kind === "peek") peekAndCompare(queue, pending, `at op ${k}`);
-        else if (pending.length > 0) popAndCompare(queue, pending, `at op ${k}`);
-      });
-      while (pending.length > 0) popAndCompare(queue, pending, "while draining");
-    }),
-    { file: "test/sim/event-queue.test.ts", numRuns: 300 },
-  );
-});
+test(
+  "any push order (earlier times, fractional times, out-of-order seqs) still pops in (time, seq) order (property)",
+  { timeout: PROPERTY_TIMEOUT_MS },
+  async () => {
+    const time = fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 0, max: 12 }) }, // ties
+      { weight: 2, arbitrary: fc.integer({ min: 0, max: 3000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 1e9 }) },
+      { weight: 1, arbitrary: fc.constantFrom(0.5, 2.5, 7.25, 1500.5) }, // fractional ties
+      { weight: 1, arbitrary: fc.double({ min: 0, max: 5000, noNaN: true }) },
+    );
+    const anyOp = fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant("push" as const),
+          time,
+          seqJitter: fc.integer({ min: -3, max: 3 }),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("pop" as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("peek" as const) }) },
+    );
+    await checkProperty(
+      fc.property(fc.array(anyOp, { maxLength: 300, size: "large" }), (ops) => {
+        const queue = new EventQueue(2, 10);
+        const pending: Ref[] = [];
+        let n = 0;
+        ops.forEach((o, k) => {
+          if (o.kind === "push") {
+            // Unique seqs, mostly increasing but sometimes smaller than earlier ones.
+            const seq = 10 * n++ + o.seqJitter * 7 + 0.5 * (n % 2);
+            const e: Ref = { timeUs: o.time, seq, tag: n, handler: handlers[n % 3]!, data: n };
+            pending.push(e);
+            queue.push(e.timeUs, e.seq, e.handler, e.tag, e.data);
+          } else if (o.kind === "peek") peekAndCompare(queue, pending, `at op ${k}`);
+          else if (pending.length > 0) popAndCompare(queue, pending, `at op ${k}`);
+        });
+        while (pending.length > 0) popAndCompare(queue, pending, "while draining");
+      }),
+      { file: "test/sim/event-queue.test.ts", numRuns: 300 },
+    );
+  },
+);
 
 test("a far event that moves into the wheel precedes later-pushed events of its time", () => {
   const queue = new EventQueue(4, 10);

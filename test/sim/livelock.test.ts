@@ -12,11 +12,22 @@ import { address, type Address, type Env, type Message, type Process } from "../
 import { ConfigError, DeadlockError, Simulation, type SimulationConfig } from "../../sim/index.js";
 
 const cluster = (extra: SimulationConfig = {}) =>
-  new Simulation({ seed: 1, nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 1, resources: { w1: 1 } }], ...extra });
+  new Simulation({
+    seed: 1,
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "w1", cpus: 1, resources: { w1: 1 } },
+    ],
+    ...extra,
+  });
 
 /** Bounces "bounce.ping" to its peer every 5 ms while `running()`. */
 class Bouncer implements Process {
-  constructor(private readonly env: Env, private readonly peer: Address, private readonly running: () => boolean) {}
+  constructor(
+    private readonly env: Env,
+    private readonly peer: Address,
+    private readonly running: () => boolean,
+  ) {}
   onMessage(_from: Address, _message: Message): void {
     if (!this.running()) return;
     this.env.setTimer(5_000, () => this.env.send(this.peer, { type: "bounce.ping" }, 64));
@@ -44,9 +55,16 @@ test("work that makes no progress for progressLimitMs is a livelock: DeadlockErr
       startBouncing(sim);
       await new Promise(() => {}); // waits on nothing the simulation can settle
     }),
-    (e: unknown) => e instanceof DeadlockError && /livelock/.test(e.message) && /\d+ × bounce\.ping/.test(e.message) && /progressLimitMs/.test(e.message),
+    (e: unknown) =>
+      e instanceof DeadlockError &&
+      /livelock/.test(e.message) &&
+      /\d+ × bounce\.ping/.test(e.message) &&
+      /progressLimitMs/.test(e.message),
   );
-  assert.ok(sim.nowMs > stalledFromMs + 2_000 && sim.nowMs < stalledFromMs + 2_100, `detected at ${sim.nowMs} ms; progress stopped at ${stalledFromMs} ms`);
+  assert.ok(
+    sim.nowMs > stalledFromMs + 2_000 && sim.nowMs < stalledFromMs + 2_100,
+    `detected at ${sim.nowMs} ms; progress stopped at ${stalledFromMs} ms`,
+  );
 });
 
 test("a task that runs longer than progressLimitMs while other work spins is progress, not a livelock", async () => {
@@ -77,6 +95,9 @@ test("a driver sleeping longer than progressLimitMs while other work spins is no
 
 test("progressLimitMs must be a number > 0", () => {
   for (const bad of [0, -1, Number.NaN, "60s"]) {
-    assert.throws(() => cluster({ progressLimitMs: bad as number }), (e: unknown) => e instanceof ConfigError && /progressLimitMs/.test((e as Error).message));
+    assert.throws(
+      () => cluster({ progressLimitMs: bad as number }),
+      (e: unknown) => e instanceof ConfigError && /progressLimitMs/.test((e as Error).message),
+    );
   }
 });

@@ -20,7 +20,11 @@ const SERVER = address("srv", "b");
 /** Sends `jobs` messages to the server with exponential gaps of mean `meanGapUs` (its own stream). */
 class PoissonSource implements Process {
   private sent = 0;
-  constructor(private readonly env: Env, private readonly jobs: number, private readonly meanGapUs: number) {
+  constructor(
+    private readonly env: Env,
+    private readonly jobs: number,
+    private readonly meanGapUs: number,
+  ) {
     this.next();
   }
   private next(): void {
@@ -41,30 +45,53 @@ class Sink implements Process {
   }
 }
 
-function queueRun(utilisation: number, servers: number, jobs: number): { meanWaitUs: number; busyFraction: number } {
+function queueRun(
+  utilisation: number,
+  servers: number,
+  jobs: number,
+): { meanWaitUs: number; busyFraction: number } {
   const serviceMeanUs = 1000;
   const world = new World({
     seed: 1,
-    costs: resolveCosts({ "srv/job": { meanUs: serviceMeanUs, distribution: "exponential" } }, ["srv"]),
+    costs: resolveCosts({ "srv/job": { meanUs: serviceMeanUs, distribution: "exponential" } }, [
+      "srv",
+    ]),
   });
   world.addNode("a");
   world.addNode("b");
   world.spawn("b", SERVER, (env) => new Sink(env), { servers });
-  world.spawn("a", address("src", "a"), (env) => new PoissonSource(env, jobs, serviceMeanUs / (utilisation * servers)));
+  world.spawn(
+    "a",
+    address("src", "a"),
+    (env) => new PoissonSource(env, jobs, serviceMeanUs / (utilisation * servers)),
+  );
   world.kernel.runSync();
   const q = world.queues().find((x) => x.address === SERVER)!;
   assert.equal(q.served, jobs);
-  return { meanWaitUs: q.waits.sumUs / q.waits.count, busyFraction: q.busyUs / (world.kernel.nowUs * servers) };
+  return {
+    meanWaitUs: q.waits.sumUs / q.waits.count,
+    busyFraction: q.busyUs / (world.kernel.nowUs * servers),
+  };
 }
 
-for (const [rho, jobs] of [[0.5, 200_000], [0.7, 300_000], [0.9, 1_000_000]] as const) {
+for (const [rho, jobs] of [
+  [0.5, 200_000],
+  [0.7, 300_000],
+  [0.9, 1_000_000],
+] as const) {
   test(`M/M/1 at utilisation ${rho}: mean wait within 5 % of ρ/(μ−λ)`, () => {
     const { meanWaitUs, busyFraction } = queueRun(rho, 1, jobs);
     // W_q = ρ/(μ − λ) with μ = 1/1000 µs: ρ·1000/(1 − ρ) µs.
     const theoryUs = (rho * 1000) / (1 - rho);
     const err = Math.abs(meanWaitUs - theoryUs) / theoryUs;
-    assert.ok(err < 0.05, `mean wait ${meanWaitUs.toFixed(1)} µs vs theory ${theoryUs.toFixed(1)} µs (${(err * 100).toFixed(1)} %)`);
-    assert.ok(Math.abs(busyFraction - rho) < 0.02, `busy fraction ${busyFraction.toFixed(3)} vs ρ ${rho}`);
+    assert.ok(
+      err < 0.05,
+      `mean wait ${meanWaitUs.toFixed(1)} µs vs theory ${theoryUs.toFixed(1)} µs (${(err * 100).toFixed(1)} %)`,
+    );
+    assert.ok(
+      Math.abs(busyFraction - rho) < 0.02,
+      `busy fraction ${busyFraction.toFixed(3)} vs ρ ${rho}`,
+    );
   });
 }
 
@@ -75,12 +102,19 @@ for (const rho of [0.5, 0.9]) {
     const lambdaPerUs = (rho * servers) / 1000;
     const theoryUs = erlangC(servers, rho * servers) / (servers / 1000 - lambdaPerUs);
     const err = Math.abs(meanWaitUs - theoryUs) / theoryUs;
-    assert.ok(err < 0.05, `mean wait ${meanWaitUs.toFixed(1)} µs vs Erlang C ${theoryUs.toFixed(1)} µs (${(err * 100).toFixed(1)} %)`);
+    assert.ok(
+      err < 0.05,
+      `mean wait ${meanWaitUs.toFixed(1)} µs vs Erlang C ${theoryUs.toFixed(1)} µs (${(err * 100).toFixed(1)} %)`,
+    );
   });
 }
 
 test("a busy process serves FIFO and its handler sees the end of its service as its clock", () => {
-  const world = new World({ seed: 1, network: { localLatencyUs: 0 }, costs: resolveCosts({ "srv/a": 100, "srv/b": 10 }, ["srv"]) });
+  const world = new World({
+    seed: 1,
+    network: { localLatencyUs: 0 },
+    costs: resolveCosts({ "srv/a": 100, "srv/b": 10 }, ["srv"]),
+  });
   world.addNode("b");
   const sink = world.spawn("b", SERVER, (env) => new Sink(env));
   const from = world.spawn("b", address("src", "b"), (env) => new Sink(env));
@@ -90,7 +124,11 @@ test("a busy process serves FIFO and its handler sees the end of its service as 
   src.send(SERVER, { type: "b" }, 0);
   src.send(SERVER, { type: "a" }, 0);
   world.kernel.runSync();
-  assert.deepEqual(sink.seen, [[100, "a"], [110, "b"], [210, "a"]]);
+  assert.deepEqual(sink.seen, [
+    [100, "a"],
+    [110, "b"],
+    [210, "a"],
+  ]);
   const q = world.queues().find((x) => x.address === SERVER)!;
   assert.equal(q.busyUs, 210);
   assert.equal(q.waits.maxUs, 110);
@@ -131,6 +169,12 @@ test("the same process not killed: its effects are stamped with the end of its s
   world.kernel.runSync();
   world.recorder.flushAhead();
   // Arrives at 100, served until 1100; the reply and the timer's message take 100 more.
-  assert.deepEqual(sink.seen, [[1200, "relayed-go"], [1200, "timer"]]);
-  assert.deepEqual([...world.recorder.events()].filter((e) => e.kind === "timer.fired").map((e) => e.tUs), [1100]);
+  assert.deepEqual(sink.seen, [
+    [1200, "relayed-go"],
+    [1200, "timer"],
+  ]);
+  assert.deepEqual(
+    [...world.recorder.events()].filter((e) => e.kind === "timer.fired").map((e) => e.tUs),
+    [1100],
+  );
 });

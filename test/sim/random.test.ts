@@ -13,7 +13,14 @@ test("stream(B) draws the same sequence however many draws stream(A) made", () =
 });
 
 test("stream(name) is reproducible for a seed and differs across seeds", () => {
-  const seq = (seed: number) => Array.from({ length: 10 }, ((r) => () => r.next())(new RandomStreams(seed).stream("x")));
+  const seq = (seed: number) =>
+    Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          r.next()
+      )(new RandomStreams(seed).stream("x")),
+    );
   assert.deepEqual(seq(1), seq(1));
   assert.notDeepEqual(seq(1), seq(2));
 });
@@ -21,7 +28,9 @@ test("stream(name) is reproducible for a seed and differs across seeds", () => {
 test("exponential(), lognormal(), uniform() and choiceIndex() have the right means", () => {
   const rng = new RandomStreams("dist").stream("d");
   const n = 20_000;
-  let e = 0, l = 0, u = 0;
+  let e = 0,
+    l = 0,
+    u = 0;
   const counts = [0, 0, 0];
   for (let i = 0; i < n; i++) {
     e += exponential(rng, 10);

@@ -6,12 +6,31 @@ import { toCsv } from "../../sim/csv.js";
 
 test("events() decodes exactly what record() stored", () => {
   const r = new Recorder();
-  r.record(5, "w1", { kind: "task.submitted", taskId: "t1", name: "f", cause: "original", taskKind: "task", attempt: 0 });
+  r.record(5, "w1", {
+    kind: "task.submitted",
+    taskId: "t1",
+    name: "f",
+    cause: "original",
+    taskKind: "task",
+    attempt: 0,
+  });
   r.record(9, "w2", { kind: "object.created", objectId: "t1:0", sizeBytes: 1e6 });
-  assert.deepEqual([...r.events()], [
-    { kind: "task.submitted", tUs: 5, node: "w1", taskId: "t1", name: "f", cause: "original", taskKind: "task", attempt: 0 },
-    { kind: "object.created", tUs: 9, node: "w2", objectId: "t1:0", sizeBytes: 1e6 },
-  ]);
+  assert.deepEqual(
+    [...r.events()],
+    [
+      {
+        kind: "task.submitted",
+        tUs: 5,
+        node: "w1",
+        taskId: "t1",
+        name: "f",
+        cause: "original",
+        taskKind: "task",
+        attempt: 0,
+      },
+      { kind: "object.created", tUs: 9, node: "w2", objectId: "t1:0", sizeBytes: 1e6 },
+    ],
+  );
   assert.equal(r.countOf("object.created"), 1);
 });
 
@@ -27,6 +46,9 @@ test("fingerprint() changes with any field and is equal for equal traces", () =>
 });
 
 test("toCsv() writes a header and one line per row, quoting where needed", () => {
-  const csv = toCsv([{ a: 1, b: "x,y", c: [1, 2] }, { a: 2, b: "z", c: [] }]);
+  const csv = toCsv([
+    { a: 1, b: "x,y", c: [1, 2] },
+    { a: 2, b: "z", c: [] },
+  ]);
   assert.equal(csv, 'a,b,c\n1,"x,y",1 2\n2,z,\n');
 });

@@ -6,7 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, Simulation } from "../../sim/index.js";
 
-async function durationsOn(slow: { factor: number; atMs?: number; durationMs?: number } | undefined) {
+async function durationsOn(
+  slow: { factor: number; atMs?: number; durationMs?: number } | undefined,
+) {
   const sim = new Simulation({ seed: 5, nodes: [{ name: "w1", cpus: 1 }], checkInvariants: true });
   if (slow !== undefined) sim.faults.slowNode("w1", slow);
   const values = await sim.run(async (ray) => {
@@ -27,8 +29,14 @@ test("slowNode: a task started while the node is slowed takes factor × longer; 
   assert.equal(base.spans.length, 2);
   // The drawn 100 ms takes 4 × as long; whatever the attempt costs besides it (dispatch) does not.
   assert.ok(Math.abs(base.spans[0]! - 100) < 1, `base span ${base.spans[0]}`);
-  assert.ok(Math.abs(slowed.spans[0]! - base.spans[0]! - 300) < 1e-6, `slowed span ${slowed.spans[0]} ms, want ${base.spans[0]! + 300}`);
-  assert.ok(Math.abs(slowed.spans[1]! - base.spans[1]!) < 1e-6, `span after the slowdown ${slowed.spans[1]} ms, want ${base.spans[1]}`);
+  assert.ok(
+    Math.abs(slowed.spans[0]! - base.spans[0]! - 300) < 1e-6,
+    `slowed span ${slowed.spans[0]} ms, want ${base.spans[0]! + 300}`,
+  );
+  assert.ok(
+    Math.abs(slowed.spans[1]! - base.spans[1]!) < 1e-6,
+    `span after the slowdown ${slowed.spans[1]} ms, want ${base.spans[1]}`,
+  );
   assert.ok(slowed.values.length === 2);
 });
 
@@ -43,7 +51,12 @@ test("slowNode is recorded as a fault", async () => {
 
 test("slowNode rejects a factor below 1 or a node it does not know", () => {
   const sim = new Simulation({ seed: 1, nodes: [{ name: "w1", cpus: 1 }] });
-  assert.throws(() => sim.faults.slowNode("w1", { factor: 0.5 }), (e: unknown) => e instanceof ConfigError && /slowNode\(\{ factor \}\) must be a finite number >= 1/.test(e.message));
+  assert.throws(
+    () => sim.faults.slowNode("w1", { factor: 0.5 }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /slowNode\(\{ factor \}\) must be a finite number >= 1/.test(e.message),
+  );
   assert.throws(() => sim.faults.slowNode("w1", { factor: Number.NaN }), ConfigError);
   assert.throws(() => sim.faults.slowNode("nope", { factor: 2 }), /slowNode: unknown node "nope"/);
 });

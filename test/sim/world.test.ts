@@ -14,7 +14,11 @@ class Echo implements Process {
   constructor(private readonly env: Env) {}
   onMessage(from: Address, message: Message): void {
     this.received.push([this.env.nowUs(), message.type]);
-    this.env.trace({ kind: "timer.fired", label: `${from}:${message.type}`, seq: this.received.length });
+    this.env.trace({
+      kind: "timer.fired",
+      label: `${from}:${message.type}`,
+      seq: this.received.length,
+    });
   }
 }
 
@@ -63,13 +67,18 @@ test("a restarted node is a fresh incarnation: messages to the old one are dropp
   const envA = world.node("a").processes.get(address("p", "a"))!.env;
   envA.send(address("p", "b"), { type: "old" }, 0);
   let fresh: Echo | undefined;
-  world.kernel.schedule(50, {
-    handleEvent: () => {
-      world.killNode("b");
-      world.addNode("b");
-      fresh = world.spawn("b", address("p", "b"), (env) => new Echo(env));
+  world.kernel.schedule(
+    50,
+    {
+      handleEvent: () => {
+        world.killNode("b");
+        world.addNode("b");
+        fresh = world.spawn("b", address("p", "b"), (env) => new Echo(env));
+      },
     },
-  }, 0, undefined);
+    0,
+    undefined,
+  );
   await world.kernel.run(undefined);
   assert.equal(world.node("b").incarnation, 1);
   assert.deepEqual(fresh!.received, []);
@@ -108,7 +117,9 @@ function runProgram(seed: number, nodes: number, messages: number): Promise<stri
       const rng = this.env.rng("program");
       const delay = Math.floor(rng.next() * 1000);
       const to = addrs[Math.floor(rng.next() * addrs.length)]!;
-      this.env.setTimer(delay, () => this.env.send(to, { type: `m${budget}` }, Math.floor(rng.next() * 1e5)));
+      this.env.setTimer(delay, () =>
+        this.env.send(to, { type: `m${budget}` }, Math.floor(rng.next() * 1e5)),
+      );
     }
   }
   for (let i = 0; i < nodes; i++) world.spawn(`n${i}`, addrs[i]!, (env) => new Forwarder(env));
@@ -116,15 +127,23 @@ function runProgram(seed: number, nodes: number, messages: number): Promise<stri
   return world.kernel.run(undefined).then(() => world.recorder.fingerprint());
 }
 
-test("a random program of timers and messages has one fingerprint per seed (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-  await checkProperty(
-    fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 6 }), async (seed, nodes) => {
-      const a = await runProgram(seed, nodes, 60);
-      const b = await runProgram(seed, nodes, 60);
-      const c = await runProgram(seed + 1, nodes, 60);
-      assert.equal(a, b);
-      assert.notEqual(a, c);
-    }),
-    { file: "test/sim/world.test.ts", numRuns: 30 },
-  );
-});
+test(
+  "a random program of timers and messages has one fingerprint per seed (property)",
+  { timeout: PROPERTY_TIMEOUT_MS },
+  async () => {
+    await checkProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 2, max: 6 }),
+        async (seed, nodes) => {
+          const a = await runProgram(seed, nodes, 60);
+          const b = await runProgram(seed, nodes, 60);
+          const c = await runProgram(seed + 1, nodes, 60);
+          assert.equal(a, b);
+          assert.notEqual(a, c);
+        },
+      ),
+      { file: "test/sim/world.test.ts", numRuns: 30 },
+    );
+  },
+);

@@ -35,7 +35,15 @@ export interface DagSpec {
   readonly tasks: readonly DagTask[];
 }
 
-export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: number; gpus?: boolean; maxDurationMs?: number; nested?: boolean } = {}): fc.Arbitrary<DagSpec> {
+export function dagArbitrary(
+  options: {
+    maxTasks?: number;
+    maxReturnBytes?: number;
+    gpus?: boolean;
+    maxDurationMs?: number;
+    nested?: boolean;
+  } = {},
+): fc.Arbitrary<DagSpec> {
   const maxTasks = options.maxTasks ?? 20;
   return fc
     .array(
@@ -45,7 +53,10 @@ export function dagArbitrary(options: { maxTasks?: number; maxReturnBytes?: numb
         returnBytes: fc.integer({ min: 0, max: options.maxReturnBytes ?? 1_000_000 }),
         numReturns: fc.constantFrom(1, 1, 2),
         gpu: options.gpus === true ? fc.constantFrom(false, false, true) : fc.constant(false),
-        nested: options.nested === true ? fc.option(nestedArbitrary(options.maxDurationMs ?? 50), { freq: 2, nil: undefined }) : fc.constant(undefined),
+        nested:
+          options.nested === true
+            ? fc.option(nestedArbitrary(options.maxDurationMs ?? 50), { freq: 2, nil: undefined })
+            : fc.constant(undefined),
       }),
       { minLength: 1, maxLength: maxTasks },
     )
@@ -115,7 +126,18 @@ export function taskValue(i: number, argValues: readonly number[]): number {
 
 export function evaluateDirectly(dag: DagSpec): number[] {
   const values: number[] = [];
-  dag.tasks.forEach((t, i) => values.push(nestedValue(i, taskValue(i, t.args.map((a) => values[a]!)), t.nested)));
+  dag.tasks.forEach((t, i) =>
+    values.push(
+      nestedValue(
+        i,
+        taskValue(
+          i,
+          t.args.map((a) => values[a]!),
+        ),
+        t.nested,
+      ),
+    ),
+  );
   return values;
 }
 
@@ -126,26 +148,41 @@ export interface RunDagOptions {
   onSubmitted?: (refs: readonly ObjectRef<number>[]) => void;
 }
 
-export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}): Promise<number[]> {
+export async function runDag(
+  ray: Ray,
+  dag: DagSpec,
+  options: RunDagOptions = {},
+): Promise<number[]> {
   const refs: ObjectRef<number>[] = [];
   const seconds: Array<ObjectRef<number> | undefined> = [];
   const retries = options.maxRetries ?? 3;
   const accClass = dag.tasks.some((t) => (t.nested?.actorCalls ?? 0) > 0)
     ? // No CPU held for its lifetime: an actor on a 1-CPU node would starve the tasks queued there.
-      ray.actor(Acc, { resources: { CPU: 0 }, maxRestarts: retries, maxTaskRetries: retries, methods: { add: { durationMs: 5 } } })
+      ray.actor(Acc, {
+        resources: { CPU: 0 },
+        maxRestarts: retries,
+        maxTaskRetries: retries,
+        methods: { add: { durationMs: 5 } },
+      })
     : undefined;
   dag.tasks.forEach((t, i) => {
     const nested = t.nested;
     const child =
       nested !== undefined && nested.children > 0
-        ? ray.remote((j: number, base: number) => childValue(i, j, base), { name: `task${i}.child`, durationMs: nested.childDurationMs, maxRetries: retries })
+        ? ray.remote((j: number, base: number) => childValue(i, j, base), {
+            name: `task${i}.child`,
+            durationMs: nested.childDurationMs,
+            maxRetries: retries,
+          })
         : undefined;
     const body = async (args: number[]): Promise<number> => {
       const base = taskValue(i, args);
       if (nested === undefined) return base;
       let v = base;
       if (child !== undefined) {
-        const kids = await ray.get(Array.from({ length: nested.children }, (_, j) => child.remote(j, base)));
+        const kids = await ray.get(
+          Array.from({ length: nested.children }, (_, j) => child.remote(j, base)),
+        );
         for (const k of kids) v = (v * 31 + k) % MODULUS;
       }
       if (nested.actorCalls > 0) {
@@ -158,7 +195,8 @@ export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}
     };
     const fn = ray.remote(
       (...args: number[]) => {
-        if (nested !== undefined) return body(args).then((v) => (t.numReturns === 2 ? [v, v * 2 + 1] : v));
+        if (nested !== undefined)
+          return body(args).then((v) => (t.numReturns === 2 ? [v, v * 2 + 1] : v));
         const v = taskValue(i, args);
         return t.numReturns === 2 ? [v, v * 2 + 1] : v;
       },
@@ -185,7 +223,8 @@ export async function runDag(ray: Ray, dag: DagSpec, options: RunDagOptions = {}
   const values = await ray.get(refs);
   for (let i = 0; i < seconds.length; i++) {
     const s = seconds[i];
-    if (s !== undefined && (await ray.get(s)) !== values[i]! * 2 + 1) throw new Error(`task${i}: second return is wrong`);
+    if (s !== undefined && (await ray.get(s)) !== values[i]! * 2 + 1)
+      throw new Error(`task${i}: second return is wrong`);
   }
   return values;
 }
@@ -201,6 +240,14 @@ export function taskNamesOf(dag: DagSpec): string[] {
 }
 
 export function describeDag(dag: DagSpec): string {
-  const nestedText = (n: NestedWork | undefined) => (n === undefined ? "" : ` nested(children ${n.children} x ${n.childDurationMs}ms, actor calls ${n.actorCalls})`);
-  return dag.tasks.map((t, i) => `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}${t.gpu ? " gpu" : ""}${nestedText(t.nested)}`).join("\n");
+  const nestedText = (n: NestedWork | undefined) =>
+    n === undefined
+      ? ""
+      : ` nested(children ${n.children} x ${n.childDurationMs}ms, actor calls ${n.actorCalls})`;
+  return dag.tasks
+    .map(
+      (t, i) =>
+        `task${i}(${t.args.map((a) => `task${a}`).join(", ")}) ${t.durationMs}ms ${t.returnBytes}B x${t.numReturns}${t.gpu ? " gpu" : ""}${nestedText(t.nested)}`,
+    )
+    .join("\n");
 }

@@ -13,30 +13,76 @@ export type FaultSpec =
   | { kind: "crash"; atMs: number; task: number; times: number }
   | { kind: "gpu"; atMs: number; node: number; repairAfterMs: number };
 
-export function faultScheduleArbitrary(options: { horizonMs: number; maxFaults?: number; minFaults?: number }): fc.Arbitrary<FaultSpec[]> {
+export function faultScheduleArbitrary(options: {
+  horizonMs: number;
+  maxFaults?: number;
+  minFaults?: number;
+}): fc.Arbitrary<FaultSpec[]> {
   const at = fc.integer({ min: 0, max: options.horizonMs });
   const fault = fc.oneof(
-    fc.record({ kind: fc.constant("kill" as const), atMs: at, node: fc.nat(), restartAfterMs: fc.integer({ min: 0, max: 3000 }) }),
+    fc.record({
+      kind: fc.constant("kill" as const),
+      atMs: at,
+      node: fc.nat(),
+      restartAfterMs: fc.integer({ min: 0, max: 3000 }),
+    }),
     fc.record({ kind: fc.constant("evict" as const), atMs: at, task: fc.nat() }),
-    fc.record({ kind: fc.constant("crash" as const), atMs: at, task: fc.nat(), times: fc.integer({ min: 1, max: 3 }) }),
-    fc.record({ kind: fc.constant("gpu" as const), atMs: at, node: fc.nat(), repairAfterMs: fc.integer({ min: 0, max: 2000 }) }),
+    fc.record({
+      kind: fc.constant("crash" as const),
+      atMs: at,
+      task: fc.nat(),
+      times: fc.integer({ min: 1, max: 3 }),
+    }),
+    fc.record({
+      kind: fc.constant("gpu" as const),
+      atMs: at,
+      node: fc.nat(),
+      repairAfterMs: fc.integer({ min: 0, max: 2000 }),
+    }),
   );
-  return fc.array(fault, { minLength: options.minFaults ?? 0, maxLength: options.maxFaults ?? 5 }).map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs));
+  return fc
+    .array(fault, { minLength: options.minFaults ?? 0, maxLength: options.maxFaults ?? 5 })
+    .map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs));
 }
 
 /** Schedules every fault; evictions need the refs, so they are scheduled once the DAG is submitted. */
-export function applyFaults(sim: Simulation, faults: readonly FaultSpec[], workers: readonly string[], taskNames: (i: number) => string, taskCount: number): (refs: readonly ObjectRef[]) => void {
+export function applyFaults(
+  sim: Simulation,
+  faults: readonly FaultSpec[],
+  workers: readonly string[],
+  taskNames: (i: number) => string,
+  taskCount: number,
+): (refs: readonly ObjectRef[]) => void {
   for (const f of faults) {
-    if (f.kind === "kill") sim.faults.killNode(workers[f.node % workers.length]!, { atMs: f.atMs, restartAfterMs: f.restartAfterMs });
-    if (f.kind === "crash") sim.faults.crashWorkers({ atMs: f.atMs, task: taskNames(f.task % taskCount), times: f.times });
-    if (f.kind === "gpu") sim.faults.failGpu(workers[f.node % workers.length]!, 0, { atMs: f.atMs, repairAfterMs: f.repairAfterMs });
+    if (f.kind === "kill")
+      sim.faults.killNode(workers[f.node % workers.length]!, {
+        atMs: f.atMs,
+        restartAfterMs: f.restartAfterMs,
+      });
+    if (f.kind === "crash")
+      sim.faults.crashWorkers({
+        atMs: f.atMs,
+        task: taskNames(f.task % taskCount),
+        times: f.times,
+      });
+    if (f.kind === "gpu")
+      sim.faults.failGpu(workers[f.node % workers.length]!, 0, {
+        atMs: f.atMs,
+        repairAfterMs: f.repairAfterMs,
+      });
   }
   return (refs) => {
-    for (const f of faults) if (f.kind === "evict") sim.faults.evict(refs[f.task % refs.length]!, { atMs: f.atMs });
+    for (const f of faults)
+      if (f.kind === "evict") sim.faults.evict(refs[f.task % refs.length]!, { atMs: f.atMs });
   };
 }
 
-export function describeFaults(faults: readonly FaultSpec[], workers: readonly string[], taskNames: (i: number) => string, taskCount: number): string {
+export function describeFaults(
+  faults: readonly FaultSpec[],
+  workers: readonly string[],
+  taskNames: (i: number) => string,
+  taskCount: number,
+): string {
   return faults
     .map((f) => {
       switch (f.kind) {

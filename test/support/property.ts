@@ -23,18 +23,27 @@ export const CASE_BOUND_MS = 600_000;
  * waiting fails, naming what it waits on, rather than going on (a retry loop that never ends is
  * progress to the livelock check, but not to a test).
  */
-export async function runBounded<T>(sim: Simulation, driver: (ray: Ray) => Promise<T> | T, boundMs = CASE_BOUND_MS): Promise<T> {
+export async function runBounded<T>(
+  sim: Simulation,
+  driver: (ray: Ray) => Promise<T> | T,
+  boundMs = CASE_BOUND_MS,
+): Promise<T> {
   let settled = false;
-  const value = await sim.run(async (ray) => {
-    try {
-      return await driver(ray);
-    } finally {
-      settled = true;
-    }
-  }, { untilMs: boundMs });
+  const value = await sim.run(
+    async (ray) => {
+      try {
+        return await driver(ray);
+      } finally {
+        settled = true;
+      }
+    },
+    { untilMs: boundMs },
+  );
   if (!settled) {
     const awaited = sim.world.kernel.awaitedLabels();
-    throw new Error(`virtual-time bound: the run reached ${boundMs} ms with the driver still waiting on ${awaited.slice(0, 10).join(", ") || "(nothing registered)"}`);
+    throw new Error(
+      `virtual-time bound: the run reached ${boundMs} ms with the driver still waiting on ${awaited.slice(0, 10).join(", ") || "(nothing registered)"}`,
+    );
   }
   return value;
 }
@@ -45,18 +54,31 @@ export interface PropertyOptions {
   file: string;
 }
 
-export async function checkProperty<Ts>(property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, options: PropertyOptions): Promise<void> {
+export async function checkProperty<Ts>(
+  property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>,
+  options: PropertyOptions,
+): Promise<void> {
   const seedEnv = process.env.RAYSIM_FC_SEED;
   const pathEnv = process.env.RAYSIM_FC_PATH;
-  const seed = seedEnv !== undefined ? Number(seedEnv) : (Date.now() ^ (Math.random() * 0x100000000)) | 0;
-  if (!Number.isInteger(seed)) throw new Error(`RAYSIM_FC_SEED must be an integer, got ${JSON.stringify(seedEnv)}`);
+  const seed =
+    seedEnv !== undefined ? Number(seedEnv) : (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+  if (!Number.isInteger(seed))
+    throw new Error(`RAYSIM_FC_SEED must be an integer, got ${JSON.stringify(seedEnv)}`);
   // Before the first case: a run that hangs or is killed can still be replayed.
-  console.log(`# property seed: ${seed} — replay: RAYSIM_FC_SEED=${seed} node --import ./register.mjs --test ${options.file}`);
-  const params: fc.Parameters<Ts> = { seed, numRuns: pathEnv !== undefined ? 1 : (options.numRuns ?? 100) };
+  console.log(
+    `# property seed: ${seed} — replay: RAYSIM_FC_SEED=${seed} node --import ./register.mjs --test ${options.file}`,
+  );
+  const params: fc.Parameters<Ts> = {
+    seed,
+    numRuns: pathEnv !== undefined ? 1 : (options.numRuns ?? 100),
+  };
   if (pathEnv !== undefined) params.path = pathEnv;
   const details = await fc.check(property as fc.IAsyncProperty<Ts>, params);
   if (!details.failed) return;
-  const error = details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}` : String(details.errorInstance);
+  const error =
+    details.errorInstance instanceof Error
+      ? `${details.errorInstance.name}: ${details.errorInstance.message}`
+      : String(details.errorInstance);
   const replay = `RAYSIM_FC_SEED=${details.seed} RAYSIM_FC_PATH=${details.counterexamplePath ?? ""} node --import ./register.mjs --test ${options.file}`;
   throw new Error(
     `property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s)\n` +

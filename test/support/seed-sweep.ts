@@ -29,12 +29,16 @@ function parseSeeds(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(",")) {
     const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(part);
-    if (m === null) throw new UsageError(`seeds must be a range a..b or a list a,b,c of integers >= 0, got '${text}'`);
+    if (m === null)
+      throw new UsageError(
+        `seeds must be a range a..b or a list a,b,c of integers >= 0, got '${text}'`,
+      );
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) throw new UsageError(`seeds: range ${part.trim()} ends before it starts`);
     for (let k = from; k <= to; k++) out.push(k);
-    if (out.length > SEEDS_MAX) throw new UsageError(`seeds: at most ${SEEDS_MAX} seeds, got more in '${text}'`);
+    if (out.length > SEEDS_MAX)
+      throw new UsageError(`seeds: at most ${SEEDS_MAX} seeds, got more in '${text}'`);
   }
   return [...new Set(out)];
 }
@@ -42,7 +46,8 @@ function parseSeeds(text: string): number[] {
 function positiveInt(text: string | undefined, what: string, fallback: number): number {
   if (text === undefined) return fallback;
   const v = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`${what} must be an integer >= 1, got '${text}'`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new UsageError(`${what} must be an integer >= 1, got '${text}'`);
   return v;
 }
 
@@ -75,14 +80,30 @@ function whyItFailed(output: string): string {
   if (at < 0) return (lines.find((l) => /Error\b/.test(l)) ?? "").trim().slice(0, 240);
   const name = lines[at]!.replace(/^\s*not ok \d+ - /, "").trim();
   const block: string[] = [];
-  for (let i = at + 1; i < lines.length && !/^\s*(not )?ok \d+ - /.test(lines[i]!); i++) block.push(lines[i]!.trim());
+  for (let i = at + 1; i < lines.length && !/^\s*(not )?ok \d+ - /.test(lines[i]!); i++)
+    block.push(lines[i]!.trim());
   const errorAt = block.findIndex((l) => l.startsWith("error:"));
-  const body = errorAt < 0 ? [] : block.slice(errorAt, errorAt + 40).map((l) => l.replace(/^error:\s*(\|-)?\s*/, "")).filter((l) => l !== "");
-  const line = body.find((l) => /^error: /.test(l))?.slice(7) ?? body.find((l) => /\b[A-Z][A-Za-z]*Error\b/.test(l)) ?? body[0] ?? "";
+  const body =
+    errorAt < 0
+      ? []
+      : block
+          .slice(errorAt, errorAt + 40)
+          .map((l) => l.replace(/^error:\s*(\|-)?\s*/, ""))
+          .filter((l) => l !== "");
+  const line =
+    body.find((l) => /^error: /.test(l))?.slice(7) ??
+    body.find((l) => /\b[A-Z][A-Za-z]*Error\b/.test(l)) ??
+    body[0] ??
+    "";
   return `${name.slice(0, 80)}: ${line}`.slice(0, 240);
 }
 
-function runOne(file: string, seed: number, timeoutMs: number, extraEnv: Record<string, string>): Promise<Outcome> {
+function runOne(
+  file: string,
+  seed: number,
+  timeoutMs: number,
+  extraEnv: Record<string, string>,
+): Promise<Outcome> {
   const started = performance.now();
   return new Promise((resolve) => {
     // Its own process group, so a timeout kills node --test and the file's test process with it.
@@ -107,8 +128,21 @@ function runOne(file: string, seed: number, timeoutMs: number, extraEnv: Record<
     child.on("close", (code) => {
       clearTimeout(timer);
       const wallMs = performance.now() - started;
-      if (timedOut) return resolve({ file, seed, status: "timeout", wallMs, why: `no result after ${timeoutMs / 1000} s of wall time` });
-      resolve({ file, seed, status: code === 0 ? "pass" : "fail", wallMs, why: code === 0 ? "" : whyItFailed(output) || `exit code ${code}` });
+      if (timedOut)
+        return resolve({
+          file,
+          seed,
+          status: "timeout",
+          wallMs,
+          why: `no result after ${timeoutMs / 1000} s of wall time`,
+        });
+      resolve({
+        file,
+        seed,
+        status: code === 0 ? "pass" : "fail",
+        wallMs,
+        why: code === 0 ? "" : whyItFailed(output) || `exit code ${code}`,
+      });
     });
   });
 }
@@ -116,23 +150,47 @@ function runOne(file: string, seed: number, timeoutMs: number, extraEnv: Record<
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { files: { type: "string" }, jobs: { type: "string" }, "timeout-ms": { type: "string" }, runs: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      files: { type: "string" },
+      jobs: { type: "string" },
+      "timeout-ms": { type: "string" },
+      runs: { type: "string" },
+      help: { type: "boolean" },
+    },
     allowPositionals: true,
     strict: true,
   });
   if (values.help === true) {
-    console.log("usage: npm run test:seeds -- <seeds: a..b or a,b,c> [--files substr,substr] [--jobs 2] [--timeout-ms 600000] [--runs N (RAYSIM_FC_RUNS)]");
+    console.log(
+      "usage: npm run test:seeds -- <seeds: a..b or a,b,c> [--files substr,substr] [--jobs 2] [--timeout-ms 600000] [--runs N (RAYSIM_FC_RUNS)]",
+    );
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`give one seed range, e.g. 1..50, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `give one seed range, e.g. 1..50, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`,
+    );
   const seeds = parseSeeds(positionals[0]!);
   const jobs = positiveInt(values.jobs, "--jobs", 2);
   const timeoutMs = positiveInt(values["timeout-ms"], "--timeout-ms", 600_000);
-  const extraEnv: Record<string, string> = values.runs === undefined ? {} : { RAYSIM_FC_RUNS: String(positiveInt(values.runs, "--runs", 1)) };
-  const files = propertyFiles(values.files === undefined ? [] : values.files.split(",").map((s) => s.trim()).filter((s) => s !== ""));
-  if (files.length === 0) throw new UsageError(`--files ${values.files}: no property test file matches`);
+  const extraEnv: Record<string, string> =
+    values.runs === undefined
+      ? {}
+      : { RAYSIM_FC_RUNS: String(positiveInt(values.runs, "--runs", 1)) };
+  const files = propertyFiles(
+    values.files === undefined
+      ? []
+      : values.files
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== ""),
+  );
+  if (files.length === 0)
+    throw new UsageError(`--files ${values.files}: no property test file matches`);
   const work = files.flatMap((file) => seeds.map((seed) => ({ file, seed })));
-  console.log(`# seed sweep: ${files.length} property file(s) × ${seeds.length} seed(s) = ${work.length} runs, ${jobs} at a time, ${timeoutMs / 1000} s wall each`);
+  console.log(
+    `# seed sweep: ${files.length} property file(s) × ${seeds.length} seed(s) = ${work.length} runs, ${jobs} at a time, ${timeoutMs / 1000} s wall each`,
+  );
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -140,24 +198,35 @@ async function main(): Promise<number> {
       const { file, seed } = work[next++]!;
       const o = await runOne(file, seed, timeoutMs, extraEnv);
       outcomes.push(o);
-      console.log(`${o.status.padEnd(7)} seed ${String(seed).padStart(5)}  ${file}  ${(o.wallMs / 1000).toFixed(1)} s${o.why === "" ? "" : "  " + o.why}`);
+      console.log(
+        `${o.status.padEnd(7)} seed ${String(seed).padStart(5)}  ${file}  ${(o.wallMs / 1000).toFixed(1)} s${o.why === "" ? "" : "  " + o.why}`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, work.length) }, worker));
-  const failures = outcomes.filter((o) => o.status !== "pass").sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.seed - b.seed));
-  console.log(`\n# ${outcomes.length - failures.length} passed, ${failures.filter((f) => f.status === "fail").length} failed, ${failures.filter((f) => f.status === "timeout").length} timed out`);
+  const failures = outcomes
+    .filter((o) => o.status !== "pass")
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.seed - b.seed));
+  console.log(
+    `\n# ${outcomes.length - failures.length} passed, ${failures.filter((f) => f.status === "fail").length} failed, ${failures.filter((f) => f.status === "timeout").length} timed out`,
+  );
   if (failures.length === 0) return 0;
   console.log("\n| file | seed | outcome | why |\n| --- | --- | --- | --- |");
-  for (const f of failures) console.log(`| ${f.file} | ${f.seed} | ${f.status} | ${f.why.replace(/\|/g, "\\|")} |`);
+  for (const f of failures)
+    console.log(`| ${f.file} | ${f.seed} | ${f.status} | ${f.why.replace(/\|/g, "\\|")} |`);
   console.log("\nreplay:");
-  for (const f of failures) console.log(`RAYSIM_FC_SEED=${f.seed} node --import ./register.mjs --test ${f.file}`);
+  for (const f of failures)
+    console.log(`RAYSIM_FC_SEED=${f.seed} node --import ./register.mjs --test ${f.file}`);
   return 1;
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true
+    ) {
       console.error(`test:seeds: ${(error as Error).message}`);
       process.exit(2);
     }

@@ -5,14 +5,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Simulation, ConfigError, GetTimeoutError, TaskError, TaskUnschedulableError, ObjectRef, DeadlockError,
+  Simulation,
+  ConfigError,
+  GetTimeoutError,
+  TaskError,
+  TaskUnschedulableError,
+  ObjectRef,
+  DeadlockError,
   type SimulationConfig,
 } from "../../../sim/index.js";
 
 const cluster = (extra: Partial<SimulationConfig> = {}): Simulation =>
   new Simulation({
     seed: 7,
-    nodes: [{ name: "head", cpus: 2 }, { name: "w1", cpus: 4, resources: { tag1: 1 }, gpus: [{ model: "V100" }, { model: "T4", speedFactor: 0.5 }] }],
+    nodes: [
+      { name: "head", cpus: 2 },
+      {
+        name: "w1",
+        cpus: 4,
+        resources: { tag1: 1 },
+        gpus: [{ model: "V100" }, { model: "T4", speedFactor: 0.5 }],
+      },
+    ],
     checkInvariants: true,
     ...extra,
   });
@@ -80,7 +94,12 @@ test("wait() returns the first k to finish in virtual-time order; timeoutMs is h
     const firstReady = await ray.get(ready);
     const t0 = ray.now();
     const [ready2, notReady2] = await ray.wait(notReady, { numReturns: 1, timeoutMs: 50 });
-    return { firstReady, rest: notReady.length, timedOut: ready2.length === 0 && notReady2.length === 1, waitedUs: Math.round((ray.now() - t0) * 1000) };
+    return {
+      firstReady,
+      rest: notReady.length,
+      timedOut: ready2.length === 0 && notReady2.length === 1,
+      waitedUs: Math.round((ray.now() - t0) * 1000),
+    };
   });
   assert.deepEqual(got.firstReady, [10, 25, 40]);
   assert.equal(got.rest, 1);
@@ -108,7 +127,13 @@ test("a throwing task raises TaskError with .cause, also on every dependent", as
     const failed = boom.remote();
     const dependent = inc.remote(inc.remote(failed));
     for (const ref of [failed, dependent]) {
-      await assert.rejects(ray.get(ref), (e: unknown) => e instanceof TaskError && e.cause instanceof RangeError && (e.cause as Error).message === "bad input");
+      await assert.rejects(
+        ray.get(ref),
+        (e: unknown) =>
+          e instanceof TaskError &&
+          e.cause instanceof RangeError &&
+          (e.cause as Error).message === "bad input",
+      );
     }
   });
 });
@@ -147,7 +172,9 @@ test("fractional GPUs share one device; a duration may depend on the GPU model",
   const counts = new Map<number, number>();
   for (const ids of rows) for (const g of ids) counts.set(g, (counts.get(g) ?? 0) + 1);
   assert.ok([...counts.values()].every((c) => c <= 4));
-  const attempts = sim.metrics.taskAttempts().filter((r) => r.name === "half" || r.gpuIds.length > 0);
+  const attempts = sim.metrics
+    .taskAttempts()
+    .filter((r) => r.name === "half" || r.gpuIds.length > 0);
   for (const r of attempts) assert.ok(r.gpuIds.length === 1);
 });
 
@@ -155,11 +182,14 @@ test("nested tasks: a task body may submit and get children; ids derive from the
   const sim = cluster();
   const v = await sim.run(async (ray) => {
     const leaf = ray.remote((x: number) => x * 10, { durationMs: 2 });
-    const parent = ray.remote(async (n: number) => {
-      const refs = Array.from({ length: n }, (_, i) => leaf.remote(i));
-      const vals = await ray.get(refs);
-      return vals.reduce((a, b) => a + b, 0);
-    }, { durationMs: 1 });
+    const parent = ray.remote(
+      async (n: number) => {
+        const refs = Array.from({ length: n }, (_, i) => leaf.remote(i));
+        const vals = await ray.get(refs);
+        return vals.reduce((a, b) => a + b, 0);
+      },
+      { durationMs: 1 },
+    );
     return ray.get(parent.remote(4));
   });
   assert.equal(v, 60);
@@ -168,7 +198,11 @@ test("nested tasks: a task body may submit and get children; ids derive from the
 });
 
 test("a task blocked in get releases its CPU, so its children can run on a 1-CPU node", async () => {
-  const sim = new Simulation({ seed: 1, nodes: [{ name: "solo", cpus: 1 }], checkInvariants: true });
+  const sim = new Simulation({
+    seed: 1,
+    nodes: [{ name: "solo", cpus: 1 }],
+    checkInvariants: true,
+  });
   const v = await sim.run(async (ray) => {
     const child = ray.remote(() => 2, { durationMs: 5 });
     const parent = ray.remote(async () => (await ray.get(child.remote())) + 1);
@@ -180,18 +214,21 @@ test("a task blocked in get releases its CPU, so its children can run on a 1-CPU
 test("actors: calls from one handle run one at a time, in submission order, keeping state", async () => {
   const sim = cluster();
   const got = await sim.run(async (ray) => {
-    const Counter = ray.actor(class Counter {
-      n = 0;
-      log: number[] = [];
-      inc(by: number) {
-        this.n += by;
-        this.log.push(by);
-        return this.n;
-      }
-      history() {
-        return this.log;
-      }
-    }, { methods: { inc: { durationMs: 5 } } });
+    const Counter = ray.actor(
+      class Counter {
+        n = 0;
+        log: number[] = [];
+        inc(by: number) {
+          this.n += by;
+          this.log.push(by);
+          return this.n;
+        }
+        history() {
+          return this.log;
+        }
+      },
+      { methods: { inc: { durationMs: 5 } } },
+    );
     const c = Counter.remote();
     const refs = [1, 2, 3, 4].map((by) => c.inc.remote(by));
     return [await ray.get(refs), await ray.get(c.history.remote())] as const;
@@ -199,7 +236,8 @@ test("actors: calls from one handle run one at a time, in submission order, keep
   assert.deepEqual(got[0], [1, 3, 6, 10]);
   assert.deepEqual(got[1], [1, 2, 3, 4]);
   const calls = sim.metrics.taskAttempts().filter((r) => r.name === "Counter.inc");
-  for (let i = 1; i < calls.length; i++) assert.ok(calls[i]!.startMs >= calls[i - 1]!.endMs, "calls overlapped");
+  for (let i = 1; i < calls.length; i++)
+    assert.ok(calls[i]!.startMs >= calls[i - 1]!.endMs, "calls overlapped");
 });
 
 test("sleep() lets exactly that much virtual time pass; nodes() lists the cluster", async () => {
@@ -209,24 +247,52 @@ test("sleep() lets exactly that much virtual time pass; nodes() lists the cluste
     return { now: ray.now(), nodes: ray.nodes().map((n) => [n.name, n.alive]) };
   });
   assert.equal(got.now, 1234);
-  assert.deepEqual(got.nodes, [["head", true], ["w1", true]]);
+  assert.deepEqual(got.nodes, [
+    ["head", true],
+    ["w1", true],
+  ]);
 });
 
 test("bad configuration throws ConfigError naming the field and what is accepted", () => {
-  assert.throws(() => new Simulation({ nodes: [{ name: "a", cpus: -1 }] }), (e: unknown) => e instanceof ConfigError && /nodes\[0\]\.cpus must be a number >= 0, got -1/.test(e.message));
-  assert.throws(() => new Simulation({ scheduler: { policy: "fastest" as never } }), /scheduler\.policy must be/);
+  assert.throws(
+    () => new Simulation({ nodes: [{ name: "a", cpus: -1 }] }),
+    (e: unknown) =>
+      e instanceof ConfigError && /nodes\[0\]\.cpus must be a number >= 0, got -1/.test(e.message),
+  );
+  assert.throws(
+    () => new Simulation({ scheduler: { policy: "fastest" as never } }),
+    /scheduler\.policy must be/,
+  );
   assert.throws(() => new Simulation({ nodes: [] }), /nodes must be a non-empty array/);
-  assert.throws(() => new Simulation({ network: { latencyMS: 1 } as never }), /network\.latencyMS must be one of the known fields/);
-  assert.throws(() => new Simulation({ nodes: [{ name: "a" }, { name: "a" }] }), /nodes\[1\]\.name must be unique/);
+  assert.throws(
+    () => new Simulation({ network: { latencyMS: 1 } as never }),
+    /network\.latencyMS must be one of the known fields/,
+  );
+  assert.throws(
+    () => new Simulation({ nodes: [{ name: "a" }, { name: "a" }] }),
+    /nodes\[1\]\.name must be unique/,
+  );
 });
 
 test("bad options throw ConfigError at remote()/actor() time", async () => {
   const sim = cluster();
   await sim.run(async (ray) => {
-    assert.throws(() => ray.remote(() => 1, { numReturns: 0 }), /numReturns must be an integer >= 1/);
-    assert.throws(() => ray.remote(() => 1, { durationMs: { dist: "gamma" } as never }), /durationMs\.dist must be/);
-    assert.throws(() => ray.remote(() => 1, { maxRetries: -2 }), /maxRetries must be an integer >= 0/);
-    assert.throws(() => ray.actor(class A {}, { recovery: "rewind" as never }), /recovery must be "replay" or "restart"/);
+    assert.throws(
+      () => ray.remote(() => 1, { numReturns: 0 }),
+      /numReturns must be an integer >= 1/,
+    );
+    assert.throws(
+      () => ray.remote(() => 1, { durationMs: { dist: "gamma" } as never }),
+      /durationMs\.dist must be/,
+    );
+    assert.throws(
+      () => ray.remote(() => 1, { maxRetries: -2 }),
+      /maxRetries must be an integer >= 0/,
+    );
+    assert.throws(
+      () => ray.actor(class A {}, { recovery: "rewind" as never }),
+      /recovery must be "replay" or "restart"/,
+    );
   });
 });
 
@@ -234,9 +300,23 @@ test("a driver waiting on something that cannot happen gets a DeadlockError, not
   const sim = cluster({ idleLimitMs: 2_000 });
   await assert.rejects(
     sim.run(async (ray) => {
-      const Stuck = ray.actor(class Stuck { m() { return 1; } }, { resources: { CPU: 1, tag1: 1 } });
+      const Stuck = ray.actor(
+        class Stuck {
+          m() {
+            return 1;
+          }
+        },
+        { resources: { CPU: 1, tag1: 1 } },
+      );
       const s = Stuck.remote();
-      const Stuck2 = ray.actor(class Stuck2 { m() { return 1; } }, { resources: { CPU: 1, tag1: 1 } });
+      const Stuck2 = ray.actor(
+        class Stuck2 {
+          m() {
+            return 1;
+          }
+        },
+        { resources: { CPU: 1, tag1: 1 } },
+      );
       const s2 = Stuck2.remote();
       return ray.get([s.m.remote(), s2.m.remote()]);
     }),

@@ -10,7 +10,10 @@ import { Simulation, ActorDiedError, ObjectLostError, type ObjectRef } from "../
 const cluster = (extra: Record<string, unknown> = {}) =>
   new Simulation({
     seed: 7,
-    nodes: [{ name: "head", cpus: 2 }, { name: "w1", cpus: 4, resources: { tag1: 4 } }],
+    nodes: [
+      { name: "head", cpus: 2 },
+      { name: "w1", cpus: 4, resources: { tag1: 4 } },
+    ],
     failureDetection: { heartbeatMs: 10, missedHeartbeats: 5 },
     checkInvariants: true,
     idleLimitMs: 5_000,
@@ -38,7 +41,14 @@ test("wait(refs, { timeoutMs: 0 }) polled every 500 ms reports objects that fini
 test("with the default fetchLocal, calls of a dead actor and failed tasks are ready in wait", async () => {
   const sim = cluster();
   await sim.run(async (ray) => {
-    const A = ray.actor(class A { m() { return 1; } }, { resources: { CPU: 1, tag1: 1 } });
+    const A = ray.actor(
+      class A {
+        m() {
+          return 1;
+        }
+      },
+      { resources: { CPU: 1, tag1: 1 } },
+    );
     const a = A.remote();
     assert.equal(await ray.get(a.m.remote()), 1);
     ray.kill(a, { noRestart: true });
@@ -48,7 +58,12 @@ test("with the default fetchLocal, calls of a dead actor and failed tasks are re
     const [ready] = await ray.wait([dead], { timeoutMs: 100 });
     assert.equal(ready.length, 1, "a call of a dead actor is not ready in wait");
 
-    const boom = ray.remote(() => { throw new Error("boom"); }, { resources: { CPU: 1, tag1: 1 }, returnBytes: 1e9 });
+    const boom = ray.remote(
+      () => {
+        throw new Error("boom");
+      },
+      { resources: { CPU: 1, tag1: 1 }, returnBytes: 1e9 },
+    );
     const failed = boom.remote();
     await assert.rejects(ray.get(failed));
     const [readyFailed] = await ray.wait([failed], { timeoutMs: 0 });
@@ -59,7 +74,14 @@ test("with the default fetchLocal, calls of a dead actor and failed tasks are re
 test("a dead actor's call is ready in wait at once, as get raises ActorDiedError at once", async () => {
   const sim = cluster();
   await sim.run(async (ray) => {
-    const A = ray.actor(class A { m() { return 1; } }, { resources: { CPU: 1, tag1: 1 } });
+    const A = ray.actor(
+      class A {
+        m() {
+          return 1;
+        }
+      },
+      { resources: { CPU: 1, tag1: 1 } },
+    );
     const a = A.remote();
     await ray.get(a.m.remote());
     ray.kill(a, { noRestart: true });
@@ -83,7 +105,10 @@ test("sim.faults.evict(ref) on a put object drops every copy: a later get raises
     const q = ray.put(43, { sizeBytes: 1000 });
     sim.faults.evict(q);
     await ray.sleep(10);
-    await assert.rejects(ray.get(q, { timeoutMs: 1000 }), (e: unknown) => e instanceof ObjectLostError);
+    await assert.rejects(
+      ray.get(q, { timeoutMs: 1000 }),
+      (e: unknown) => e instanceof ObjectLostError,
+    );
   });
 });
 

@@ -13,7 +13,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Simulation, ObjectReconstructionFailedLineageEvictedError, TaskError, type ObjectRef } from "../../../sim/index.js";
+import {
+  Simulation,
+  ObjectReconstructionFailedLineageEvictedError,
+  TaskError,
+  type ObjectRef,
+} from "../../../sim/index.js";
 import { address } from "../../../core/env.js";
 import { GcsShardState } from "../../../core/gcs/shard-state.js";
 import { applyFlushed, applyRestore, pickFlushBatch } from "../../../core/gcs/shard-flush.js";
@@ -32,16 +37,30 @@ interface SequentialRun {
 function cluster(gcs: Record<string, unknown>, seed = 1): Simulation {
   return new Simulation({
     seed,
-    nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 2, resources: { w1: 100 } }],
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "w1", cpus: 2, resources: { w1: 100 } },
+    ],
     gcs: { memorySampleMs: 10, ...gcs },
   });
 }
 
 /** `tasks` tasks submitted one after another (each waits for the last), as in Fig 10b. */
-async function runSequential(sim: Simulation, tasks: number, after?: (run: SequentialRun, ray: Parameters<Parameters<Simulation["run"]>[0]>[0]) => Promise<void>): Promise<SequentialRun> {
+async function runSequential(
+  sim: Simulation,
+  tasks: number,
+  after?: (
+    run: SequentialRun,
+    ray: Parameters<Parameters<Simulation["run"]>[0]>[0],
+  ) => Promise<void>,
+): Promise<SequentialRun> {
   let run!: SequentialRun;
   await runBounded(sim, async (ray) => {
-    const inc = ray.remote((x: number) => x + 1, { name: "inc", durationMs: 1, resources: { CPU: 1, w1: 1 } });
+    const inc = ray.remote((x: number) => x + 1, {
+      name: "inc",
+      durationMs: 1,
+      resources: { CPU: 1, w1: 1 },
+    });
     const first = inc.remote(0);
     let sum = await ray.get(first);
     for (let i = 1; i < tasks; i++) sum += await ray.get(inc.remote(i));
@@ -61,31 +80,38 @@ test("without flushing, GCS memory grows linearly with the tasks tracked", async
   assert.equal(long.sum, long.expected);
   const perTask = (peakBytes(long.sim) - peakBytes(short.sim)) / 1500;
   assert.ok(perTask > 200, `${perTask} bytes per task`);
-  assert.ok(peakBytes(long.sim) > 3.5 * peakBytes(short.sim), `${peakBytes(long.sim)} vs ${peakBytes(short.sim)}`);
-});
-
-test("gcs.flushBytes keeps every memory sample under the cap over a long run, and results stay right (property)", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-  const arb = fc.record({
-    capBytes: fc.integer({ min: 30_000, max: 200_000 }),
-    tasks: fc.integer({ min: 800, max: 3000 }),
-    replicas: fc.integer({ min: 1, max: 2 }),
-    mode: fc.constantFrom("storage" as const, "discard" as const),
-    seed: fc.nat(100),
-  });
-  await checkProperty(
-    fc.asyncProperty(arb, async ({ capBytes, tasks, replicas, mode, seed }) => {
-      const sim = cluster({ flushBytes: capBytes, flushMode: mode, replicas }, seed);
-      const run = await runSequential(sim, tasks);
-      assert.equal(run.sum, run.expected);
-      const rows = sim.metrics.gcsMemory();
-      assert.ok(rows.length > 10, `only ${rows.length} memory samples`);
-      const over = rows.filter((r) => r.bytes > capBytes);
-      assert.deepEqual(over, [], `memory above the cap of ${capBytes} bytes`);
-      assert.ok(sim.world.storage.bytesWritten > 0, "nothing was flushed");
-    }),
-    { file: FILE, numRuns: Number(process.env.RAYSIM_FC_RUNS ?? 8) },
+  assert.ok(
+    peakBytes(long.sim) > 3.5 * peakBytes(short.sim),
+    `${peakBytes(long.sim)} vs ${peakBytes(short.sim)}`,
   );
 });
+
+test(
+  "gcs.flushBytes keeps every memory sample under the cap over a long run, and results stay right (property)",
+  { timeout: PROPERTY_TIMEOUT_MS },
+  async () => {
+    const arb = fc.record({
+      capBytes: fc.integer({ min: 30_000, max: 200_000 }),
+      tasks: fc.integer({ min: 800, max: 3000 }),
+      replicas: fc.integer({ min: 1, max: 2 }),
+      mode: fc.constantFrom("storage" as const, "discard" as const),
+      seed: fc.nat(100),
+    });
+    await checkProperty(
+      fc.asyncProperty(arb, async ({ capBytes, tasks, replicas, mode, seed }) => {
+        const sim = cluster({ flushBytes: capBytes, flushMode: mode, replicas }, seed);
+        const run = await runSequential(sim, tasks);
+        assert.equal(run.sum, run.expected);
+        const rows = sim.metrics.gcsMemory();
+        assert.ok(rows.length > 10, `only ${rows.length} memory samples`);
+        const over = rows.filter((r) => r.bytes > capBytes);
+        assert.deepEqual(over, [], `memory above the cap of ${capBytes} bytes`);
+        assert.ok(sim.world.storage.bytesWritten > 0, "nothing was flushed");
+      }),
+      { file: FILE, numRuns: Number(process.env.RAYSIM_FC_RUNS ?? 8) },
+    );
+  },
+);
 
 test("reconstruction after flushing reads the lineage back from storage (flushMode storage)", async () => {
   const sim = cluster({ flushBytes: 60_000, flushMode: "storage" });
@@ -101,7 +127,10 @@ test("reconstruction after flushing reads the lineage back from storage (flushMo
   assert.equal(rebuilt, 10);
   assert.ok(sim.world.storage.bytesRead > readBefore, "the flushed row was read back");
   const rerun = sim.metrics.taskAttempts().filter((a) => a.cause === "reconstruction");
-  assert.deepEqual(rerun.map((a) => a.taskId), ["t0"]);
+  assert.deepEqual(
+    rerun.map((a) => a.taskId),
+    ["t0"],
+  );
 });
 
 test("reconstruction after discarding flushed lineage raises ObjectReconstructionFailedLineageEvictedError (flushMode discard)", async () => {
@@ -111,18 +140,33 @@ test("reconstruction after discarding flushed lineage raises ObjectReconstructio
     await ray.sleep(1);
     await assert.rejects(ray.get(run.first), ObjectReconstructionFailedLineageEvictedError);
     const times10 = ray.remote((x: number) => x * 10, { resources: { CPU: 1, w1: 1 } });
-    await assert.rejects(ray.get(times10.remote(run.first)), (e: unknown) => e instanceof TaskError && e.cause instanceof ObjectReconstructionFailedLineageEvictedError);
+    await assert.rejects(
+      ray.get(times10.remote(run.first)),
+      (e: unknown) =>
+        e instanceof TaskError && e.cause instanceof ObjectReconstructionFailedLineageEvictedError,
+    );
   });
 });
 
 test("a flushed object row comes back without the locations on nodes that died while it was in storage", () => {
   const state = new GcsShardState(0, Infinity, true);
   const id = "t1:0" as ObjectId;
-  for (const node of ["a", "b"]) state.apply({ op: "object.add", objectId: id, node, incarnation: 0, sizeBytes: 8, fromPut: false }, address("raylet", node), 0);
+  for (const node of ["a", "b"])
+    state.apply(
+      { op: "object.add", objectId: id, node, incarnation: 0, sizeBytes: 8, fromPut: false },
+      address("raylet", node),
+      0,
+    );
   const bytesBefore = state.bytes;
   const batch = pickFlushBatch(state, 0, 10, "k")!;
   assert.deepEqual([...batch.objects.keys()], [id]);
-  applyFlushed(state, { op: "internal.flushed", storageKey: "k", taskIds: [], objectIds: [id], discardTasks: false });
+  applyFlushed(state, {
+    op: "internal.flushed",
+    storageKey: "k",
+    taskIds: [],
+    objectIds: [id],
+    discardTasks: false,
+  });
   assert.equal(state.objects.has(id), false);
   assert.ok(state.bytes < bytesBefore);
   state.removeLocationsOn("a", []);

@@ -31,7 +31,11 @@ async function program(ray: Ray): Promise<number[]> {
 async function run(fault: Fault | undefined) {
   const sim = new Simulation({
     seed: 7,
-    nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 2 }, { name: "w2", cpus: 2 }],
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "w1", cpus: 2 },
+      { name: "w2", cpus: 2 },
+    ],
     gcs: { shards: 2, replicas: 3 },
     checkInvariants: true,
   });
@@ -42,7 +46,8 @@ async function run(fault: Fault | undefined) {
 
 function worstGcsOpMs(sim: Simulation, fromMs: number): number {
   let worst = 0;
-  for (const op of sim.metrics.gcsOps()) if (op.startMs >= fromMs) worst = Math.max(worst, op.endMs - op.startMs);
+  for (const op of sim.metrics.gcsOps())
+    if (op.startMs >= fromMs) worst = Math.max(worst, op.endMs - op.startMs);
   return worst;
 }
 
@@ -50,10 +55,15 @@ test("killGcsMaster: the chains serve on while it is down; the run ends before i
   const clean = await run(undefined);
   const faulty = await run((sim) => sim.faults.killGcsMaster({ atMs: 30, restartAfterMs: 5_000 }));
   assert.deepEqual(faulty.value, clean.value);
-  assert.ok(faulty.sim.nowMs < 5_030, `the run waited for the master's restart (ended at ${faulty.sim.nowMs} ms)`);
+  assert.ok(
+    faulty.sim.nowMs < 5_030,
+    `the run waited for the master's restart (ended at ${faulty.sim.nowMs} ms)`,
+  );
   assert.equal(faulty.sim.gcs.master, undefined);
   const worst = worstGcsOpMs(faulty.sim, 30);
-  console.log(`# master outage alone: worst GCS op ${worst.toFixed(1)} ms (failure-free ${worstGcsOpMs(clean.sim, 0).toFixed(1)} ms)`);
+  console.log(
+    `# master outage alone: worst GCS op ${worst.toFixed(1)} ms (failure-free ${worstGcsOpMs(clean.sim, 0).toFixed(1)} ms)`,
+  );
   assert.ok(worst < 50, `a GCS op took ${worst} ms during the outage`);
 });
 
@@ -71,18 +81,36 @@ test("killGcsMaster, then a replica killed while it is down, then the master res
   assert.ok(master !== undefined, "a fresh master runs");
   const members = sim.gcs.members(0);
   assert.equal(members.length, 3, `shard 0 is ${members.join(", ")}`);
-  assert.ok(!members.includes("gcs@__gcs0r1" as never), `the killed replica is still a member: ${members.join(", ")}`);
-  assert.ok(members.includes("gcs@__gcs0r3" as never), `no fresh replica joined: ${members.join(", ")}`);
+  assert.ok(
+    !members.includes("gcs@__gcs0r1" as never),
+    `the killed replica is still a member: ${members.join(", ")}`,
+  );
+  assert.ok(
+    members.includes("gcs@__gcs0r3" as never),
+    `no fresh replica joined: ${members.join(", ")}`,
+  );
   assert.equal(sim.gcs.members(1).length, 3);
   const stall = worstGcsOpMs(sim, killAtMs);
-  console.log(`# master outage ${restartAfterMs} ms from 30 ms, replica killed at ${killAtMs} ms: worst GCS op ${stall.toFixed(1)} ms; outage left ${30 + restartAfterMs - killAtMs} ms`);
+  console.log(
+    `# master outage ${restartAfterMs} ms from 30 ms, replica killed at ${killAtMs} ms: worst GCS op ${stall.toFixed(1)} ms; outage left ${30 + restartAfterMs - killAtMs} ms`,
+  );
   const faults = sim.metrics.faults().map((f) => f.fault);
   assert.ok(faults.includes("killGcsMaster"));
 });
 
 test("killGcsMaster needs a replicated GCS", () => {
   const sim = new Simulation({ seed: 1, nodes: [{ name: "w1", cpus: 1 }] });
-  assert.throws(() => sim.faults.killGcsMaster({ atMs: 1 }), /killGcsMaster: the GCS has no chain master with gcs.replicas: 1/);
-  const replicated = new Simulation({ seed: 1, nodes: [{ name: "w1", cpus: 1 }], gcs: { replicas: 2 } });
-  assert.throws(() => replicated.faults.killGcsMaster({ restartAfterMs: -5 }), /killGcsMaster\(\{ restartAfterMs \}\)/);
+  assert.throws(
+    () => sim.faults.killGcsMaster({ atMs: 1 }),
+    /killGcsMaster: the GCS has no chain master with gcs.replicas: 1/,
+  );
+  const replicated = new Simulation({
+    seed: 1,
+    nodes: [{ name: "w1", cpus: 1 }],
+    gcs: { replicas: 2 },
+  });
+  assert.throws(
+    () => replicated.faults.killGcsMaster({ restartAfterMs: -5 }),
+    /killGcsMaster\(\{ restartAfterMs \}\)/,
+  );
 });

@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import { address, type Address } from "../../../core/env.js";
 import type { GcsOp } from "../../../core/gcs/messages.js";
 import { RequestDedupe } from "../../../core/gcs/request-dedupe.js";
-import { cloneShardState, installSnapshot, takeSnapshot } from "../../../core/gcs/shard-snapshot.js";
+import {
+  cloneShardState,
+  installSnapshot,
+  takeSnapshot,
+} from "../../../core/gcs/shard-snapshot.js";
 import { GcsShardState } from "../../../core/gcs/shard-state.js";
 import type { ActorId, ObjectId, TaskId } from "../../../core/ids.js";
 import type { TaskSpec } from "../../../core/task-spec.js";
@@ -18,24 +22,71 @@ const client = address("raylet", "a") as Address;
 
 function spec(taskId: string): TaskSpec {
   return {
-    taskId: taskId as TaskId, kind: "task", functionId: "f", name: "f", args: [], returnIds: [`${taskId}:0` as ObjectId], resources: { CPU: 1 },
-    returnBytes: 8, maxRetries: 3, retryExceptions: false, parentTaskId: "d" as TaskId, owner: client, ownerNode: "a", ownerIncarnation: 0,
-    attempt: 0, cause: "original", submitUs: 0,
+    taskId: taskId as TaskId,
+    kind: "task",
+    functionId: "f",
+    name: "f",
+    args: [],
+    returnIds: [`${taskId}:0` as ObjectId],
+    resources: { CPU: 1 },
+    returnBytes: 8,
+    maxRetries: 3,
+    retryExceptions: false,
+    parentTaskId: "d" as TaskId,
+    owner: client,
+    ownerNode: "a",
+    ownerIncarnation: 0,
+    attempt: 0,
+    cause: "original",
+    submitUs: 0,
   };
 }
 
 function heartbeat(node: string) {
-  return { node, incarnation: 0, resourcesTotal: { CPU: 1 }, resourcesInstalled: { CPU: 1 }, resourcesAvailable: { CPU: 1 }, queueLength: 0, meanTaskUs: 0, objectStoreUsedBytes: 0 };
+  return {
+    node,
+    incarnation: 0,
+    resourcesTotal: { CPU: 1 },
+    resourcesInstalled: { CPU: 1 },
+    resourcesAvailable: { CPU: 1 },
+    queueLength: 0,
+    meanTaskUs: 0,
+    objectStoreUsedBytes: 0,
+  };
 }
 
 const filling: GcsOp[] = [
   { op: "node.subscribe", heartbeats: true },
   { op: "node.heartbeat", heartbeat: heartbeat("a") },
   { op: "task.add", spec: spec("t1") },
-  { op: "task.update", taskId: "t1" as TaskId, status: "finished", node: "a", incarnation: 0, attempt: 0 },
-  { op: "object.add", objectId: "t1:0" as ObjectId, node: "a", incarnation: 0, sizeBytes: 8, fromPut: false },
+  {
+    op: "task.update",
+    taskId: "t1" as TaskId,
+    status: "finished",
+    node: "a",
+    incarnation: 0,
+    attempt: 0,
+  },
+  {
+    op: "object.add",
+    objectId: "t1:0" as ObjectId,
+    node: "a",
+    incarnation: 0,
+    sizeBytes: 8,
+    fromPut: false,
+  },
   { op: "object.subscribe", objectId: "t2:0" as ObjectId },
-  { op: "actor.put", entry: { actorId: "a:t3" as ActorId, creationTaskId: "t3" as TaskId, state: "alive", node: "a", restarts: 0, deathCause: "" } },
+  {
+    op: "actor.put",
+    entry: {
+      actorId: "a:t3" as ActorId,
+      creationTaskId: "t3" as TaskId,
+      state: "alive",
+      node: "a",
+      restarts: 0,
+      deathCause: "",
+    },
+  },
   { op: "actor.subscribe", actorId: "a:t3" as ActorId },
   { op: "actor.logCall", actorId: "a:t3" as ActorId, seq: 0, taskId: "t4" as TaskId },
   { op: "function.register", functionId: "f", name: "f" },
@@ -60,10 +111,36 @@ test("cloneShardState() shares nothing mutable: a write to the copy leaves the o
   const state = filled();
   const before = cloneShardState(state);
   const copy = cloneShardState(state);
-  copy.apply({ op: "task.update", taskId: "t1" as TaskId, status: "lost", node: "b", incarnation: 1, attempt: 0 }, client, 2);
-  copy.apply({ op: "object.add", objectId: "t1:0" as ObjectId, node: "b", incarnation: 0, sizeBytes: 8, fromPut: false }, client, 2);
+  copy.apply(
+    {
+      op: "task.update",
+      taskId: "t1" as TaskId,
+      status: "lost",
+      node: "b",
+      incarnation: 1,
+      attempt: 0,
+    },
+    client,
+    2,
+  );
+  copy.apply(
+    {
+      op: "object.add",
+      objectId: "t1:0" as ObjectId,
+      node: "b",
+      incarnation: 0,
+      sizeBytes: 8,
+      fromPut: false,
+    },
+    client,
+    2,
+  );
   copy.apply({ op: "object.subscribe", objectId: "t2:0" as ObjectId }, address("raylet", "b"), 2);
-  copy.apply({ op: "actor.logCall", actorId: "a:t3" as ActorId, seq: 1, taskId: "t5" as TaskId }, client, 2);
+  copy.apply(
+    { op: "actor.logCall", actorId: "a:t3" as ActorId, seq: 1, taskId: "t5" as TaskId },
+    client,
+    2,
+  );
   copy.declareNodeDead("a", []);
   assert.deepEqual(state, before);
   assert.notDeepEqual(copy, state);
@@ -73,7 +150,14 @@ test("a copy and its original stay equal under the same ops, as chain replicas m
   const a = filled();
   const b = cloneShardState(a);
   const more: GcsOp[] = [
-    { op: "task.resubmit", taskId: "t1" as TaskId, expectedAttempt: -1, cause: "reconstruction", node: "a", incarnation: 0 },
+    {
+      op: "task.resubmit",
+      taskId: "t1" as TaskId,
+      expectedAttempt: -1,
+      cause: "reconstruction",
+      node: "a",
+      incarnation: 0,
+    },
     { op: "object.remove", objectId: "t1:0" as ObjectId, node: "a" },
     { op: "node.heartbeat", heartbeat: heartbeat("b") },
   ];

@@ -12,7 +12,11 @@ import type { Address, Env, Message } from "../../../core/env.js";
 import { ChainReplica } from "../../../core/gcs/chain-replica.js";
 import type { ChainConfig } from "../../../core/gcs/chain-messages.js";
 
-function fakeEnv(self: Address, sent: Array<{ to: Address; message: Message }>, now: { us: number }): Env {
+function fakeEnv(
+  self: Address,
+  sent: Array<{ to: Address; message: Message }>,
+  now: { us: number },
+): Env {
   const env = {
     self,
     nodeName: self.slice(self.indexOf("@") + 1),
@@ -34,7 +38,14 @@ const MASTER = "gcsmaster@__gcsmaster" as Address;
 const R0 = "gcs@__gcs0r0" as Address;
 const R1 = "gcs@__gcs0r1" as Address;
 const R2 = "gcs@__gcs0r2" as Address;
-const config = (epoch: number, members: Address[]): ChainConfig => ({ shard: 0, epoch, members, joiner: undefined, transferId: 0, promote: false });
+const config = (epoch: number, members: Address[]): ChainConfig => ({
+  shard: 0,
+  epoch,
+  members,
+  joiner: undefined,
+  transferId: 0,
+  promote: false,
+});
 
 test("a member holding a newer epoch answers a restarted master's stale ping with a report, not a pong, and takes no lease from it", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
@@ -51,13 +62,26 @@ test("a member holding a newer epoch answers a restarted master's stale ping wit
     memorySampleUs: 1_000_000,
     joinRetryUs: 10_000,
   });
-  replica.onMessage(MASTER, { type: "chain.ping", config: config(2, [R1, R2]), sentUs: 900, leaseUs: 6_000 } as Message);
+  replica.onMessage(MASTER, {
+    type: "chain.ping",
+    config: config(2, [R1, R2]),
+    sentUs: 900,
+    leaseUs: 6_000,
+  } as Message);
   const pong = sent.find((s) => s.message.type === "chain.pong");
   assert.ok(pong !== undefined, "the current master's ping is answered with a pong");
   sent.length = 0;
   now.us = 20_000; // the lease from that ping ran out; the master restarted with r0's stale report
-  replica.onMessage(MASTER, { type: "chain.ping", config: config(1, [R0, R1, R2]), sentUs: 19_900, leaseUs: 6_000 } as Message);
-  assert.deepEqual(sent.map((s) => s.message.type).filter((t) => t.startsWith("chain.")), ["chain.report"]);
+  replica.onMessage(MASTER, {
+    type: "chain.ping",
+    config: config(1, [R0, R1, R2]),
+    sentUs: 19_900,
+    leaseUs: 6_000,
+  } as Message);
+  assert.deepEqual(
+    sent.map((s) => s.message.type).filter((t) => t.startsWith("chain.")),
+    ["chain.report"],
+  );
   const report = sent[0]!.message as unknown as { config: ChainConfig };
   assert.equal(report.config.epoch, 2);
   assert.equal(replica.config?.epoch, 2, "the replica keeps its newer configuration");

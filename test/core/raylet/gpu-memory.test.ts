@@ -7,7 +7,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Simulation, ConfigError, GpuOutOfMemoryError, TaskUnschedulableError, type SimulationConfig } from "../../../sim/index.js";
+import {
+  Simulation,
+  ConfigError,
+  GpuOutOfMemoryError,
+  TaskUnschedulableError,
+  type SimulationConfig,
+} from "../../../sim/index.js";
 
 const GB = 1e9;
 
@@ -27,13 +33,35 @@ test("gpuMemoryBytes: a finite number >= 0, and only with resources.GPU > 0", as
   await sim.run((ray) => {
     const f = () => 1;
     for (const bad of [-1, Number.NaN, Infinity, "4GB"]) {
-      assert.throws(() => ray.remote(f, { resources: { GPU: 1 }, gpuMemoryBytes: bad as number }), (e: unknown) => e instanceof ConfigError && /remote\(f\)\.gpuMemoryBytes must be a finite number >= 0/.test(e.message));
+      assert.throws(
+        () => ray.remote(f, { resources: { GPU: 1 }, gpuMemoryBytes: bad as number }),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          /remote\(f\)\.gpuMemoryBytes must be a finite number >= 0/.test(e.message),
+      );
     }
-    assert.throws(() => ray.remote(f, { gpuMemoryBytes: 1 * GB }), (e: unknown) => e instanceof ConfigError && /remote\(f\)\.gpuMemoryBytes must be used with resources\.GPU > 0/.test(e.message));
-    assert.throws(() => ray.remote(f, { resources: { GPU: 1 } }).options({ resources: { CPU: 1 }, gpuMemoryBytes: 1 }), /gpuMemoryBytes must be used with resources\.GPU > 0/);
+    assert.throws(
+      () => ray.remote(f, { gpuMemoryBytes: 1 * GB }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /remote\(f\)\.gpuMemoryBytes must be used with resources\.GPU > 0/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        ray
+          .remote(f, { resources: { GPU: 1 } })
+          .options({ resources: { CPU: 1 }, gpuMemoryBytes: 1 }),
+      /gpuMemoryBytes must be used with resources\.GPU > 0/,
+    );
     class Learner {}
-    assert.throws(() => ray.actor(Learner, { gpuMemoryBytes: 2 * GB }), /actor\(Learner\)\.gpuMemoryBytes must be used with resources\.GPU > 0/);
-    assert.throws(() => ray.actor(Learner, { resources: { GPU: 0.5 }, gpuMemoryBytes: -5 }), /actor\(Learner\)\.gpuMemoryBytes must be a finite number >= 0/);
+    assert.throws(
+      () => ray.actor(Learner, { gpuMemoryBytes: 2 * GB }),
+      /actor\(Learner\)\.gpuMemoryBytes must be used with resources\.GPU > 0/,
+    );
+    assert.throws(
+      () => ray.actor(Learner, { resources: { GPU: 0.5 }, gpuMemoryBytes: -5 }),
+      /actor\(Learner\)\.gpuMemoryBytes must be a finite number >= 0/,
+    );
     ray.remote(f, { resources: { GPU: 0.5 }, gpuMemoryBytes: 0 });
   });
 });
@@ -52,14 +80,23 @@ async function twoHalfGpuTasks(memoryBytes: number): Promise<{ starts: number[];
     );
     return ray.get([train.remote(), train.remote()]);
   });
-  return { starts: spans.map((s) => s[0]!).sort((a, b) => a - b), ends: spans.map((s) => s[1]!).sort((a, b) => a - b) };
+  return {
+    starts: spans.map((s) => s[0]!).sort((a, b) => a - b),
+    ends: spans.map((s) => s[1]!).sort((a, b) => a - b),
+  };
 }
 
 test("fractional GPUs sharing a GPU share its memory: two 10 GB halves of a 16 GB GPU run one after the other", async () => {
   const fit = await twoHalfGpuTasks(6 * GB);
-  assert.ok(fit.starts[1]! < fit.ends[0]!, `6 GB + 6 GB fit in 16 GB and overlap: ${JSON.stringify(fit)}`);
+  assert.ok(
+    fit.starts[1]! < fit.ends[0]!,
+    `6 GB + 6 GB fit in 16 GB and overlap: ${JSON.stringify(fit)}`,
+  );
   const tooBig = await twoHalfGpuTasks(10 * GB);
-  assert.ok(tooBig.starts[1]! >= tooBig.ends[0]!, `10 GB + 10 GB do not fit in 16 GB at once: ${JSON.stringify(tooBig)}`);
+  assert.ok(
+    tooBig.starts[1]! >= tooBig.ends[0]!,
+    `10 GB + 10 GB do not fit in 16 GB at once: ${JSON.stringify(tooBig)}`,
+  );
 });
 
 test("the global scheduler sends a request only to a node with a GPU whose free memory holds it", async () => {
@@ -79,10 +116,15 @@ test("the global scheduler sends a request only to a node with a GPU whose free 
       }
     }
     // 30 GB fits only the A100; then 12 GB fits only the T4, whose half share is as free as the A100's.
-    const resident = ray.actor(Resident, { resources: { CPU: 1, GPU: 0.5 }, gpuMemoryBytes: 30 * GB }).remote();
+    const resident = ray
+      .actor(Resident, { resources: { CPU: 1, GPU: 0.5 }, gpuMemoryBytes: 30 * GB })
+      .remote();
     const residentNode = await ray.get(resident.where.remote());
     await ray.sleep(500); // heartbeats carry the A100's 10 GB left to the scheduler
-    const where = ray.remote(() => ray.getRuntimeContext().nodeName, { resources: { CPU: 1, GPU: 0.5 }, gpuMemoryBytes: 12 * GB });
+    const where = ray.remote(() => ray.getRuntimeContext().nodeName, {
+      resources: { CPU: 1, GPU: 0.5 },
+      gpuMemoryBytes: 12 * GB,
+    });
     // One at a time: a node is picked among those with room, at random between equals.
     const placed = [residentNode];
     for (let i = 0; i < 4; i++) placed.push(await ray.get(where.remote()));
@@ -95,18 +137,33 @@ test("a request no GPU of any node can hold is TaskUnschedulableError", async ()
   const sim = cluster({ scheduler: { infeasibleTimeoutMs: 200 } });
   const err = await sim.run(async (ray) => {
     const huge = ray.remote(() => 1, { resources: { GPU: 1 }, gpuMemoryBytes: 17 * GB });
-    return ray.get(huge.remote()).then(() => undefined, (e: unknown) => e);
+    return ray.get(huge.remote()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   });
   assert.ok(err instanceof TaskUnschedulableError, `got ${String(err)}`);
 });
 
 /** A 8 GB task on a 16 GB GPU of which a process outside Ray holds 10 GB from t=0 until releaseAfterMs. */
-async function underForeignMemory(retryExceptions: boolean | readonly (abstract new (...a: never[]) => Error)[], releaseAfterMs: number) {
+async function underForeignMemory(
+  retryExceptions: boolean | readonly (abstract new (...a: never[]) => Error)[],
+  releaseAfterMs: number,
+) {
   const sim = cluster();
   sim.faults.holdGpuMemory("w1", 0, { bytes: 10 * GB, atMs: 0, releaseAfterMs });
   const result = await sim.run(async (ray) => {
-    const f = ray.remote(() => "trained", { name: "f", resources: { GPU: 1 }, gpuMemoryBytes: 8 * GB, maxRetries: -1, retryExceptions });
-    return ray.get(f.remote()).then((v) => v, (e: unknown) => e);
+    const f = ray.remote(() => "trained", {
+      name: "f",
+      resources: { GPU: 1 },
+      gpuMemoryBytes: 8 * GB,
+      maxRetries: -1,
+      retryExceptions,
+    });
+    return ray.get(f.remote()).then(
+      (v) => v,
+      (e: unknown) => e,
+    );
   });
   const attempts = sim.metrics.taskAttempts().filter((a) => a.name === "f").length;
   return { result, attempts };
@@ -120,7 +177,10 @@ test("a launch that finds too little GPU memory free fails with GpuOutOfMemoryEr
   for (const retryExceptions of [true, [GpuOutOfMemoryError]] as const) {
     const retried = await underForeignMemory(retryExceptions, 50);
     assert.equal(retried.result, "trained");
-    assert.ok(retried.attempts > 1, `retried until the memory was given back: ${retried.attempts} attempts`);
+    assert.ok(
+      retried.attempts > 1,
+      `retried until the memory was given back: ${retried.attempts} attempts`,
+    );
   }
   class Other extends Error {}
   const wrongClass = await underForeignMemory([Other], 50);
@@ -131,7 +191,11 @@ test("a launch that finds too little GPU memory free fails with GpuOutOfMemoryEr
 test("GPU memory comes back when a task ends and when an actor dies", async () => {
   const sim = cluster();
   const out = await sim.run(async (ray) => {
-    const step = ray.remote(() => ray.now(), { resources: { GPU: 1 }, gpuMemoryBytes: 12 * GB, durationMs: 10 });
+    const step = ray.remote(() => ray.now(), {
+      resources: { GPU: 1 },
+      gpuMemoryBytes: 12 * GB,
+      durationMs: 10,
+    });
     const times = [await ray.get(step.remote()), await ray.get(step.remote())];
     class Holder {
       ping(): number {

@@ -19,14 +19,23 @@ test("a GPU failing for good sends the GPU tasks queued on its node to another G
   });
   sim.faults.failGpu("head", 0, { atMs: 1 });
   const out = await sim.run(async (ray) => {
-    const train = ray.remote(async (i: number) => {
-      await ray.sleep(20);
-      return { i, node: ray.getRuntimeContext().nodeName };
-    }, { name: "train", resources: { CPU: 1, GPU: 1 } });
+    const train = ray.remote(
+      async (i: number) => {
+        await ray.sleep(20);
+        return { i, node: ray.getRuntimeContext().nodeName };
+      },
+      { name: "train", resources: { CPU: 1, GPU: 1 } },
+    );
     return ray.get([0, 1, 2].map((i) => train.remote(i)));
   });
-  assert.deepEqual(out.map((o) => o.i), [0, 1, 2]);
-  assert.ok(out.some((o) => o.node === "w1"), `some ran on w1: ${JSON.stringify(out)}`);
+  assert.deepEqual(
+    out.map((o) => o.i),
+    [0, 1, 2],
+  );
+  assert.ok(
+    out.some((o) => o.node === "w1"),
+    `some ran on w1: ${JSON.stringify(out)}`,
+  );
 });
 
 test("a second actor whose node is full is placed on a node with room", async () => {

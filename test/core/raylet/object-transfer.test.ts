@@ -11,7 +11,11 @@ const BANDWIDTH = 1e9;
 function sim() {
   return new Simulation({
     seed: 1,
-    nodes: [{ name: "head", cpus: 1 }, { name: "src", cpus: 2, resources: { src: 2 } }, { name: "dst", cpus: 2, resources: { dst: 2 } }],
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "src", cpus: 2, resources: { src: 2 } },
+      { name: "dst", cpus: 2, resources: { dst: 2 } },
+    ],
     network: { latencyMs: 0.5, bandwidthBytesPerSec: BANDWIDTH },
     checkInvariants: true,
   });
@@ -31,7 +35,10 @@ test("a 100 MB argument fetched from another node costs latency + size / bandwid
   const transferMs = 0.5 + (100e6 / BANDWIDTH) * 1000;
   assert.ok(took >= transferMs, `took ${took} ms, transfer alone is ${transferMs} ms`);
   // Besides the transfer: about a dozen control hops (forward, placement, lookups, pulls) of 0.5 ms.
-  assert.ok(took < transferMs + 8, `took ${took} ms, expected about ${transferMs} ms plus a dozen control hops`);
+  assert.ok(
+    took < transferMs + 8,
+    `took ${took} ms, expected about ${transferMs} ms plus a dozen control hops`,
+  );
 });
 
 test("two concurrent 100 MB fetches from one node share its bandwidth fairly", async () => {

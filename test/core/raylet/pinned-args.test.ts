@@ -29,7 +29,15 @@ test("an argument evicted and rebuilt on the node while its task runs (seed 102 
   const workers = ["w1", "w2", "w3"];
   const sim = new Simulation({
     seed: 338980,
-    nodes: [{ name: "head", cpus: 1, objectStoreBytes: 20e6 }, ...workers.map((name) => ({ name, cpus: 2, objectStoreBytes: 12e6, gpus: [{ model: "V100" }] }))],
+    nodes: [
+      { name: "head", cpus: 1, objectStoreBytes: 20e6 },
+      ...workers.map((name) => ({
+        name,
+        cpus: 2,
+        objectStoreBytes: 12e6,
+        gpus: [{ model: "V100" }],
+      })),
+    ],
     failureDetection: { heartbeatMs: 20, missedHeartbeats: 5 },
     checkInvariants: true,
     idleLimitMs: 10_000,
@@ -42,8 +50,17 @@ test("an argument evicted and rebuilt on the node while its task runs (seed 102 
   const values = await sim.run(async (ray) => {
     const opts = { maxRetries: -1 };
     const t0 = ray.remote(() => 1, { ...opts, name: "task0" });
-    const t1 = ray.remote((x: number) => x + 10, { ...opts, name: "task1", resources: { CPU: 1, GPU: 0.5 } });
-    const t2 = ray.remote((x: number) => x + 20, { ...opts, name: "task2", durationMs: 1, resources: { CPU: 1, GPU: 0.5 } });
+    const t1 = ray.remote((x: number) => x + 10, {
+      ...opts,
+      name: "task1",
+      resources: { CPU: 1, GPU: 0.5 },
+    });
+    const t2 = ray.remote((x: number) => x + 20, {
+      ...opts,
+      name: "task2",
+      durationMs: 1,
+      resources: { CPU: 1, GPU: 0.5 },
+    });
     const t3 = ray.remote(() => 3, { ...opts, name: "task3" });
     const a = t0.remote();
     const refs = [a, t1.remote(a), t2.remote(a), t3.remote()];
@@ -51,6 +68,8 @@ test("an argument evicted and rebuilt on the node while its task runs (seed 102 
     return ray.get(refs);
   });
   assert.deepEqual(values, [1, 11, 21, 3]);
-  const rebuilt = sim.metrics.taskAttempts().filter((a) => a.name === "task0" && a.cause === "reconstruction");
+  const rebuilt = sim.metrics
+    .taskAttempts()
+    .filter((a) => a.name === "task0" && a.cause === "reconstruction");
   assert.equal(rebuilt.length, 1, "the scenario no longer rebuilds t0:0 while task2 holds its pin");
 });

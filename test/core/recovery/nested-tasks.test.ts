@@ -40,7 +40,11 @@ test("a parent whose node is killed while its child runs: the retried parent ado
       },
       { name: "child", durationMs: 400, resources: { CPU: 1, child: 1 } },
     );
-    const parent = ray.remote(async (x: number) => (await ray.get(child.remote(x))) + 1, { name: "parent", resources: { CPU: 1, parent: 1 }, maxRetries: 3 });
+    const parent = ray.remote(async (x: number) => (await ray.get(child.remote(x))) + 1, {
+      name: "parent",
+      resources: { CPU: 1, parent: 1 },
+      maxRetries: 3,
+    });
     sim.faults.killNode("w1", { atMs: 100, restartAfterMs: 10 });
     return ray.get(parent.remote(4));
   });
@@ -48,7 +52,10 @@ test("a parent whose node is killed while its child runs: the retried parent ado
   assert.equal(childRuns, 1, "the child ran again though its first execution was alive");
   const childAttempts = sim.metrics.taskAttempts().filter((a) => a.name === "child");
   assert.equal(childAttempts.length, 1);
-  assert.ok(sim.metrics.taskAttempts().filter((a) => a.name === "parent").length >= 2, "the parent was not retried: the case tests nothing");
+  assert.ok(
+    sim.metrics.taskAttempts().filter((a) => a.name === "parent").length >= 2,
+    "the parent was not retried: the case tests nothing",
+  );
 });
 
 test("a retried parent uses the output of a child that already finished", async () => {
@@ -91,7 +98,10 @@ test("an actor created inside a task survives its creator's retry: no second ins
     }
   }
   const value = await sim.run(async (ray) => {
-    const Cls = ray.actor(Counter, { resources: { CPU: 1, child: 1 }, methods: { inc: { durationMs: 20 } } });
+    const Cls = ray.actor(Counter, {
+      resources: { CPU: 1, child: 1 },
+      methods: { inc: { durationMs: 20 } },
+    });
     const parent = ray.remote(
       async () => {
         const c = Cls.remote();
@@ -110,7 +120,14 @@ test("an actor created inside a task survives its creator's retry: no second ins
 });
 
 test("an async task body that awaits nothing of Ray's ends (its promise is seen to settle)", async () => {
-  const sim = new Simulation({ seed: 1, nodes: [{ name: "head", cpus: 1 }, { name: "w1", cpus: 2 }], idleLimitMs: 1000 });
+  const sim = new Simulation({
+    seed: 1,
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "w1", cpus: 2 },
+    ],
+    idleLimitMs: 1000,
+  });
   const values = await sim.run(async (ray) => {
     const f = ray.remote(async (x: number) => x + 2, { name: "f" });
     const g = ray.remote((x: number) => Promise.resolve(x).then((v) => v * 3), { name: "g" });
@@ -122,20 +139,54 @@ test("an async task body that awaits nothing of Ray's ends (its promise is seen 
 test("task.add of an id that exists adopts the row: attempt and status stay; a dead owner is replaced", () => {
   const state = new GcsShardState(0);
   const spec = (owner: string, incarnation: number): TaskSpec => ({
-    taskId: "t0.0" as TaskId, kind: "task", functionId: "f", name: "child", args: [], returnIds: [], resources: { CPU: 1 }, returnBytes: 0,
-    maxRetries: -1, retryExceptions: false, parentTaskId: "t0" as TaskId, owner: `driver@${owner}` as Address, ownerNode: owner, ownerIncarnation: incarnation,
-    attempt: 0, cause: "original", submitUs: 0,
+    taskId: "t0.0" as TaskId,
+    kind: "task",
+    functionId: "f",
+    name: "child",
+    args: [],
+    returnIds: [],
+    resources: { CPU: 1 },
+    returnBytes: 0,
+    maxRetries: -1,
+    retryExceptions: false,
+    parentTaskId: "t0" as TaskId,
+    owner: `driver@${owner}` as Address,
+    ownerNode: owner,
+    ownerIncarnation: incarnation,
+    attempt: 0,
+    cause: "original",
+    submitUs: 0,
   });
   const client = "driver@w1" as Address;
-  assert.deepEqual(state.apply({ op: "task.add", spec: spec("w1", 0) }, client, 0).result, { added: true });
-  state.apply({ op: "task.update", taskId: "t0.0" as TaskId, status: "running", node: "w2", incarnation: 0, attempt: 0 }, client, 1);
-  const again = state.apply({ op: "task.add", spec: spec("w3", 0) }, client, 2).result as TaskAddResult;
+  assert.deepEqual(state.apply({ op: "task.add", spec: spec("w1", 0) }, client, 0).result, {
+    added: true,
+  });
+  state.apply(
+    {
+      op: "task.update",
+      taskId: "t0.0" as TaskId,
+      status: "running",
+      node: "w2",
+      incarnation: 0,
+      attempt: 0,
+    },
+    client,
+    1,
+  );
+  const again = state.apply({ op: "task.add", spec: spec("w3", 0) }, client, 2)
+    .result as TaskAddResult;
   assert.equal(again.added, false);
-  assert.ok(!again.added && again.row?.status === "running" && again.row.node === "w2" && !again.nodeDead);
+  assert.ok(
+    !again.added && again.row?.status === "running" && again.row.node === "w2" && !again.nodeDead,
+  );
   assert.equal(state.tasks.get("t0.0")!.status, "running", "the live row was reset");
   assert.equal(state.tasks.get("t0.0")!.spec.owner, "driver@w1", "a live owner keeps its task");
   state.markDead("w1", 0);
   state.apply({ op: "task.add", spec: spec("w3", 0) }, client, 3);
-  assert.equal(state.tasks.get("t0.0")!.spec.owner, "driver@w3", "a dead owner's task goes to the adopter");
+  assert.equal(
+    state.tasks.get("t0.0")!.spec.owner,
+    "driver@w3",
+    "a dead owner's task goes to the adopter",
+  );
   assert.equal(state.tasks.get("t0.0")!.spec.attempt, 0);
 });

@@ -31,7 +31,12 @@ test("an actor cut off by a partition and restarted elsewhere has one serving in
         return ++this.n;
       }
     }
-    const C = ray.actor(Counter, { name: "Counter", resources: { CPU: 0, slot: 1 }, maxRestarts: 2, recovery: "replay" });
+    const C = ray.actor(Counter, {
+      name: "Counter",
+      resources: { CPU: 0, slot: 1 },
+      maxRestarts: 2,
+      recovery: "replay",
+    });
     const c = C.remote();
     const values = [await ray.get(c.inc.remote())];
     const look = () => seen.push({ atMs: ray.now(), w1Lease: sim.raylets.get("w1")?.holdsLease() });
@@ -47,5 +52,8 @@ test("an actor cut off by a partition and restarted elsewhere has one serving in
   assert.deepEqual(out, [1, 2, 3]);
   assert.equal(seen[0]!.w1Lease, true, "w1 holds its lease before the partition");
   assert.equal(seen[1]!.w1Lease, false, "cut off past the heartbeat timeout, w1 holds no lease");
-  assert.ok(sim.metrics.nodeDeaths().some((d) => d.node === "w1"), "the GCS declared w1 dead");
+  assert.ok(
+    sim.metrics.nodeDeaths().some((d) => d.node === "w1"),
+    "the GCS declared w1 dead",
+  );
 });

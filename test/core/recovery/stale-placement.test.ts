@@ -18,7 +18,14 @@ import { applyFaults, type FaultSpec } from "../../support/faults.js";
 const WORKERS = ["w1", "w2", "w3"];
 const DAG: DagSpec = {
   tasks: [
-    { args: [], durationMs: 0, returnBytes: 0, numReturns: 1, gpu: false, nested: { children: 1, childDurationMs: 0, actorCalls: 1 } },
+    {
+      args: [],
+      durationMs: 0,
+      returnBytes: 0,
+      numReturns: 1,
+      gpu: false,
+      nested: { children: 1, childDurationMs: 0, actorCalls: 1 },
+    },
     { args: [0], durationMs: 0, returnBytes: 0, numReturns: 1, gpu: false },
   ],
 } as DagSpec;
@@ -28,7 +35,12 @@ async function run(faults: FaultSpec[]): Promise<unknown> {
     seed: 340223,
     nodes: [
       { name: "head", cpus: 1, objectStoreBytes: 20e6 },
-      ...WORKERS.map((name) => ({ name, cpus: 2, objectStoreBytes: 12e6, gpus: [{ model: "V100" }] })),
+      ...WORKERS.map((name) => ({
+        name,
+        cpus: 2,
+        objectStoreBytes: 12e6,
+        gpus: [{ model: "V100" }],
+      })),
     ],
     failureDetection: { heartbeatMs: 20, missedHeartbeats: 5 },
     checkInvariants: true,
@@ -36,11 +48,15 @@ async function run(faults: FaultSpec[]): Promise<unknown> {
   });
   const names = taskNamesOf(DAG);
   const evictions = applyFaults(sim, faults, WORKERS, (i) => names[i]!, names.length);
-  return sim.run((ray) => runDag(ray, DAG, { maxRetries: -1, onSubmitted: evictions }), { untilMs: 20_000 });
+  return sim.run((ray) => runDag(ray, DAG, { maxRetries: -1, onSubmitted: evictions }), {
+    untilMs: 20_000,
+  });
 }
 
 test("a forwarded actor creation placed on a node that just died runs once (no fallback copy)", async () => {
-  const values = await run([{ kind: "kill", atMs: 181, node: 0, restartAfterMs: 100 } as FaultSpec]);
+  const values = await run([
+    { kind: "kill", atMs: 181, node: 0, restartAfterMs: 100 } as FaultSpec,
+  ]);
   assert.deepEqual(values, evaluateDirectly(DAG));
 });
 

@@ -16,16 +16,25 @@ function treeSum(ray: Ray, leaves: number) {
   let level = Array.from({ length: leaves }, (_, i) => square.remote(i + 1));
   while (level.length > 1) {
     const next = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? add.remote(level[i]!, level[i + 1]!) : level[i]!);
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? add.remote(level[i]!, level[i + 1]!) : level[i]!);
     level = next;
   }
   return ray.get(level[0]!);
 }
 
-async function run(headCpus: number, fault: Fault | undefined, extra: { queueThreshold?: number } = {}) {
+async function run(
+  headCpus: number,
+  fault: Fault | undefined,
+  extra: { queueThreshold?: number } = {},
+) {
   const sim = new Simulation({
     seed: 11,
-    nodes: [{ name: "head", cpus: headCpus }, { name: "w1", cpus: 2 }, { name: "w2", cpus: 2 }],
+    nodes: [
+      { name: "head", cpus: headCpus },
+      { name: "w1", cpus: 2 },
+      { name: "w2", cpus: 2 },
+    ],
     scheduler: { queueThreshold: extra.queueThreshold ?? 8 },
     checkInvariants: true,
   });
@@ -53,22 +62,37 @@ test("killScheduler mid-run, restarted: every forwarded task is placed once and 
   assert.equal(new Set(attempts.map((a) => `${a.taskId}/${a.attempt}`)).size, attempts.length);
   assert.equal(attempts.length, clean.sim.metrics.taskAttempts().length);
   // The run waited for the restart: the second tree was submitted while the scheduler was dead.
-  assert.ok(faulty.sim.nowMs > 360, `ended at ${faulty.sim.nowMs} ms, before the scheduler's restart`);
+  assert.ok(
+    faulty.sim.nowMs > 360,
+    `ended at ${faulty.sim.nowMs} ms, before the scheduler's restart`,
+  );
 });
 
 test("killScheduler for good: a raylet over its queue threshold falls back to running what it forwarded", async () => {
   const clean = await run(2, undefined, { queueThreshold: 1 });
-  const faulty = await run(2, (sim) => sim.faults.killScheduler({ atMs: 0 }), { queueThreshold: 1 });
+  const faulty = await run(2, (sim) => sim.faults.killScheduler({ atMs: 0 }), {
+    queueThreshold: 1,
+  });
   assert.deepEqual(faulty.value, clean.value);
   const nodes = new Set(faulty.sim.metrics.taskAttempts().map((a) => a.node));
-  assert.deepEqual([...nodes], ["head"], "with no scheduler every task runs where it was submitted");
+  assert.deepEqual(
+    [...nodes],
+    ["head"],
+    "with no scheduler every task runs where it was submitted",
+  );
   assert.ok(faulty.sim.raylets.get("head")!.forwarded.fallbacks > 0);
 });
 
 test("killScheduler validates its options", () => {
   const sim = new Simulation({ seed: 1, nodes: [{ name: "w1", cpus: 1 }] });
-  assert.throws(() => sim.faults.killScheduler({ atMs: -1 }), /killScheduler\(\{ atMs \}\) must be a finite number of ms >= 0/);
-  assert.throws(() => sim.faults.killScheduler({ restartAfterMs: Number.NaN }), /killScheduler\(\{ restartAfterMs \}\)/);
+  assert.throws(
+    () => sim.faults.killScheduler({ atMs: -1 }),
+    /killScheduler\(\{ atMs \}\) must be a finite number of ms >= 0/,
+  );
+  assert.throws(
+    () => sim.faults.killScheduler({ restartAfterMs: Number.NaN }),
+    /killScheduler\(\{ restartAfterMs \}\)/,
+  );
 });
 
 test("a task forwarded twice, and a placement delivered twice, run once", async () => {

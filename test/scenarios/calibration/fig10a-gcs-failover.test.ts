@@ -11,7 +11,11 @@ import { assertPlotsHaveTables, headline, rows, runQuick } from "./headline.js";
 test("fig10a-gcs-failover: a stall under 30 ms at the kill, steady reads near 0.2 ms", async () => {
   const result = await runQuick(fig10aGcsFailover, 1, { killAtMs: 100, durationMs: 200 });
   assertPlotsHaveTables(result);
-  const steadyMax = Math.max(...rows(result, "ops").filter((r) => (r.startMs as number) < 90).map((r) => r.latencyMs as number));
+  const steadyMax = Math.max(
+    ...rows(result, "ops")
+      .filter((r) => (r.startMs as number) < 90)
+      .map((r) => r.latencyMs as number),
+  );
   for (const key of ["maxLatencyHeadKilledMs", "maxLatencyTailKilledMs"]) {
     const worst = headline(result, key).value;
     assert.ok(worst < 30, `${key} ${worst} ms`);

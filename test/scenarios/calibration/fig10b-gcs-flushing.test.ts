@@ -14,6 +14,10 @@ test("fig10b-gcs-flushing: linear growth without flushing, capped with it", asyn
   assert.ok(linearity > 0.8 && linearity < 1.25, `second-half growth over first-half ${linearity}`);
   const flushed = rows(result, "memory").filter((r) => r.flushing === "flushing");
   assert.ok(flushed.length > 5, `${flushed.length} samples with flushing`);
-  for (const r of flushed) assert.ok((r.bytes as number) <= 20_000, `sample at ${String(r.tMs)} ms: ${String(r.bytes)} bytes`);
+  for (const r of flushed)
+    assert.ok(
+      (r.bytes as number) <= 20_000,
+      `sample at ${String(r.tMs)} ms: ${String(r.bytes)} bytes`,
+    );
   assert.ok(headline(result, "unflushedOverFlushed").value > 3);
 });

@@ -11,7 +11,10 @@ test("fig8b-scalability: near-linear in nodes, per-node rate within 2× of the p
   const result = await runQuick(fig8bScalability, 1, { maxNodes: 4, tasksPerNode: 100 });
   assertPlotsHaveTables(result);
   const points = rows(result, "scalability");
-  assert.deepEqual(points.map((r) => r.nodes), [1, 2, 4]);
+  assert.deepEqual(
+    points.map((r) => r.nodes),
+    [1, 2, 4],
+  );
   const efficiency = headline(result, "scalingEfficiency").value;
   assert.ok(efficiency > 0.8 && efficiency <= 1.05, `scaling efficiency ${efficiency}`);
   const perNode = points[0]!.perNodeTasksPerSec as number;

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { resolveParams } from "../../../scenarios/runner/params.js";
 import type { ParamValue, Scenario, ScenarioResult } from "../../../scenarios/scenario.js";
 
-export async function runQuick(scenario: Scenario, seed: number, overrides: Record<string, ParamValue> = {}): Promise<ScenarioResult> {
+export async function runQuick(
+  scenario: Scenario,
+  seed: number,
+  overrides: Record<string, ParamValue> = {},
+): Promise<ScenarioResult> {
   return scenario.run(resolveParams(scenario, "quick", overrides) as never, seed, () => {});
 }
 
@@ -20,5 +24,6 @@ export function rows(result: ScenarioResult, name: string): readonly Record<stri
 }
 
 export function assertPlotsHaveTables(result: ScenarioResult): void {
-  for (const plot of result.plots) assert.ok(result.tables[plot.table] !== undefined, `${plot.name} draws from ${plot.table}`);
+  for (const plot of result.plots)
+    assert.ok(result.tables[plot.table] !== undefined, `${plot.name} draws from ${plot.table}`);
 }

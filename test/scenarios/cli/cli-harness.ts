@@ -22,7 +22,10 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString("utf8");
 }
 
-export async function cliInProcess(argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export async function cliInProcess(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
@@ -31,13 +34,20 @@ export async function cliInProcess(argv: readonly string[], env: Record<string, 
   return { code, stdout: out(), stderr: err() };
 }
 
-export function cliSpawned(argv: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function cliSpawned(
+  argv: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "./register.mjs", "scenarios/cli/cli.ts", ...argv], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "./register.mjs", "scenarios/cli/cli.ts", ...argv],
+      {
+        cwd: REPO,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));

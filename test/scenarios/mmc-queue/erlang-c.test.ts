@@ -4,9 +4,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { erlangB, erlangC, mmcTheory, mmcWaitCdf, mmcWaitQuantileMs } from "../../../scenarios/mmc-queue/erlang-c.js";
+import {
+  erlangB,
+  erlangC,
+  mmcTheory,
+  mmcWaitCdf,
+  mmcWaitQuantileMs,
+} from "../../../scenarios/mmc-queue/erlang-c.js";
 
-const close = (actual: number, expected: number, tolerance = 1e-9) => assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected}`);
+const close = (actual: number, expected: number, tolerance = 1e-9) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not ${expected}`);
 
 test("erlangC(1, ρ) is ρ, and mmcTheory() gives M/M/1's W_q = ρ/(μ − λ)", () => {
   close(erlangC(1, 0.7), 0.7);

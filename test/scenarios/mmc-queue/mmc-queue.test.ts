@@ -25,7 +25,10 @@ test("mmc-queue run() measures Erlang C's probability of waiting and mean wait",
   assert.ok(Math.abs(probWait.value - 1 / 3) < 0.02, `P(wait) ${probWait.value}`);
   assert.ok(Math.abs(probWait.reference!.value - 1 / 3) < 1e-12);
   const meanWait = headline(result, "meanWaitMs");
-  assert.ok(Math.abs(meanWait.value / meanWait.reference!.value - 1) < 0.12, `mean wait ${meanWait.value} vs ${meanWait.reference!.value}`);
+  assert.ok(
+    Math.abs(meanWait.value / meanWait.reference!.value - 1) < 0.12,
+    `mean wait ${meanWait.value} vs ${meanWait.reference!.value}`,
+  );
   const utilisation = headline(result, "utilisation");
   assert.ok(Math.abs(utilisation.value - 0.5) < 0.02, `utilisation ${utilisation.value}`);
 });
@@ -41,7 +44,8 @@ test("mmc-queue run() gives the same tables for the same seed and others for ano
 
 test("mmc-queue run() returns the tables its plots draw from", async () => {
   const result = await run(1, { jobs: 1000 });
-  for (const plot of result.plots) assert.ok(result.tables[plot.table] !== undefined, `${plot.name} draws from ${plot.table}`);
+  for (const plot of result.plots)
+    assert.ok(result.tables[plot.table] !== undefined, `${plot.name} draws from ${plot.table}`);
   assert.equal(result.tables.jobs!.rows.length, 1000);
   assert.equal(result.tables.jobs!.rows.filter((r) => r.warmup === true).length, 100);
 });

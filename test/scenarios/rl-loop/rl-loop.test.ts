@@ -10,10 +10,22 @@ import { rlLoop } from "../../../scenarios/rl-loop.js";
 import { resolveParams } from "../../../scenarios/runner/params.js";
 import type { ScenarioResult } from "../../../scenarios/scenario.js";
 
-const TINY = { cpuNodes: 2, cpusPerNode: 2, tasksPerBatch: 8, queryIntervalMs: 20, durationS: 2.5, warmupS: 0.5, repairS: 0.5 };
+const TINY = {
+  cpuNodes: 2,
+  cpusPerNode: 2,
+  tasksPerBatch: 8,
+  queryIntervalMs: 20,
+  durationS: 2.5,
+  warmupS: 0.5,
+  repairS: 0.5,
+};
 
 async function run(overrides: Record<string, number>, seed = 1): Promise<ScenarioResult> {
-  return rlLoop.run(resolveParams(rlLoop, "quick", { ...TINY, ...overrides }) as never, seed, () => {});
+  return rlLoop.run(
+    resolveParams(rlLoop, "quick", { ...TINY, ...overrides }) as never,
+    seed,
+    () => {},
+  );
 }
 
 const headline = (r: ScenarioResult, key: string) => {
@@ -25,12 +37,19 @@ const headline = (r: ScenarioResult, key: string) => {
 function assertLoopInvariants(r: ScenarioResult): void {
   const updates = headline(r, "learnerUpdates");
   assert.ok(updates.value > 0, "the learner trained");
-  assert.equal(updates.value, updates.reference!.value, "one update per batch consumed, exactly once");
+  assert.equal(
+    updates.value,
+    updates.reference!.value,
+    "one update per batch consumed, exactly once",
+  );
   const answered = headline(r, "queriesAnswered");
   assert.ok(answered.value > 0);
   assert.equal(answered.value, answered.reference!.value, "every policy query answered");
   const steps = headline(r, "timestepsPerSec");
-  assert.ok(steps.value > 0 && steps.value <= steps.reference!.value * 1.001, `timesteps/s ${steps.value} within the CPU bound ${steps.reference!.value}`);
+  assert.ok(
+    steps.value > 0 && steps.value <= steps.reference!.value * 1.001,
+    `timesteps/s ${steps.value} within the CPU bound ${steps.reference!.value}`,
+  );
   const served = r.tables.queries!.rows.map((q) => Number(q.version));
   assert.ok(Math.max(...served) > 0, "the server loaded new weights");
 }
@@ -41,12 +60,18 @@ test("rl-loop without failures: exactly-once updates, every query answered, noth
   assert.equal(r.tables.faults!.rows.length, 0);
   assert.equal(headline(r, "learnerCallsReplayed").value, 0);
   // Table 4's reference appears only at the CPU counts the paper measured (here 4 CPUs: none).
-  assert.equal(r.headlines.find((h) => h.key === "timestepsPerSecTable4"), undefined);
+  assert.equal(
+    r.headlines.find((h) => h.key === "timestepsPerSecTable4"),
+    undefined,
+  );
 });
 
 test("rl-loop under node failures: the loop goes on, updates stay exactly-once, every query is answered", async () => {
   const r = await run({ nodeMtbfS: 1.5, gpuMtbfS: 0 });
-  assert.ok(r.tables.faults!.rows.some((f) => f.fault === "killNode"), "some node was killed");
+  assert.ok(
+    r.tables.faults!.rows.some((f) => f.fault === "killNode"),
+    "some node was killed",
+  );
   assertLoopInvariants(r);
 });
 
@@ -54,11 +79,17 @@ test("rl-loop under GPU failures: learner checkpoints cut the updates replayed",
   const withCheckpoints = await run({ nodeMtbfS: 0, gpuMtbfS: 0.7, checkpointInterval: 2 });
   const without = await run({ nodeMtbfS: 0, gpuMtbfS: 0.7, checkpointInterval: 0 });
   for (const r of [withCheckpoints, without]) {
-    assert.ok(r.tables.faults!.rows.some((f) => f.fault === "failGpu"), "some GPU failed");
+    assert.ok(
+      r.tables.faults!.rows.some((f) => f.fault === "failGpu"),
+      "some GPU failed",
+    );
     assertLoopInvariants(r);
   }
   const replayedWith = headline(withCheckpoints, "learnerCallsReplayed").value;
   const replayedWithout = headline(without, "learnerCallsReplayed").value;
   assert.ok(replayedWithout > 0, "the learner lost its GPU and replayed");
-  assert.ok(replayedWith < replayedWithout, `replayed ${replayedWith} with checkpoints vs ${replayedWithout} without`);
+  assert.ok(
+    replayedWith < replayedWithout,
+    `replayed ${replayedWith} with checkpoints vs ${replayedWithout} without`,
+  );
 });

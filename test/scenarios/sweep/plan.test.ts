@@ -7,10 +7,26 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseSeeds, parseShard } from "../../../scenarios/cli/args.js";
 import { mmcQueue } from "../../../scenarios/mmc-queue/mmc-queue.js";
-import { gridPoints, parseGrid, planRuns, shardRuns, sweepIdOf, type SweepPlan } from "../../../scenarios/sweep/plan.js";
+import {
+  gridPoints,
+  parseGrid,
+  planRuns,
+  shardRuns,
+  sweepIdOf,
+  type SweepPlan,
+} from "../../../scenarios/sweep/plan.js";
 import { checkProperty, PROPERTY_TIMEOUT_MS } from "../../support/property.js";
 
-const plan: SweepPlan = { scenario: "mmc-queue", size: "quick", seeds: [1, 2], grid: [["servers", [1, 4]], ["utilisation", [0.5, 0.9]]], sets: { jobs: 500 } };
+const plan: SweepPlan = {
+  scenario: "mmc-queue",
+  size: "quick",
+  seeds: [1, 2],
+  grid: [
+    ["servers", [1, 4]],
+    ["utilisation", [0.5, 0.9]],
+  ],
+  sets: { jobs: 500 },
+};
 
 test("gridPoints() varies the last key fastest", () => {
   assert.deepEqual(gridPoints(plan.grid), [
@@ -24,20 +40,47 @@ test("gridPoints() varies the last key fastest", () => {
 test("planRuns() numbers runs point by point, seeds within a point, with --set applied", () => {
   const runs = planRuns(mmcQueue, plan);
   assert.equal(runs.length, 8);
-  assert.deepEqual(runs.map((r) => [r.point, r.request.seed]), [[0, 1], [0, 2], [1, 1], [1, 2], [2, 1], [2, 2], [3, 1], [3, 2]]);
+  assert.deepEqual(
+    runs.map((r) => [r.point, r.request.seed]),
+    [
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+      [3, 1],
+      [3, 2],
+    ],
+  );
   assert.ok(runs.every((r) => r.request.params.jobs === 500));
 });
 
-test("shardRuns() over shards 1..n partitions the runs", { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-  await checkProperty(
-    fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 12 }), (runCount, shardCount) => {
-      const runs = Array.from({ length: runCount }, (_, index) => ({ index }));
-      const seen = Array.from({ length: shardCount }, (_, i) => shardRuns(runs, { index: i + 1, count: shardCount })).flat().map((r) => r.index);
-      assert.deepEqual(seen.sort((a, b) => a - b), runs.map((r) => r.index));
-    }),
-    { file: "test/scenarios/sweep/plan.test.ts" },
-  );
-});
+test(
+  "shardRuns() over shards 1..n partitions the runs",
+  { timeout: PROPERTY_TIMEOUT_MS },
+  async () => {
+    await checkProperty(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 12 }),
+        (runCount, shardCount) => {
+          const runs = Array.from({ length: runCount }, (_, index) => ({ index }));
+          const seen = Array.from({ length: shardCount }, (_, i) =>
+            shardRuns(runs, { index: i + 1, count: shardCount }),
+          )
+            .flat()
+            .map((r) => r.index);
+          assert.deepEqual(
+            seen.sort((a, b) => a - b),
+            runs.map((r) => r.index),
+          );
+        },
+      ),
+      { file: "test/scenarios/sweep/plan.test.ts" },
+    );
+  },
+);
 
 test("sweepIdOf() depends on what is swept, not on when", () => {
   assert.equal(sweepIdOf(plan), sweepIdOf({ ...plan }));
@@ -46,8 +89,14 @@ test("sweepIdOf() depends on what is swept, not on when", () => {
 });
 
 test("parseGrid() rejects a key given twice, a key also --set, and repeated values", () => {
-  assert.throws(() => parseGrid(mmcQueue, ["servers=1", "servers=2"], {}), /--grid servers is given twice/);
-  assert.throws(() => parseGrid(mmcQueue, ["servers=1,2"], { servers: 3 }), /servers is both --set and --grid/);
+  assert.throws(
+    () => parseGrid(mmcQueue, ["servers=1", "servers=2"], {}),
+    /--grid servers is given twice/,
+  );
+  assert.throws(
+    () => parseGrid(mmcQueue, ["servers=1,2"], { servers: 3 }),
+    /servers is both --set and --grid/,
+  );
   assert.throws(() => parseGrid(mmcQueue, ["servers=1,1"], {}), /repeats a value/);
 });
 
