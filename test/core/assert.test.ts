@@ -41,8 +41,6 @@ test("assertBound(size, bound, what) passes below the bound and names the struct
     (e: unknown) =>
       e instanceof BoundExceeded &&
       e instanceof InvariantViolation &&
-      /raylet w1 fetches \(MAX_PENDING_FETCHES\) reached its bound of 10 entries/.test(
-        (e as Error).message,
-      ),
+      /raylet w1 fetches \(MAX_PENDING_FETCHES\) reached its bound of 10 entries/.test(e.message),
   );
 });

@@ -19,7 +19,13 @@ import { svgProblems } from "./svg-check.js";
 
 type Row = Record<string, unknown>;
 const num = (key: string) => (r: Row) => Number(r[key]);
-const str = (key: string) => (r: Row) => String(r[key] ?? "");
+const str = (key: string) => (r: Row) => {
+  const value = r[key] ?? "";
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return String(value);
+  // An object would label its series "[object Object]".
+  throw new TypeError(`fixture column ${key} holds a ${typeof value}`);
+};
 
 function golden(name: string, svg: string): void {
   const path = new URL(`./golden/${name}.svg`, import.meta.url);

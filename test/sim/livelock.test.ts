@@ -97,7 +97,7 @@ test("progressLimitMs must be a number > 0", () => {
   for (const bad of [0, -1, Number.NaN, "60s"]) {
     assert.throws(
       () => cluster({ progressLimitMs: bad as number }),
-      (e: unknown) => e instanceof ConfigError && /progressLimitMs/.test((e as Error).message),
+      (e: unknown) => e instanceof ConfigError && /progressLimitMs/.test(e.message),
     );
   }
 });

@@ -148,6 +148,66 @@ export interface RunDagOptions {
   onSubmitted?: (refs: readonly ObjectRef<number>[]) => void;
 }
 
+/** The one actor class nested tasks create, registered only when some task calls an actor. */
+function accClassFor(ray: Ray, dag: DagSpec, retries: number) {
+  if (!dag.tasks.some((t) => (t.nested?.actorCalls ?? 0) > 0)) return undefined;
+  // No CPU held for its lifetime: an actor on a 1-CPU node would starve the tasks queued there.
+  return ray.actor(Acc, {
+    resources: { CPU: 0 },
+    maxRestarts: retries,
+    maxTaskRetries: retries,
+    methods: { add: { durationMs: 5 } },
+  });
+}
+
+/** Task i's body when it does nested work: get its children, then call its own actor in order. */
+function nestedBody(
+  ray: Ray,
+  i: number,
+  nested: NestedWork,
+  retries: number,
+  accClass: ReturnType<typeof accClassFor>,
+): (args: number[]) => Promise<number> {
+  const child =
+    nested.children > 0
+      ? ray.remote((j: number, base: number) => childValue(i, j, base), {
+          name: `task${i}.child`,
+          durationMs: nested.childDurationMs,
+          maxRetries: retries,
+        })
+      : undefined;
+  return async (args) => {
+    const base = taskValue(i, args);
+    let v = base;
+    if (child !== undefined) {
+      const kids = await ray.get(
+        Array.from({ length: nested.children }, (_, j) => child.remote(j, base)),
+      );
+      for (const k of kids) v = (v * 31 + k) % MODULUS;
+    }
+    if (nested.actorCalls > 0) {
+      const acc = accClass!.remote(i);
+      const calls: ObjectRef<number>[] = [];
+      for (let k = 0; k < nested.actorCalls; k++) calls.push(acc.add.remote(v + k));
+      v = mix(v, (await ray.get(calls)).at(-1)!);
+    }
+    return v;
+  };
+}
+
+/** Each second return must be its first return * 2 + 1. */
+async function checkSecondReturns(
+  ray: Ray,
+  values: readonly number[],
+  seconds: readonly (ObjectRef<number> | undefined)[],
+): Promise<void> {
+  for (let i = 0; i < seconds.length; i++) {
+    const s = seconds[i];
+    if (s !== undefined && (await ray.get(s)) !== values[i]! * 2 + 1)
+      throw new Error(`task${i}: second return is wrong`);
+  }
+}
+
 export async function runDag(
   ray: Ray,
   dag: DagSpec,
@@ -156,46 +216,13 @@ export async function runDag(
   const refs: ObjectRef<number>[] = [];
   const seconds: Array<ObjectRef<number> | undefined> = [];
   const retries = options.maxRetries ?? 3;
-  const accClass = dag.tasks.some((t) => (t.nested?.actorCalls ?? 0) > 0)
-    ? // No CPU held for its lifetime: an actor on a 1-CPU node would starve the tasks queued there.
-      ray.actor(Acc, {
-        resources: { CPU: 0 },
-        maxRestarts: retries,
-        maxTaskRetries: retries,
-        methods: { add: { durationMs: 5 } },
-      })
-    : undefined;
+  const accClass = accClassFor(ray, dag, retries);
   dag.tasks.forEach((t, i) => {
     const nested = t.nested;
-    const child =
-      nested !== undefined && nested.children > 0
-        ? ray.remote((j: number, base: number) => childValue(i, j, base), {
-            name: `task${i}.child`,
-            durationMs: nested.childDurationMs,
-            maxRetries: retries,
-          })
-        : undefined;
-    const body = async (args: number[]): Promise<number> => {
-      const base = taskValue(i, args);
-      if (nested === undefined) return base;
-      let v = base;
-      if (child !== undefined) {
-        const kids = await ray.get(
-          Array.from({ length: nested.children }, (_, j) => child.remote(j, base)),
-        );
-        for (const k of kids) v = (v * 31 + k) % MODULUS;
-      }
-      if (nested.actorCalls > 0) {
-        const acc = accClass!.remote(i);
-        const calls: ObjectRef<number>[] = [];
-        for (let k = 0; k < nested.actorCalls; k++) calls.push(acc.add.remote(v + k));
-        v = mix(v, (await ray.get(calls)).at(-1)!);
-      }
-      return v;
-    };
+    const body = nested === undefined ? undefined : nestedBody(ray, i, nested, retries, accClass);
     const fn = ray.remote(
       (...args: number[]) => {
-        if (nested !== undefined)
+        if (body !== undefined)
           return body(args).then((v) => (t.numReturns === 2 ? [v, v * 2 + 1] : v));
         const v = taskValue(i, args);
         return t.numReturns === 2 ? [v, v * 2 + 1] : v;
@@ -221,11 +248,7 @@ export async function runDag(
   });
   options.onSubmitted?.(refs);
   const values = await ray.get(refs);
-  for (let i = 0; i < seconds.length; i++) {
-    const s = seconds[i];
-    if (s !== undefined && (await ray.get(s)) !== values[i]! * 2 + 1)
-      throw new Error(`task${i}: second return is wrong`);
-  }
+  await checkSecondReturns(ray, values, seconds);
   return values;
 }
 

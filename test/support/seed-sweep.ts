@@ -191,6 +191,17 @@ async function main(): Promise<number> {
   console.log(
     `# seed sweep: ${files.length} property file(s) × ${seeds.length} seed(s) = ${work.length} runs, ${jobs} at a time, ${timeoutMs / 1000} s wall each`,
   );
+  const outcomes = await runAll(work, jobs, timeoutMs, extraEnv);
+  return report(outcomes);
+}
+
+/** Runs the work `jobs` at a time, printing each outcome as it finishes. */
+async function runAll(
+  work: readonly { file: string; seed: number }[],
+  jobs: number,
+  timeoutMs: number,
+  extraEnv: Record<string, string>,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -204,6 +215,11 @@ async function main(): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, work.length) }, worker));
+  return outcomes;
+}
+
+/** Prints the totals and, for failures, a table and replay lines; returns the exit code. */
+function report(outcomes: readonly Outcome[]): number {
   const failures = outcomes
     .filter((o) => o.status !== "pass")
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.seed - b.seed));

@@ -132,7 +132,7 @@ test("a throwing task raises TaskError with .cause, also on every dependent", as
         (e: unknown) =>
           e instanceof TaskError &&
           e.cause instanceof RangeError &&
-          (e.cause as Error).message === "bad input",
+          e.cause.message === "bad input",
       );
     }
   });

@@ -101,7 +101,7 @@ test(
       }));
     await checkProperty(
       fc.asyncProperty(arb, async (c) => {
-        const r = await runKvWorkload({ ...c, ops: c.ops as KvOp[] });
+        const r = await runKvWorkload({ ...c, ops: c.ops });
         const context = `\n${describeKills(c.kills)}`;
         assert.deepEqual(r.violations, [], `wrong answers${context}`);
         assert.equal(r.opsDone, c.ops.length, `the workload did not finish${context}`);

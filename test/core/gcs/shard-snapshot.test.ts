@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { address, type Address } from "../../../core/env.js";
+import { address } from "../../../core/env.js";
 import type { GcsOp } from "../../../core/gcs/messages.js";
 import { RequestDedupe } from "../../../core/gcs/request-dedupe.js";
 import {
@@ -18,7 +18,7 @@ import { GcsShardState } from "../../../core/gcs/shard-state.js";
 import type { ActorId, ObjectId, TaskId } from "../../../core/ids.js";
 import type { TaskSpec } from "../../../core/task-spec.js";
 
-const client = address("raylet", "a") as Address;
+const client = address("raylet", "a");
 
 function spec(taskId: string): TaskSpec {
   return {

@@ -28,7 +28,7 @@ const DAG: DagSpec = {
     },
     { args: [0], durationMs: 0, returnBytes: 0, numReturns: 1, gpu: false },
   ],
-} as DagSpec;
+};
 
 async function run(faults: FaultSpec[]): Promise<unknown> {
   const sim = new Simulation({
@@ -54,13 +54,11 @@ async function run(faults: FaultSpec[]): Promise<unknown> {
 }
 
 test("a forwarded actor creation placed on a node that just died runs once (no fallback copy)", async () => {
-  const values = await run([
-    { kind: "kill", atMs: 181, node: 0, restartAfterMs: 100 } as FaultSpec,
-  ]);
+  const values = await run([{ kind: "kill", atMs: 181, node: 0, restartAfterMs: 100 }]);
   assert.deepEqual(values, evaluateDirectly(DAG));
 });
 
 test("a placement on a dead incarnation is not sent again to the node's next incarnation", async () => {
-  const values = await run([{ kind: "kill", atMs: 105, node: 0, restartAfterMs: 96 } as FaultSpec]);
+  const values = await run([{ kind: "kill", atMs: 105, node: 0, restartAfterMs: 96 }]);
   assert.deepEqual(values, evaluateDirectly(DAG));
 });

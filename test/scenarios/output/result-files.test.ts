@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { withoutTiming } from "../../../scenarios/output/summary.js";
+import { withoutTiming, type RunSummary } from "../../../scenarios/output/summary.js";
 import { cliInProcess } from "../cli/cli-harness.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "raysim-results-"));
@@ -79,14 +79,11 @@ test("run with the same seed writes byte-identical CSV and SVG files", async () 
   }
   const a = onlyDir(join(tmp, "run-a", "chain-reconstruction"));
   assertSameFolder(a, onlyDir(join(tmp, "run-b", "chain-reconstruction")), "summary.json");
-  const summary = JSON.parse(readFileSync(join(a, "summary.json"), "utf8"));
+  const summary = JSON.parse(readFileSync(join(a, "summary.json"), "utf8")) as RunSummary;
   assert.equal(summary.seed, 3);
   assert.equal(summary.params.durationS, 6);
   assert.ok(
-    summary.headlines.some(
-      (h: { key: string; reference?: unknown }) =>
-        h.key === "perNodeTasksPerSec" && h.reference !== undefined,
-    ),
+    summary.headlines.some((h) => h.key === "perNodeTasksPerSec" && h.reference !== undefined),
   );
   const other = await cliInProcess([...args, "--seed", "4", "--out", join(tmp, "run-c")]);
   assert.equal(other.code, 0, other.stderr);
