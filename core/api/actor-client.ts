@@ -79,7 +79,12 @@ export class ActorClient {
     const actorId = latest.actorId!;
     const known = this.created.get(actorId);
     if (known === undefined || known.attempt <= latest.attempt) this.created.set(actorId, latest);
-    if (nodeDead) this.restart(actorId, `its node died before its creator was retried`);
+    if (nodeDead)
+      this.restart(
+        actorId,
+        `its node died before its creator was retried`,
+        this.created.get(actorId)!.attempt,
+      );
   }
 
   /** Sends a call to the actor's node, or holds it until the actor is alive. */
@@ -171,7 +176,7 @@ export class ActorClient {
     for (const [actorId, entry] of this.entries) {
       const hosted = entry.state === "alive" || entry.state === "restarting";
       if (entry.node === node && hosted && this.created.has(actorId))
-        this.restart(actorId, `its node ${node} died`);
+        this.restart(actorId, `its node ${node} died`, entry.restarts);
     }
   }
 
@@ -185,7 +190,7 @@ export class ActorClient {
       return;
     this.entries.set(entry.actorId, entry);
     if (entry.state === "lost" && this.created.has(entry.actorId))
-      return this.restart(entry.actorId, entry.deathCause);
+      return this.restart(entry.actorId, entry.deathCause, entry.restarts);
     if (entry.state === "dead") return this.failAll(entry);
     if (entry.state !== "alive") return;
     const restarted =
@@ -212,7 +217,13 @@ export class ActorClient {
     });
   }
 
-  private restart(actorId: ActorId, cause: string): void {
+  /**
+   * Restarts the instance of creation attempt `lostAttempt`, which died. The GCS grants the next
+   * attempt only if that one is still the latest, so a restart happens once per death. The lost
+   * attempt, not this owner's record, is named: a creation attempt retried as a task (its node
+   * died while it ran) is newer than any restart this owner was granted.
+   */
+  private restart(actorId: ActorId, cause: string, lostAttempt: number): void {
     const creation = this.created.get(actorId)!;
     // Only an owner restarts an actor: callers check `created` first.
     assert(
@@ -225,7 +236,7 @@ export class ActorClient {
       {
         op: "task.resubmit",
         taskId: creation.taskId,
-        expectedAttempt: creation.attempt,
+        expectedAttempt: lostAttempt,
         cause: "retry",
         node: cfg.nodeName,
         incarnation: cfg.incarnation,
@@ -240,8 +251,8 @@ export class ActorClient {
             `actor ${actorId}: restart granted task ${r.spec.taskId}, not ${creation.taskId}`,
           );
           assert(
-            r.spec.attempt === creation.attempt + 1,
-            `actor ${actorId}: restart granted attempt ${r.spec.attempt} after ${creation.attempt}`,
+            r.spec.attempt === lostAttempt + 1,
+            `actor ${actorId}: restart granted attempt ${r.spec.attempt} after ${lostAttempt}`,
           );
           this.created.set(actorId, r.spec);
           const restarting: ActorEntry = {
@@ -267,7 +278,7 @@ export class ActorClient {
             creationTaskId: creation.taskId,
             state: "dead",
             node: "",
-            restarts: creation.attempt,
+            restarts: Math.max(creation.attempt, lostAttempt),
             deathCause: `${cause}, and its maxRestarts budget is used up`,
             recovery: base?.recovery,
           };
