@@ -51,6 +51,8 @@ class Deferred implements EventHandler {
 
 export class Faults {
   private readonly crashWatchers: Array<{ task: string; left: number }> = [];
+  /** Executions a crash rule has already doomed. */
+  private readonly doomed = new WeakSet<ExecutionRecord>();
   private messageFaultCount = 0;
 
   constructor(private readonly cluster: ClusterControl) {
@@ -95,7 +97,7 @@ export class Faults {
       const watcher = { task: options.task, left: times };
       this.crashWatchers.push(watcher);
       for (const node of this.cluster.world.nodes.values()) {
-        for (const record of [...node.executions.values()]) this.maybeCrash(record);
+        for (const record of [...node.executions.values()]) this.maybeCrash(record, [watcher]);
       }
     });
   }
@@ -355,7 +357,7 @@ export class Faults {
   }
 
   evict(ref: ObjectRef, options: At = {}): void {
-    if (ref === null || typeof ref !== "object" || typeof (ref as ObjectRef).id !== "string")
+    if (ref === null || typeof ref !== "object" || typeof ref.id !== "string")
       throw new ConfigError("evict(ref): ref must be an ObjectRef");
     this.at("evict", options.atMs, () => {
       this.trace("evict", ref.id, 0);
@@ -393,9 +395,16 @@ export class Faults {
     }
   }
 
-  private maybeCrash(record: ExecutionRecord): void {
-    for (const w of this.crashWatchers) {
+  /**
+   * A new rule looks only at running executions with `watchers` = [itself] and each execution is
+   * doomed at most once: a rule added later must not charge an execution an earlier rule already
+   * doomed (that crash would land on a dead worker and never reach the task's retry budget).
+   */
+  private maybeCrash(record: ExecutionRecord, watchers = this.crashWatchers): void {
+    if (this.doomed.has(record)) return;
+    for (const w of watchers) {
       if (w.left <= 0 || w.task !== record.request.name) continue;
+      this.doomed.add(record);
       w.left--;
       // The worker dies halfway through the execution.
       const halfUs = Math.floor(record.request.durationUs / 2);
