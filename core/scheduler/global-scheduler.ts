@@ -67,6 +67,11 @@ export class GlobalScheduler implements Process {
     sinceUs: number;
   }> = [];
   private graceTimerSet = false;
+  /**
+   * Node-table shards yet to answer. Until all have, "no live node can ever run this" is not
+   * known (with the GCS down, never): a task waits rather than fail as unschedulable.
+   */
+  private nodeShardsUnread: number;
   /** (task, attempt) keys being placed (reading argument locations, or waiting for room). */
   private readonly placing = new Set<string>();
   /** Where each (task, attempt) this scheduler placed went: the node and its incarnation then. */
@@ -78,9 +83,11 @@ export class GlobalScheduler implements Process {
     private readonly config: GlobalSchedulerConfig,
   ) {
     this.gcs = new GcsClient(env, config.gcsShards);
+    this.nodeShardsUnread = config.gcsShards.length;
     this.policy = makePolicy(config.policy, config.bandwidthBytesPerSec);
     this.gcs.onNotification((n) => this.onNotification(n));
     this.gcs.broadcast({ op: "node.subscribe", heartbeats: true }, (rows) => {
+      this.nodeShardsUnread--;
       for (const row of rows as NodeRow[]) this.onNodeRow(row);
     });
   }
@@ -246,7 +253,7 @@ export class GlobalScheduler implements Process {
     const waiting = this.infeasible.splice(0);
     for (const t of waiting) {
       const expired = now - t.sinceUs >= this.config.infeasibleTimeoutUs;
-      if (expired && !this.couldEverRun(t.spec)) {
+      if (expired && this.nodeShardsUnread <= 0 && !this.couldEverRun(t.spec)) {
         this.placing.delete(`${t.spec.taskId}/${t.spec.attempt}`);
         this.env.send(
           t.spec.owner,
