@@ -29,9 +29,7 @@ async function run(faults: boolean): Promise<{ results: number[]; restarts: numb
     checkInvariants: true,
   });
   const hostOf = (restarts: number) =>
-    sim.metrics
-      .events()
-      .find((e) => e.kind === "actor.restarted" && e.restarts === restarts)?.node;
+    sim.metrics.events().find((e) => e.kind === "actor.restarted" && e.restarts === restarts)?.node;
   const results = await sim.run(async (ray) => {
     const C = ray.actor(Counter, {
       resources: { CPU: 1, a: 1 },

@@ -16,7 +16,9 @@ class Log implements Process {
   readonly received: string[] = [];
   constructor(readonly env: Env) {}
   onMessage(_from: Address, message: Message): void {
-    this.received.push((message as { type: string; n?: number }).type + String((message as { n?: number }).n ?? ""));
+    this.received.push(
+      (message as { type: string; n?: number }).type + String((message as { n?: number }).n ?? ""),
+    );
   }
 }
 
@@ -37,7 +39,13 @@ function twoNodes(serviceUs = 0) {
 /** Runs for `untilUs` of virtual time: resends are background and keep no bare run going alone. */
 async function runFor(world: World, untilUs: number): Promise<void> {
   const end = world.kernel.userDeferred<void>("the end of the test");
-  world.kernel.schedule(untilUs - world.kernel.nowUs, { handleEvent: () => end.resolve() }, 0, undefined, false);
+  world.kernel.schedule(
+    untilUs - world.kernel.nowUs,
+    { handleEvent: () => end.resolve() },
+    0,
+    undefined,
+    false,
+  );
   await world.kernel.run(end.promise, { idleLimitUs: Number.POSITIVE_INFINITY });
 }
 
@@ -47,9 +55,22 @@ function rpcOf(world: World, node: string, addr: Address): RpcLayer {
 
 /** A message fault on every link for `[0, untilUs)`. */
 function fault(world: World, kind: MessageFaultKind, probability: number, untilUs: number): void {
-  const rule = new MessageFaultRule(kind, undefined, undefined, probability, 0, world.random.stream(`test/${kind}`));
+  const rule = new MessageFaultRule(
+    kind,
+    undefined,
+    undefined,
+    probability,
+    0,
+    world.random.stream(`test/${kind}`),
+  );
   world.messageFaults.push(rule);
-  world.kernel.schedule(untilUs, { handleEvent: () => void world.messageFaults.splice(world.messageFaults.indexOf(rule), 1) }, 0, undefined, false);
+  world.kernel.schedule(
+    untilUs,
+    { handleEvent: () => void world.messageFaults.splice(world.messageFaults.indexOf(rule), 1) },
+    0,
+    undefined,
+    false,
+  );
 }
 
 test("lost messages are sent again until they arrive, and each is delivered once", async () => {
@@ -78,15 +99,24 @@ test("a message for a process that died never reaches the process restarted at i
   a.env.send(B, { type: "for-the-dead" }, 100);
   let successor: Log | undefined;
   world.kernel.schedule(50, { handleEvent: () => world.killNode("b") }, 0, undefined);
-  world.kernel.schedule(1_000, {
-    handleEvent: () => {
-      world.addNode("b");
-      successor = world.spawn("b", B, (env) => new Log(env));
+  world.kernel.schedule(
+    1_000,
+    {
+      handleEvent: () => {
+        world.addNode("b");
+        successor = world.spawn("b", B, (env) => new Log(env));
+      },
     },
-  }, 0, undefined);
+    0,
+    undefined,
+  );
   await runFor(world, 200_000);
   assert.deepEqual(successor!.received, []);
-  assert.equal(rpcOf(world, "a", A).pendingCount, 0, "the successor acknowledged it, so it is not sent for ever");
+  assert.equal(
+    rpcOf(world, "a", A).pendingCount,
+    0,
+    "the successor acknowledged it, so it is not sent for ever",
+  );
 });
 
 test("background messages are resent a few times only: a peer that stays unreachable does not pile them up", async () => {
@@ -125,7 +155,11 @@ test("a message whose handling outlasts the resend timeout is acknowledged on ar
   await runFor(world, 1_000_000);
   assert.deepEqual(b.received, ["slow"]);
   assert.equal(handledAtUs[0], 100 + serviceUs, "handled at arrival plus its service");
-  assert.equal(rpcOf(world, "a", A).resends, 0, "the ack left at arrival, long before the service ended");
+  assert.equal(
+    rpcOf(world, "a", A).resends,
+    0,
+    "the ack left at arrival, long before the service ended",
+  );
   assert.equal(rpcOf(world, "a", A).pendingCount, 0);
   assert.equal(rpcOf(world, "b", B).duplicatesDropped, 0);
   assert.equal(queueOf(world, B).served, 1, "only the message itself was served at b");
@@ -152,7 +186,11 @@ test("bulk messages into a congested NIC arrive: each resend doubles the size al
   // slowed every other transfer, and none arrived while the senders kept resending
   // (ps-training --full's incast on its restarted parameter server).
   const SENDERS = 8;
-  const world = new World({ seed: 1, network: { latencyUs: 100, bandwidthBytesPerSec: 4e5 }, rpc: true });
+  const world = new World({
+    seed: 1,
+    network: { latencyUs: 100, bandwidthBytesPerSec: 4e5 },
+    rpc: true,
+  });
   world.addNode("b");
   const b = world.spawn("b", B, (env) => new Log(env));
   const senders = Array.from({ length: SENDERS }, (_, n) => {
@@ -164,10 +202,19 @@ test("bulk messages into a congested NIC arrive: each resend doubles the size al
   // so all arrive in about 300 s; with the capped wait they came only after the sender gave up
   // resending (giveUpUs, 600 s) and the ~600 copies per sender drained (about 12 000 s).
   let arrivedBy400s = -1;
-  world.kernel.schedule(400_000_000, { handleEvent: () => void (arrivedBy400s = b.received.length) }, 0, undefined, false);
+  world.kernel.schedule(
+    400_000_000,
+    { handleEvent: () => void (arrivedBy400s = b.received.length) },
+    0,
+    undefined,
+    false,
+  );
   await runFor(world, 400_000_000);
   assert.equal(arrivedBy400s, SENDERS, "every push arrived within 400 s");
-  assert.deepEqual([...b.received].sort(), Array.from({ length: SENDERS }, (_, n) => `push${n}`).sort());
+  assert.deepEqual(
+    [...b.received].sort(),
+    Array.from({ length: SENDERS }, (_, n) => `push${n}`).sort(),
+  );
   senders.forEach((_, n) => {
     const rpc = rpcOf(world, `s${n}`, address("p", `s${n}`));
     assert.equal(rpc.pendingCount, 0, `s${n}: its push acknowledged`);
