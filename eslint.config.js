@@ -5,7 +5,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "results/"] },
+  // .scratch-*/: helpers' untracked repros, not part of the tree.
+  { ignores: ["node_modules/", "dist/", "results/", "test/plots/golden/", ".scratch-*/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
