@@ -159,7 +159,7 @@ function num(
     v >= min &&
     (!integer || Number.isInteger(v) || v === Infinity);
   if (!ok) fail(field, `${integer ? "an integer" : "a number"} >= ${min}`, v);
-  return v as number;
+  return v;
 }
 
 function positive(field: string, v: number, raw: unknown): number {
@@ -207,7 +207,7 @@ export function resolveNode(n: unknown, field: string): ResolvedNode {
     );
     if (speedFactor === 0) fail(`${field}.gpus[${i}].speedFactor`, "a number > 0", go.speedFactor);
     return {
-      model: (go.model as string | undefined) ?? DEFAULTS.gpu.model,
+      model: go.model ?? DEFAULTS.gpu.model,
       memoryBytes: num(
         `${field}.gpus[${i}].memoryBytes`,
         go.memoryBytes,
@@ -250,7 +250,51 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
   const seed = c.seed ?? 1;
   if (typeof seed !== "number" && typeof seed !== "string")
     fail("seed", "a number or a string", seed);
-  const nodesIn = c.nodes ?? [{ name: "head" }];
+  const nodes = resolveNodes(c.nodes ?? [{ name: "head" }]);
+  const network = resolveNetwork(c.network);
+  const gcs = resolveGcs(c.gcs);
+  const failureDetection = resolveFailureDetection(c.failureDetection);
+  const scheduler = resolveScheduler(c.scheduler);
+  const storage = resolveStorage(c.storage);
+  const defaults = resolveDefaults(c.defaults);
+  for (const k of ["checkInvariants", "keepEvents"])
+    if (c[k] !== undefined && typeof c[k] !== "boolean") fail(k, "true or false", c[k]);
+  return {
+    seed,
+    nodes,
+    network,
+    gcs,
+    failureDetection,
+    scheduler,
+    storage,
+    defaults,
+    checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
+    keepEvents: (c.keepEvents as boolean | undefined) ?? true,
+    idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
+    progressLimitUs: positiveMsToUs(
+      "progressLimitMs",
+      c.progressLimitMs,
+      DEFAULTS.progressLimitMs,
+      true,
+    ),
+    costs: resolveCosts(c.costs ?? "ray-2018"),
+  };
+}
+
+/** A period in ms that must be > 0, in whole µs (at least 1 so a timer always advances time). */
+function positiveMsToUs(
+  field: string,
+  v: unknown,
+  fallbackMs: number,
+  allowInfinity = false,
+): number {
+  return Math.max(
+    1,
+    msToUs(positive(field, num(field, v, fallbackMs, 0, false, allowInfinity), v)),
+  );
+}
+
+function resolveNodes(nodesIn: unknown): ResolvedNode[] {
   if (!Array.isArray(nodesIn) || nodesIn.length === 0)
     fail("nodes", "a non-empty array of node configs", nodesIn);
   const nodes = nodesIn.map((n, i) => resolveNode(n, `nodes[${i}]`));
@@ -259,8 +303,28 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     if (seen.has(n.name)) fail(`nodes[${i}].name`, "unique", n.name);
     seen.add(n.name);
   });
-  const net = keys("network", c.network, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
-  const gcs = keys("gcs", c.gcs, [
+  return nodes;
+}
+
+function resolveNetwork(raw: unknown): ResolvedConfig["network"] {
+  const net = keys("network", raw, ["latencyMs", "localLatencyMs", "bandwidthBytesPerSec"]);
+  const bandwidthBytesPerSec = num(
+    "network.bandwidthBytesPerSec",
+    net.bandwidthBytesPerSec,
+    DEFAULTS.network.bandwidthBytesPerSec,
+    1,
+  );
+  return {
+    latencyUs: msToUs(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0)),
+    localLatencyUs: msToUs(
+      num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0),
+    ),
+    bandwidthBytesPerSec,
+  };
+}
+
+function resolveGcs(raw: unknown): ResolvedConfig["gcs"] {
+  const gcs = keys("gcs", raw, [
     "shards",
     "replicas",
     "maxLineageBytes",
@@ -271,141 +335,105 @@ export function resolveConfig(config: SimulationConfig = {}): ResolvedConfig {
     "requestTimeoutMs",
     "memorySampleMs",
   ]);
-  const fd = keys("failureDetection", c.failureDetection, ["heartbeatMs", "missedHeartbeats"]);
-  const sch = keys("scheduler", c.scheduler, ["policy", "queueThreshold", "infeasibleTimeoutMs"]);
-  const st = keys("storage", c.storage, ["latencyMs", "bandwidthBytesPerSec"]);
-  const d = keys("defaults", c.defaults, ["maxRetries", "returnBytes"]);
-  const policy = (sch.policy ?? DEFAULTS.scheduler.policy) as PolicyName;
-  if (!POLICY_NAMES.includes(policy))
-    fail("scheduler.policy", POLICY_NAMES.map((p) => `"${p}"`).join(", "), sch.policy);
   const flushMode = (gcs.flushMode ?? DEFAULTS.gcs.flushMode) as "storage" | "discard";
   if (flushMode !== "storage" && flushMode !== "discard")
     fail("gcs.flushMode", '"storage" or "discard"', gcs.flushMode);
-  const maxRetries =
-    d.maxRetries === -1
-      ? -1
-      : num("defaults.maxRetries", d.maxRetries, DEFAULTS.defaults.maxRetries, 0, true);
-  const bandwidth = num(
-    "network.bandwidthBytesPerSec",
-    net.bandwidthBytesPerSec,
-    DEFAULTS.network.bandwidthBytesPerSec,
-    1,
-  );
+  return {
+    shards: num("gcs.shards", gcs.shards, DEFAULTS.gcs.shards, 1, true),
+    replicas: num("gcs.replicas", gcs.replicas, DEFAULTS.gcs.replicas, 1, true),
+    maxLineageBytes: num(
+      "gcs.maxLineageBytes",
+      gcs.maxLineageBytes,
+      DEFAULTS.gcs.maxLineageBytes,
+      0,
+      false,
+      true,
+    ),
+    flushBytes: positive(
+      "gcs.flushBytes",
+      num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true),
+      gcs.flushBytes,
+    ),
+    flushMode,
+    pingUs: positiveMsToUs("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs),
+    missedPings: num("gcs.missedPings", gcs.missedPings, DEFAULTS.gcs.missedPings, 1, true),
+    requestTimeoutUs: positiveMsToUs(
+      "gcs.requestTimeoutMs",
+      gcs.requestTimeoutMs,
+      DEFAULTS.gcs.requestTimeoutMs,
+    ),
+    memorySampleUs: positiveMsToUs(
+      "gcs.memorySampleMs",
+      gcs.memorySampleMs,
+      DEFAULTS.gcs.memorySampleMs,
+    ),
+  };
+}
+
+function resolveFailureDetection(raw: unknown): ResolvedConfig["failureDetection"] {
+  const fd = keys("failureDetection", raw, ["heartbeatMs", "missedHeartbeats"]);
   const heartbeatMs = num(
     "failureDetection.heartbeatMs",
     fd.heartbeatMs,
     DEFAULTS.failureDetection.heartbeatMs,
     0.001,
   );
-  const missed = num(
+  const missedHeartbeats = num(
     "failureDetection.missedHeartbeats",
     fd.missedHeartbeats,
     DEFAULTS.failureDetection.missedHeartbeats,
     2,
     true,
   );
-  for (const k of ["checkInvariants", "keepEvents"])
-    if (c[k] !== undefined && typeof c[k] !== "boolean") fail(k, "true or false", c[k]);
+  return { heartbeatUs: Math.max(1, msToUs(heartbeatMs)), missedHeartbeats };
+}
+
+function resolveScheduler(raw: unknown): ResolvedConfig["scheduler"] {
+  const sch = keys("scheduler", raw, ["policy", "queueThreshold", "infeasibleTimeoutMs"]);
+  const policy = (sch.policy ?? DEFAULTS.scheduler.policy) as PolicyName;
+  if (!POLICY_NAMES.includes(policy))
+    fail("scheduler.policy", POLICY_NAMES.map((p) => `"${p}"`).join(", "), sch.policy);
   return {
-    seed,
-    nodes,
-    network: {
-      latencyUs: msToUs(num("network.latencyMs", net.latencyMs, DEFAULTS.network.latencyMs, 0)),
-      localLatencyUs: msToUs(
-        num("network.localLatencyMs", net.localLatencyMs, DEFAULTS.network.localLatencyMs, 0),
-      ),
-      bandwidthBytesPerSec: bandwidth,
-    },
-    gcs: {
-      shards: num("gcs.shards", gcs.shards, DEFAULTS.gcs.shards, 1, true),
-      replicas: num("gcs.replicas", gcs.replicas, DEFAULTS.gcs.replicas, 1, true),
-      maxLineageBytes: num(
-        "gcs.maxLineageBytes",
-        gcs.maxLineageBytes,
-        DEFAULTS.gcs.maxLineageBytes,
-        0,
-        false,
-        true,
-      ),
-      flushBytes: positive(
-        "gcs.flushBytes",
-        num("gcs.flushBytes", gcs.flushBytes, DEFAULTS.gcs.flushBytes, 0, false, true),
-        gcs.flushBytes,
-      ),
-      flushMode,
-      pingUs: Math.max(
-        1,
-        msToUs(
-          positive("gcs.pingMs", num("gcs.pingMs", gcs.pingMs, DEFAULTS.gcs.pingMs, 0), gcs.pingMs),
-        ),
-      ),
-      missedPings: num("gcs.missedPings", gcs.missedPings, DEFAULTS.gcs.missedPings, 1, true),
-      requestTimeoutUs: Math.max(
-        1,
-        msToUs(
-          positive(
-            "gcs.requestTimeoutMs",
-            num("gcs.requestTimeoutMs", gcs.requestTimeoutMs, DEFAULTS.gcs.requestTimeoutMs, 0),
-            gcs.requestTimeoutMs,
-          ),
-        ),
-      ),
-      memorySampleUs: Math.max(
-        1,
-        msToUs(
-          positive(
-            "gcs.memorySampleMs",
-            num("gcs.memorySampleMs", gcs.memorySampleMs, DEFAULTS.gcs.memorySampleMs, 0),
-            gcs.memorySampleMs,
-          ),
-        ),
-      ),
-    },
-    failureDetection: { heartbeatUs: Math.max(1, msToUs(heartbeatMs)), missedHeartbeats: missed },
-    scheduler: {
-      policy,
-      queueThreshold: num(
-        "scheduler.queueThreshold",
-        sch.queueThreshold,
-        DEFAULTS.scheduler.queueThreshold,
-        1,
-        true,
-      ),
-      infeasibleTimeoutUs: msToUs(
-        num(
-          "scheduler.infeasibleTimeoutMs",
-          sch.infeasibleTimeoutMs,
-          DEFAULTS.scheduler.infeasibleTimeoutMs,
-          0,
-        ),
-      ),
-    },
-    storage: {
-      latencyUs: msToUs(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0)),
-      bandwidthBytesPerSec: num(
-        "storage.bandwidthBytesPerSec",
-        st.bandwidthBytesPerSec,
-        DEFAULTS.storage.bandwidthBytesPerSec,
-        1,
-      ),
-    },
-    defaults: {
-      maxRetries,
-      returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0),
-    },
-    checkInvariants: (c.checkInvariants as boolean | undefined) ?? false,
-    keepEvents: (c.keepEvents as boolean | undefined) ?? true,
-    idleLimitUs: msToUs(num("idleLimitMs", c.idleLimitMs, 0, 0)),
-    progressLimitUs: Math.max(
+    policy,
+    queueThreshold: num(
+      "scheduler.queueThreshold",
+      sch.queueThreshold,
+      DEFAULTS.scheduler.queueThreshold,
       1,
-      msToUs(
-        positive(
-          "progressLimitMs",
-          num("progressLimitMs", c.progressLimitMs, DEFAULTS.progressLimitMs, 0, false, true),
-          c.progressLimitMs,
-        ),
+      true,
+    ),
+    infeasibleTimeoutUs: msToUs(
+      num(
+        "scheduler.infeasibleTimeoutMs",
+        sch.infeasibleTimeoutMs,
+        DEFAULTS.scheduler.infeasibleTimeoutMs,
+        0,
       ),
     ),
-    costs: resolveCosts(c.costs ?? "ray-2018"),
+  };
+}
+
+function resolveStorage(raw: unknown): ResolvedConfig["storage"] {
+  const st = keys("storage", raw, ["latencyMs", "bandwidthBytesPerSec"]);
+  return {
+    latencyUs: msToUs(num("storage.latencyMs", st.latencyMs, DEFAULTS.storage.latencyMs, 0)),
+    bandwidthBytesPerSec: num(
+      "storage.bandwidthBytesPerSec",
+      st.bandwidthBytesPerSec,
+      DEFAULTS.storage.bandwidthBytesPerSec,
+      1,
+    ),
+  };
+}
+
+function resolveDefaults(raw: unknown): ResolvedConfig["defaults"] {
+  const d = keys("defaults", raw, ["maxRetries", "returnBytes"]);
+  const maxRetries =
+    d.maxRetries === -1
+      ? -1
+      : num("defaults.maxRetries", d.maxRetries, DEFAULTS.defaults.maxRetries, 0, true);
+  return {
+    maxRetries,
+    returnBytes: num("defaults.returnBytes", d.returnBytes, DEFAULTS.defaults.returnBytes, 0),
   };
 }

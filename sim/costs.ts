@@ -212,7 +212,7 @@ function entry(key: string, v: unknown): ResolvedService {
   const distribution = o.distribution ?? "fixed";
   if (distribution !== "fixed" && distribution !== "exponential")
     fail(key, 'an entry whose distribution is "fixed" or "exponential"', distribution);
-  return { meanUs: o.meanUs, perUnitUs: (o.perUnitUs as number | undefined) ?? 0, distribution };
+  return { meanUs: o.meanUs, perUnitUs: o.perUnitUs ?? 0, distribution };
 }
 
 function build(

@@ -481,7 +481,7 @@ export class KeyHeap {
     this.timeUs = new Float64Array(initialCapacity);
     this.seq = new Float64Array(initialCapacity);
     this.tags = new Int32Array(initialCapacity);
-    this.handlers = new Array(initialCapacity);
+    this.handlers = new Array<EventHandler | undefined>(initialCapacity);
     this.data = new Array(initialCapacity);
   }
 

@@ -253,7 +253,7 @@ export class Kernel {
     let error: unknown;
     driver?.then(
       (v) => ((settled = true), (value = v)),
-      (e) => ((settled = true), (failed = true), (error = e)),
+      (e: unknown) => ((settled = true), (failed = true), (error = e)),
     );
     this.lastWorkUs = this.nowUsValue;
     await drainMicrotasks();

@@ -99,45 +99,15 @@ export class Metrics {
   private onEvent(tMs: number, node: string, e: TraceEvent): void {
     this.actorMetrics.onEvent(tMs, e);
     switch (e.kind) {
-      case "task.submitted": {
-        // An earlier attempt that never reported an end was lost with its node.
-        const stale = this.open.get(e.taskId);
-        if (stale !== undefined) {
-          stale.outcome = "killed";
-          stale.endMs = Number.isNaN(stale.startMs) ? NaN : tMs;
-        }
-        const row: TaskAttemptRow = {
-          taskId: e.taskId,
-          name: e.name,
-          kind: e.taskKind,
-          attempt: e.attempt,
-          cause: e.cause,
-          node: "",
-          gpuIds: [],
-          submitMs: tMs,
-          scheduledMs: NaN,
-          startMs: NaN,
-          endMs: NaN,
-          outcome: "pending",
-        };
-        this.rows.push(row);
-        this.open.set(e.taskId, row);
-        return;
-      }
+      case "task.submitted":
+        return this.taskSubmitted(tMs, e);
       case "task.scheduled": {
         const row = this.openRow(e.taskId, e.attempt);
         if (row !== undefined && Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
         return;
       }
-      case "task.started": {
-        const row = this.openRow(e.taskId, e.attempt);
-        if (row === undefined) return;
-        row.startMs = tMs;
-        row.node = node;
-        row.gpuIds = e.gpus === "" ? [] : e.gpus.split(" ").map(Number);
-        if (Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
-        return;
-      }
+      case "task.started":
+        return this.taskStarted(tMs, node, e);
       case "task.finished":
       case "task.failed": {
         const row = this.openRow(e.taskId, e.attempt);
@@ -161,20 +131,61 @@ export class Metrics {
         this.gcsMemoryRows.push({ tMs, shard: e.shard, bytes: e.bytes });
         return;
       case "fault":
-        this.faultRows.push({
-          tMs,
-          fault: e.fault,
-          target: e.target,
-          durationMs: usToMs(e.durationUs),
-        });
-        if (e.fault === "killNode" || e.fault === "fencedRestart") this.closeRowsOn(e.target, tMs);
-        return;
+        return this.fault(tMs, e);
       case "node.died":
         this.deaths.push({ tMs, node: e.nodeName, reason: e.reason });
         return;
       default:
         return;
     }
+  }
+
+  private taskSubmitted(tMs: number, e: Extract<TraceEvent, { kind: "task.submitted" }>): void {
+    // An earlier attempt that never reported an end was lost with its node.
+    const stale = this.open.get(e.taskId);
+    if (stale !== undefined) {
+      stale.outcome = "killed";
+      stale.endMs = Number.isNaN(stale.startMs) ? NaN : tMs;
+    }
+    const row: TaskAttemptRow = {
+      taskId: e.taskId,
+      name: e.name,
+      kind: e.taskKind,
+      attempt: e.attempt,
+      cause: e.cause,
+      node: "",
+      gpuIds: [],
+      submitMs: tMs,
+      scheduledMs: NaN,
+      startMs: NaN,
+      endMs: NaN,
+      outcome: "pending",
+    };
+    this.rows.push(row);
+    this.open.set(e.taskId, row);
+  }
+
+  private taskStarted(
+    tMs: number,
+    node: string,
+    e: Extract<TraceEvent, { kind: "task.started" }>,
+  ): void {
+    const row = this.openRow(e.taskId, e.attempt);
+    if (row === undefined) return;
+    row.startMs = tMs;
+    row.node = node;
+    row.gpuIds = e.gpus === "" ? [] : e.gpus.split(" ").map(Number);
+    if (Number.isNaN(row.scheduledMs)) row.scheduledMs = tMs;
+  }
+
+  private fault(tMs: number, e: Extract<TraceEvent, { kind: "fault" }>): void {
+    this.faultRows.push({
+      tMs,
+      fault: e.fault,
+      target: e.target,
+      durationMs: usToMs(e.durationUs),
+    });
+    if (e.fault === "killNode" || e.fault === "fencedRestart") this.closeRowsOn(e.target, tMs);
   }
 
   /** The open row of a task, if it is this attempt's (one attempt of a task is open at a time). */

@@ -32,7 +32,7 @@ class Columns {
       make: (n: number) => A,
     ): A => {
       const next = make(capacity);
-      next.set(old as never);
+      next.set(old);
       return next;
     };
     this.kind = growInto(this.kind, (n) => new Uint8Array(n));
@@ -177,8 +177,8 @@ export class Recorder {
 
   /** 64-bit FNV-1a on two 32-bit halves (prime 0x100000001b3 = 2^40 + 0x1b3). */
   private hashByte(byte: number): void {
-    let lo = (this.hashLo ^ byte) >>> 0;
-    let hi = this.hashHi >>> 0;
+    const lo = (this.hashLo ^ byte) >>> 0;
+    const hi = this.hashHi >>> 0;
     const loMul = lo * 0x1b3;
     const newLo = loMul >>> 0;
     const carry = Math.floor(loMul / 0x100000000);

@@ -62,8 +62,8 @@ export class ActorClient {
       `actor client: ownCreation of a ${spec.kind} (${spec.taskId})`,
     );
     assert(spec.actorId !== undefined, `actor client: creation ${spec.taskId} names no actor`);
-    this.created.set(spec.actorId!, spec);
-    this.subscribe(spec.actorId!);
+    this.created.set(spec.actorId, spec);
+    this.subscribe(spec.actorId);
   }
 
   /**
@@ -91,7 +91,7 @@ export class ActorClient {
   send(spec: TaskSpec): void {
     assert(spec.kind === "actor-method", `actor client: send of a ${spec.kind} (${spec.taskId})`);
     assert(spec.actorId !== undefined, `actor client: call ${spec.taskId} names no actor`);
-    const actorId = spec.actorId!;
+    const actorId = spec.actorId;
     this.subscribe(actorId);
     const entry = this.entries.get(actorId);
     if (entry?.state === "alive") {

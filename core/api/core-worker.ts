@@ -11,12 +11,12 @@ import { address, type Address, type Env, type Message, type Process, type Timer
 import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification, ResubmitResult, TaskAddResult } from "../gcs/messages.js";
-import type { ActorEntry, NodeRow, TaskRow } from "../gcs/tables.js";
+import type { NodeRow, TaskRow } from "../gcs/tables.js";
 import { hasRetriesLeft, type TaskArg, type TaskSpec } from "../task-spec.js";
 import type { TaskCause, TaskKind } from "../trace.js";
 import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
 import { formatResources } from "../resources.js";
-import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectLostError, ObjectStoreFullError, RayError, TaskUnschedulableError, WorkerCrashedError } from "./errors.js";
+import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectStoreFullError, RayError, TaskUnschedulableError, WorkerCrashedError } from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
 import { ActorClient } from "./actor-client.js";
 import { isObjectRef } from "./object-ref.js";
@@ -59,7 +59,6 @@ interface WaitRequest {
 
 /** Ids remembered as seen ready: a hint cache, oldest forgotten first. */
 export const MAX_SEEN_READY = 1_000_000;
-
 
 /** Tasks one owner has submitted and not yet seen finish. */
 export const MAX_OWNED_TASKS = 4_000_000;
@@ -131,8 +130,8 @@ export class CoreWorker implements Process {
       returnBytes: o.returnBytes,
       maxRetries: o.maxRetries,
       retryExceptions: o.retryExceptions,
-    const spec: TaskSpec = o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
     });
+    const spec: TaskSpec = o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
     this.submitOnce(ctx, spec, (latest) => this.sendToRaylet(latest));
     return [...spec.returnIds];
   }

@@ -101,7 +101,7 @@ export class Ray {
   ): RemoteFunction<A, R> {
     if (typeof fn !== "function")
       throw new ConfigError(`remote(fn): fn must be a function, got ${typeof fn}`);
-    return this.makeRemote(fn as unknown as AnyFunction, fn.name || "anonymous", options);
+    return this.makeRemote(fn, fn.name || "anonymous", options);
   }
 
   private makeRemote<A extends unknown[], R>(
@@ -131,7 +131,7 @@ export class Ray {
       },
       options: (overrides: RemoteOptions) =>
         this.makeRemote<A, R>(fn, fnName, { ...options, ...overrides }),
-    } as RemoteFunction<A, R>;
+    };
   }
 
   actor<C extends AnyClass>(cls: C, options: ActorOptions = {}): ActorClass<C> {

@@ -10,7 +10,7 @@ import type { ChainEntry } from "./chain-messages.js";
 import type { GcsNotification } from "./messages.js";
 import type { RequestDedupe } from "./request-dedupe.js";
 import { applyFlushed, applyRestore } from "./shard-flush.js";
-import type { ApplyResult, GcsShardState } from "./shard-state.js";
+import type { GcsShardState } from "./shard-state.js";
 
 /** A write as a replica applied it: what the tail sends when it is (or becomes) the tail. */
 export interface AppliedEntry {

@@ -5,7 +5,6 @@
  * is charged bytes in proportion to the state, so a join costs transfer time (Fig 10a).
  */
 import { assert } from "../assert.js";
-import type { Address } from "../env.js";
 import { RequestDedupe } from "./request-dedupe.js";
 import { IdQueue } from "./id-queue.js";
 import { GcsShardState } from "./shard-state.js";
@@ -75,12 +74,12 @@ function copyField(key: string, value: unknown): unknown {
 function copyRow(row: unknown): unknown {
   if (row === null || typeof row !== "object") return row;
   if (row instanceof Set) return new Set(row);
-  if (Array.isArray(row)) return [...row];
+  if (Array.isArray(row)) return [...(row as unknown[])];
   assert(
     Object.getPrototypeOf(row) === Object.prototype,
     "cloneShardState: a row is not a plain object",
   );
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v];
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...(v as unknown[])];
   return out;
 }

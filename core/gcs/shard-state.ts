@@ -101,94 +101,24 @@ export class GcsShardState {
     out: Array<[Address, GcsNotification]>,
   ): unknown {
     switch (op.op) {
-      case "task.add": {
-        const old = this.tasks.get(op.spec.taskId);
-        if (old !== undefined && op.spec.attempt > old.spec.attempt) {
-          // A newer attempt decided by its owner alone (an actor call retried across a restart).
-          old.spec = op.spec;
-          old.status = "submitted";
-          return { added: true } satisfies TaskAddResult;
-        }
-        if (old !== undefined) return this.adopt(old, op.spec);
-        if (this.evictedTasks.has(op.spec.taskId))
-          return { added: false, row: undefined, nodeDead: false } satisfies TaskAddResult;
-        this.tasks.set(op.spec.taskId, {
-          spec: op.spec,
-          status: "submitted",
-          node: op.spec.ownerNode,
-          nodeIncarnation: op.spec.ownerIncarnation,
-          actorSeq: -1,
-        });
-        const size = specSizeBytes(op.spec);
-        this.bytes += size;
-        this.lineageBytes += size;
-        this.enforceLineageCap();
-        return { added: true } satisfies TaskAddResult;
-      }
-      case "task.update": {
-        const row = this.tasks.get(op.taskId);
-        if (row === undefined || row.spec.attempt > op.attempt) return undefined; // stale update
-        if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
-        row.status = op.status;
-        row.node = op.node;
-        row.nodeIncarnation = op.incarnation;
-        if (op.actorSeq !== undefined) row.actorSeq = op.actorSeq;
-        if (op.status === "finished") {
-          this.finishedOrder.push(op.taskId);
-          this.enforceLineageCap();
-        }
-        return undefined;
-      }
+      case "task.add":
+        return this.addTask(op.spec);
+      case "task.update":
+        return this.updateTask(op);
       case "task.resubmit":
         return this.resubmit(op, nowUs);
       case "task.get":
         return this.tasks.get(op.taskId);
-      case "object.add": {
-        if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
-        let entry = this.objects.get(op.objectId);
-        if (entry === undefined) {
-          entry = {
-            objectId: op.objectId,
-            locations: [],
-            sizeBytes: op.sizeBytes,
-            fromPut: op.fromPut,
-          };
-          this.objects.set(op.objectId, entry);
-          this.bytes += OBJECT_ROW_BYTES;
-          if (this.trackObjectOrder) this.objectOrder.push(op.objectId);
-        }
-        if (!entry.locations.includes(op.node)) {
-          entry.locations.push(op.node);
-          this.bytes += LOCATION_BYTES;
-        }
-        entry.sizeBytes = op.sizeBytes;
-        this.publishObject(op.objectId, entry, out);
-        return undefined;
-      }
-      case "object.remove": {
-        const entry = this.objects.get(op.objectId);
-        if (entry === undefined) return undefined;
-        const i = entry.locations.indexOf(op.node);
-        if (i < 0) return undefined;
-        entry.locations.splice(i, 1);
-        this.bytes -= LOCATION_BYTES;
-        this.publishObject(op.objectId, entry, out);
-        return undefined;
-      }
+      case "object.add":
+        return this.addObjectLocation(op, out);
+      case "object.remove":
+        return this.removeObjectLocation(op, out);
       case "object.get":
         return this.objects.get(op.objectId);
-      case "object.subscribe": {
-        let subs = this.objectSubscribers.get(op.objectId);
-        if (subs === undefined) this.objectSubscribers.set(op.objectId, (subs = new Set()));
-        subs.add(client);
-        return this.objects.get(op.objectId);
-      }
-      case "object.unsubscribe": {
-        const subs = this.objectSubscribers.get(op.objectId);
-        subs?.delete(client);
-        if (subs !== undefined && subs.size === 0) this.objectSubscribers.delete(op.objectId);
-        return undefined;
-      }
+      case "object.subscribe":
+        return this.subscribeObject(op.objectId, client);
+      case "object.unsubscribe":
+        return this.unsubscribeObject(op.objectId, client);
       case "node.heartbeat":
         return this.applyHeartbeat(op.heartbeat, nowUs, out);
       case "node.subscribe":
@@ -196,47 +126,153 @@ export class GcsShardState {
         return [...this.nodes.values()];
       case "node.list":
         return [...this.nodes.values()];
-      case "actor.put": {
-        if (!this.actors.has(op.entry.actorId)) this.bytes += ACTOR_ROW_BYTES;
-        this.actors.set(op.entry.actorId, { ...op.entry });
-        for (const sub of this.actorSubscribers.get(op.entry.actorId) ?? []) {
-          out.push([sub, { table: "actor", key: op.entry.actorId, entry: { ...op.entry } }]);
-        }
-        return undefined;
-      }
+      case "actor.put":
+        return this.putActor(op.entry, out);
       case "actor.get":
         return this.actors.get(op.actorId);
-      case "actor.logCall": {
-        const log = this.actorLog(op.actorId);
-        // A replayed call logs the seq it had; a fresh one appends.
-        if (op.seq >= log.calls.length) this.bytes += 24;
-        log.calls[op.seq] = op.taskId;
-        return undefined;
-      }
+      case "actor.logCall":
+        return this.logActorCall(op);
       case "actor.checkpoint": {
         const log = this.actorLog(op.actorId);
         log.checkpointSeq = Math.max(log.checkpointSeq, op.seq);
         return undefined;
       }
-      case "actor.getLog": {
-        const log = this.actorLog(op.actorId);
-        return {
-          checkpointSeq: log.checkpointSeq,
-          calls: log.calls.slice(log.checkpointSeq),
-        } satisfies ActorLog;
-      }
-      case "actor.subscribe": {
-        let subs = this.actorSubscribers.get(op.actorId);
-        if (subs === undefined) this.actorSubscribers.set(op.actorId, (subs = new Set()));
-        subs.add(client);
-        return this.actors.get(op.actorId);
-      }
+      case "actor.getLog":
+        return this.actorLogTail(op.actorId);
+      case "actor.subscribe":
+        return this.subscribeActor(op.actorId, client);
       case "function.register":
         this.functions.set(op.functionId, { functionId: op.functionId, name: op.name });
         return undefined;
       default:
         return unreachable(op, "GCS op");
     }
+  }
+
+  private addTask(spec: TaskSpec): TaskAddResult {
+    const old = this.tasks.get(spec.taskId);
+    if (old !== undefined && spec.attempt > old.spec.attempt) {
+      // A newer attempt decided by its owner alone (an actor call retried across a restart).
+      old.spec = spec;
+      old.status = "submitted";
+      return { added: true } satisfies TaskAddResult;
+    }
+    if (old !== undefined) return this.adopt(old, spec);
+    if (this.evictedTasks.has(spec.taskId))
+      return { added: false, row: undefined, nodeDead: false } satisfies TaskAddResult;
+    this.tasks.set(spec.taskId, {
+      spec,
+      status: "submitted",
+      node: spec.ownerNode,
+      nodeIncarnation: spec.ownerIncarnation,
+      actorSeq: -1,
+    });
+    const size = specSizeBytes(spec);
+    this.bytes += size;
+    this.lineageBytes += size;
+    this.enforceLineageCap();
+    return { added: true } satisfies TaskAddResult;
+  }
+
+  private updateTask(op: Extract<GcsOp, { op: "task.update" }>): undefined {
+    const row = this.tasks.get(op.taskId);
+    if (row === undefined || row.spec.attempt > op.attempt) return undefined; // stale update
+    if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
+    row.status = op.status;
+    row.node = op.node;
+    row.nodeIncarnation = op.incarnation;
+    if (op.actorSeq !== undefined) row.actorSeq = op.actorSeq;
+    if (op.status === "finished") {
+      this.finishedOrder.push(op.taskId);
+      this.enforceLineageCap();
+    }
+    return undefined;
+  }
+
+  private addObjectLocation(
+    op: Extract<GcsOp, { op: "object.add" }>,
+    out: Array<[Address, GcsNotification]>,
+  ): undefined {
+    if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
+    let entry = this.objects.get(op.objectId);
+    if (entry === undefined) {
+      entry = {
+        objectId: op.objectId,
+        locations: [],
+        sizeBytes: op.sizeBytes,
+        fromPut: op.fromPut,
+      };
+      this.objects.set(op.objectId, entry);
+      this.bytes += OBJECT_ROW_BYTES;
+      if (this.trackObjectOrder) this.objectOrder.push(op.objectId);
+    }
+    if (!entry.locations.includes(op.node)) {
+      entry.locations.push(op.node);
+      this.bytes += LOCATION_BYTES;
+    }
+    entry.sizeBytes = op.sizeBytes;
+    this.publishObject(op.objectId, entry, out);
+    return undefined;
+  }
+
+  private removeObjectLocation(
+    op: Extract<GcsOp, { op: "object.remove" }>,
+    out: Array<[Address, GcsNotification]>,
+  ): undefined {
+    const entry = this.objects.get(op.objectId);
+    if (entry === undefined) return undefined;
+    const i = entry.locations.indexOf(op.node);
+    if (i < 0) return undefined;
+    entry.locations.splice(i, 1);
+    this.bytes -= LOCATION_BYTES;
+    this.publishObject(op.objectId, entry, out);
+    return undefined;
+  }
+
+  private subscribeObject(objectId: string, client: Address): ObjectEntry | undefined {
+    let subs = this.objectSubscribers.get(objectId);
+    if (subs === undefined) this.objectSubscribers.set(objectId, (subs = new Set()));
+    subs.add(client);
+    return this.objects.get(objectId);
+  }
+
+  private unsubscribeObject(objectId: string, client: Address): undefined {
+    const subs = this.objectSubscribers.get(objectId);
+    subs?.delete(client);
+    if (subs !== undefined && subs.size === 0) this.objectSubscribers.delete(objectId);
+    return undefined;
+  }
+
+  private putActor(entry: ActorEntry, out: Array<[Address, GcsNotification]>): undefined {
+    if (!this.actors.has(entry.actorId)) this.bytes += ACTOR_ROW_BYTES;
+    this.actors.set(entry.actorId, { ...entry });
+    for (const sub of this.actorSubscribers.get(entry.actorId) ?? []) {
+      out.push([sub, { table: "actor", key: entry.actorId, entry: { ...entry } }]);
+    }
+    return undefined;
+  }
+
+  private logActorCall(op: Extract<GcsOp, { op: "actor.logCall" }>): undefined {
+    const log = this.actorLog(op.actorId);
+    // A replayed call logs the seq it had; a fresh one appends.
+    if (op.seq >= log.calls.length) this.bytes += 24;
+    log.calls[op.seq] = op.taskId;
+    return undefined;
+  }
+
+  private actorLogTail(actorId: string): ActorLog {
+    const log = this.actorLog(actorId);
+    return {
+      checkpointSeq: log.checkpointSeq,
+      calls: log.calls.slice(log.checkpointSeq),
+    } satisfies ActorLog;
+  }
+
+  private subscribeActor(actorId: string, client: Address): ActorEntry | undefined {
+    let subs = this.actorSubscribers.get(actorId);
+    if (subs === undefined) this.actorSubscribers.set(actorId, (subs = new Set()));
+    subs.add(client);
+    return this.actors.get(actorId);
   }
 
   private actorLog(actorId: string): { calls: TaskId[]; checkpointSeq: number } {

@@ -6,7 +6,7 @@
  * §3.2, stateful edges).
  */
 import { assert } from "../assert.js";
-import type { ActorId, ObjectId } from "../ids.js";
+import type { ActorId } from "../ids.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import type { Allocation } from "./resource-pool.js";
 import type { ObjectManager } from "./object-manager.js";
@@ -68,7 +68,7 @@ export class ActorHost {
     if (seq < expected) return true; // a duplicate of a call already accepted
     if (seq > expected) {
       let buf = actor.buffered.get(handle);
-      if (buf === undefined) actor.buffered.set(handle, (buf = new Map()));
+      if (buf === undefined) actor.buffered.set(handle, (buf = new Map<number, TaskSpec>()));
       buf.set(seq, spec);
       return true;
     }

@@ -23,7 +23,7 @@ import { StoredError } from "../api/stored-error.js";
 import type { CoreWorker } from "../api/core-worker.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification } from "../gcs/messages.js";
-import type { ObjectEntry, TaskRow, TaskStatus } from "../gcs/tables.js";
+import type { TaskRow, TaskStatus } from "../gcs/tables.js";
 import { fits, type ResourceSet } from "../resources.js";
 import { hasRetriesLeft, type TaskSpec } from "../task-spec.js";
 import { ActorHost, type HostedActor } from "./actor-host.js";
@@ -195,57 +195,24 @@ export class Raylet implements Process {
         );
       case "raylet.fetch":
         return this.fetch(from, m.reqId, m.objectIds, m.locateOnly === true);
-      case "raylet.cancelFetch": {
-        const f = this.fetches.get(`${from}/${m.reqId}`);
-        if (f !== undefined) f.cancelled = true;
-        this.fetches.delete(`${from}/${m.reqId}`);
-        return;
-      }
+      case "raylet.cancelFetch":
+        return this.cancelFetch(from, m.reqId);
       case "raylet.put":
-        if (!this.objects.addLocal(m.objectId, m.value, m.sizeBytes, m.fromPut)) {
-          this.objects.addLocal(
-            m.objectId,
-            new StoredError(
-              new ObjectStoreFullError(
-                m.objectId,
-                m.sizeBytes,
-                this.store.capacityBytes,
-                this.nodeName,
-              ),
-            ),
-            0,
-            m.fromPut,
-          );
-        }
-        return;
+        return this.putLocal(m);
       case "raylet.storeError":
         for (const id of m.objectIds) this.objects.addLocal(id, new StoredError(m.error), 0, false);
         return;
       case "raylet.blocked":
-      case "raylet.unblocked": {
-        const attempt = this.running.get(m.taskId);
-        if (attempt === undefined) return;
-        if (m.type === "raylet.blocked") {
-          this.pool.releaseCpu(attempt.allocation);
-          this.scheduler.dispatch();
-        } else this.pool.reacquireCpu(attempt.allocation);
-        return;
-      }
+      case "raylet.unblocked":
+        return this.workerBlocked(m.taskId, m.type === "raylet.blocked");
       case "raylet.pull":
         return this.objects.servePull(m.objectId, m.node);
       case "raylet.push":
         return this.objects.onPush(m.objectId, m.value, m.sizeBytes);
       case "raylet.pullFailed":
         return this.objects.onPullFailed(m.objectId, nodeOfAddress(from));
-      case "raylet.gpuFailed": {
-        this.pool.failGpu(m.index);
-        for (const actor of [...this.actors.actors.values()]) {
-          if (actor.allocation.gpus.some((g) => g.index === m.index))
-            this.killActor(actor.actorId, `its GPU ${m.index} failed`, false);
-        }
-        this.shedQueued();
-        return;
-      }
+      case "raylet.gpuFailed":
+        return this.gpuFailed(m.index);
       case "raylet.gpuRepaired":
         this.pool.repairGpu(m.index);
         this.scheduler.dispatch();
@@ -255,6 +222,43 @@ export class Raylet implements Process {
       default:
         unreachable(m, `raylet ${this.nodeName} message`);
     }
+  }
+
+  private cancelFetch(from: Address, reqId: number): void {
+    const f = this.fetches.get(`${from}/${reqId}`);
+    if (f !== undefined) f.cancelled = true;
+    this.fetches.delete(`${from}/${reqId}`);
+  }
+
+  /** A worker's put: stored here, or an error stored in its place when the store is full. */
+  private putLocal(m: Extract<RayletMessage, { type: "raylet.put" }>): void {
+    if (this.objects.addLocal(m.objectId, m.value, m.sizeBytes, m.fromPut)) return;
+    const full = new ObjectStoreFullError(
+      m.objectId,
+      m.sizeBytes,
+      this.store.capacityBytes,
+      this.nodeName,
+    );
+    this.objects.addLocal(m.objectId, new StoredError(full), 0, m.fromPut);
+  }
+
+  /** A task blocked in get/wait lends its CPU to queued work until it resumes. */
+  private workerBlocked(taskId: TaskId, blocked: boolean): void {
+    const attempt = this.running.get(taskId);
+    if (attempt === undefined) return;
+    if (blocked) {
+      this.pool.releaseCpu(attempt.allocation);
+      this.scheduler.dispatch();
+    } else this.pool.reacquireCpu(attempt.allocation);
+  }
+
+  private gpuFailed(index: number): void {
+    this.pool.failGpu(index);
+    for (const actor of [...this.actors.actors.values()]) {
+      if (actor.allocation.gpus.some((g) => g.index === index))
+        this.killActor(actor.actorId, `its GPU ${index} failed`, false);
+    }
+    this.shedQueued();
   }
 
   /** Bottom-up scheduling: keep the task if this node could run it and is not overloaded. */

@@ -6,7 +6,6 @@
  * worker or its GPU dies.
  */
 import type { Env, ExecutionId, ExecutionOutcome } from "../env.js";
-import type { ObjectId } from "../ids.js";
 import { GpuOutOfMemoryError, RayError, TaskError } from "../api/errors.js";
 import { drawDurationMs, type DurationModel } from "../api/options.js";
 import { dependentError, isStoredError } from "../api/stored-error.js";
@@ -49,7 +48,7 @@ export function resolveArgs(
       values.push(a.value);
       continue;
     }
-    const v = store.get(a.ref as ObjectId);
+    const v = store.get(a.ref);
     if (isStoredError(v)) return { error: dependentError(spec.taskId, spec.name, v.error) };
     values.push(v);
   }
@@ -79,49 +78,14 @@ export function startAttempt(o: StartOptions): RunningAttempt {
   const gpuIds = o.allocation.gpus.map((g) => g.index);
   const gpuModel = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).model : undefined;
   const speedFactor = gpuIds.length > 0 ? o.pool.gpuSpec(gpuIds[0]!).speedFactor : 1;
-  const context: TaskContext = {
-    isDriver: false,
-    taskId: o.spec.taskId,
-    attempt: o.spec.attempt,
-    nodeName: o.nodeName,
-    gpuIds,
-    worker: o.worker,
-    actorId: o.spec.actorId,
-    childCount: 0,
-    putCount: 0,
-    dead: false,
-  };
-  const attempt: RunningAttempt = {
-    spec: o.spec,
-    allocation: o.allocation,
-    context,
-    startUs: o.env.nowUs(),
-    executionId: undefined,
-    executionDone: false,
-    bodyDone: false,
-    bodyOutcome: undefined,
-    finished: false,
-  };
-  let durationMs: number;
-  try {
-    durationMs = drawDurationMs(o.durationModel, o.args, { gpuModel, nodeName: o.nodeName }, () =>
-      o.env.freshRng(`duration/${o.spec.taskId}`),
-    );
-  } catch (e) {
-    durationMs = 0;
-    attempt.bodyDone = true;
-    attempt.bodyOutcome = {
-      kind: "error",
-      error: new TaskError(o.spec.taskId, o.spec.name, e),
-      userError: e,
-    };
-  }
+  const attempt = newAttempt(o, gpuIds);
+  const durationMs = drawAttemptDurationMs(o, attempt, gpuModel);
   assert(durationMs >= 0, `task runner: ${o.spec.name} drew duration ${durationMs} ms`);
   assert(speedFactor > 0, `task runner: GPU speed factor ${speedFactor} on ${o.nodeName}`);
   const finish = (outcome: AttemptOutcome) => {
     if (attempt.finished) return;
     attempt.finished = true;
-    context.dead = true;
+    attempt.context.dead = true;
     o.done(attempt, outcome);
   };
   const maybeFinish = () => {
@@ -147,30 +111,86 @@ export function startAttempt(o: StartOptions): RunningAttempt {
       durationUs: Math.round(msToFractionalUs(durationMs) / speedFactor),
       gpuFreeMemoryBytes,
     },
-    (outcome) => {
-      // The world ends an execution once: it completes, or a fault ends it first.
-      assert(
-        !attempt.executionDone,
-        `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`,
-      );
-      attempt.executionDone = true;
-      if (outcome === "gpu-out-of-memory") {
-        // An error of the attempt, like an exception (retryExceptions decides), not a crash.
-        const oom = new GpuOutOfMemoryError(
-          o.spec.taskId,
-          o.spec.name,
-          o.nodeName,
-          gpuIds[0]!,
-          memoryBytes,
-        );
-        return finish({ kind: "error", error: oom, userError: oom });
-      }
-      if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
-      maybeFinish();
-    },
+    (outcome) => executionEnded(o, attempt, outcome, memoryBytes, finish, maybeFinish),
   );
   if (!attempt.bodyDone) runBody(o, attempt, maybeFinish);
   return attempt;
+}
+
+function newAttempt(o: StartOptions, gpuIds: number[]): RunningAttempt {
+  const context: TaskContext = {
+    isDriver: false,
+    taskId: o.spec.taskId,
+    attempt: o.spec.attempt,
+    nodeName: o.nodeName,
+    gpuIds,
+    worker: o.worker,
+    actorId: o.spec.actorId,
+    childCount: 0,
+    putCount: 0,
+    dead: false,
+  };
+  return {
+    spec: o.spec,
+    allocation: o.allocation,
+    context,
+    startUs: o.env.nowUs(),
+    executionId: undefined,
+    executionDone: false,
+    bodyDone: false,
+    bodyOutcome: undefined,
+    finished: false,
+  };
+}
+
+/** A duration model that throws is the attempt's error (its body never runs): 0 ms, then fail. */
+function drawAttemptDurationMs(
+  o: StartOptions,
+  attempt: RunningAttempt,
+  gpuModel: string | undefined,
+): number {
+  try {
+    return drawDurationMs(o.durationModel, o.args, { gpuModel, nodeName: o.nodeName }, () =>
+      o.env.freshRng(`duration/${o.spec.taskId}`),
+    );
+  } catch (e) {
+    attempt.bodyDone = true;
+    attempt.bodyOutcome = {
+      kind: "error",
+      error: new TaskError(o.spec.taskId, o.spec.name, e),
+      userError: e,
+    };
+    return 0;
+  }
+}
+
+function executionEnded(
+  o: StartOptions,
+  attempt: RunningAttempt,
+  outcome: ExecutionOutcome,
+  memoryBytes: number,
+  finish: (outcome: AttemptOutcome) => void,
+  maybeFinish: () => void,
+): void {
+  // The world ends an execution once: it completes, or a fault ends it first.
+  assert(
+    !attempt.executionDone,
+    `task runner: execution of ${o.spec.taskId}#${o.spec.attempt} ended twice`,
+  );
+  attempt.executionDone = true;
+  if (outcome === "gpu-out-of-memory") {
+    // An error of the attempt, like an exception (retryExceptions decides), not a crash.
+    const oom = new GpuOutOfMemoryError(
+      o.spec.taskId,
+      o.spec.name,
+      o.nodeName,
+      attempt.context.gpuIds[0]!,
+      memoryBytes,
+    );
+    return finish({ kind: "error", error: oom, userError: oom });
+  }
+  if (outcome !== "ok") return finish({ kind: "crashed", how: outcome });
+  maybeFinish();
 }
 
 function runBody(o: StartOptions, attempt: RunningAttempt, maybeFinish: () => void): void {

@@ -92,7 +92,7 @@ function readSpecs(
   done: (specs: TaskSpec[]) => void,
 ): void {
   if (calls.length === 0) return done([]);
-  const specs: Array<TaskSpec | undefined> = new Array(calls.length);
+  const specs = new Array<TaskSpec | undefined>(calls.length);
   let left = calls.length;
   calls.forEach((taskId, i) => {
     host.gcs.call({ op: "task.get", taskId }, (row) => {
