@@ -7,16 +7,44 @@
  * task's returns so every `get` and dependent raises it.
  */
 import { assert, assertBound, unreachable } from "../assert.js";
-import { address, type Address, type Env, type Message, type Process, type TimerId, type UserDeferred } from "../env.js";
-import { actorIdOf, childTaskId, putObjectId, returnObjectId, type ActorId, type ObjectId, type TaskId } from "../ids.js";
+import {
+  address,
+  type Address,
+  type Env,
+  type Message,
+  type Process,
+  type TimerId,
+  type UserDeferred,
+} from "../env.js";
+import {
+  actorIdOf,
+  childTaskId,
+  putObjectId,
+  returnObjectId,
+  type ActorId,
+  type ObjectId,
+  type TaskId,
+} from "../ids.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification, ResubmitResult, TaskAddResult } from "../gcs/messages.js";
 import type { NodeRow, TaskRow } from "../gcs/tables.js";
 import { hasRetriesLeft, type TaskArg, type TaskSpec } from "../task-spec.js";
 import type { TaskCause, TaskKind } from "../trace.js";
-import { CONTROL_MESSAGE_BYTES, type CoreWorkerMessage, type RayletMessage } from "../raylet/messages.js";
+import {
+  CONTROL_MESSAGE_BYTES,
+  type CoreWorkerMessage,
+  type RayletMessage,
+} from "../raylet/messages.js";
 import { formatResources } from "../resources.js";
-import { ActorDiedError, GetTimeoutError, NodeDiedError, ObjectStoreFullError, RayError, TaskUnschedulableError, WorkerCrashedError } from "./errors.js";
+import {
+  ActorDiedError,
+  GetTimeoutError,
+  NodeDiedError,
+  ObjectStoreFullError,
+  RayError,
+  TaskUnschedulableError,
+  WorkerCrashedError,
+} from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
 import { ActorClient } from "./actor-client.js";
 import { isObjectRef } from "./object-ref.js";
@@ -87,7 +115,10 @@ export class CoreWorker implements Process {
   readonly nodeRows = new Map<string, NodeRow>();
   tasksSubmitted = 0;
 
-  constructor(readonly env: Env, readonly config: CoreWorkerConfig) {
+  constructor(
+    readonly env: Env,
+    readonly config: CoreWorkerConfig,
+  ) {
     this.raylet = address("raylet", config.nodeName);
     this.actors = new ActorClient(this);
     this.gcs = new GcsClient(env, config.gcsShards);
@@ -109,12 +140,16 @@ export class CoreWorker implements Process {
         return;
       }
       case "cw.taskFailed":
-        if (m.spec.kind === "actor-method" && m.error instanceof ActorDiedError) return this.actors.callBounced(m.spec, from.slice(from.indexOf("@") + 1));
+        if (m.spec.kind === "actor-method" && m.error instanceof ActorDiedError)
+          return this.actors.callBounced(m.spec, from.slice(from.indexOf("@") + 1));
         return this.attemptFailed(m.spec, m.error, m.retriable);
       case "cw.actorOutputLost":
         return this.actors.outputLost(m.objectId, m.spec);
       case "cw.taskUnschedulable":
-        return this.failForGood(m.spec, new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)));
+        return this.failForGood(
+          m.spec,
+          new TaskUnschedulableError(m.spec.taskId, m.spec.name, formatResources(m.spec.resources)),
+        );
       default:
         unreachable(m, "core worker message");
     }
@@ -123,7 +158,11 @@ export class CoreWorker implements Process {
   // ---- submission ----
 
   /** Builds and submits a task; returns its return object ids. */
-  submitTask(ctx: TaskContext, entry: FunctionEntry & { kind: "function" }, args: readonly unknown[]): ObjectId[] {
+  submitTask(
+    ctx: TaskContext,
+    entry: FunctionEntry & { kind: "function" },
+    args: readonly unknown[],
+  ): ObjectId[] {
     const o = entry.options;
     const base = this.makeSpec(ctx, "task", entry.id, o.name, args, o.numReturns, {
       resources: o.resources,
@@ -131,12 +170,17 @@ export class CoreWorker implements Process {
       maxRetries: o.maxRetries,
       retryExceptions: o.retryExceptions,
     });
-    const spec: TaskSpec = o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
+    const spec: TaskSpec =
+      o.gpuMemoryBytes > 0 ? { ...base, gpuMemoryBytes: o.gpuMemoryBytes } : base;
     this.submitOnce(ctx, spec, (latest) => this.sendToRaylet(latest));
     return [...spec.returnIds];
   }
 
-  createActor(ctx: TaskContext, entry: FunctionEntry & { kind: "actor-class" }, args: readonly unknown[]): ActorId {
+  createActor(
+    ctx: TaskContext,
+    entry: FunctionEntry & { kind: "actor-class" },
+    args: readonly unknown[],
+  ): ActorId {
     const o = entry.options;
     const spec = this.makeSpec(ctx, "actor-creation", entry.id, `${o.name}.__init__`, args, 0, {
       resources: o.resources,
@@ -145,21 +189,42 @@ export class CoreWorker implements Process {
       retryExceptions: false,
     });
     const actorId = actorIdOf(spec.taskId);
-    const withActor: TaskSpec = { ...spec, actorId, recovery: o.recovery, ...(o.gpuMemoryBytes > 0 ? { gpuMemoryBytes: o.gpuMemoryBytes } : {}) };
+    const withActor: TaskSpec = {
+      ...spec,
+      actorId,
+      recovery: o.recovery,
+      ...(o.gpuMemoryBytes > 0 ? { gpuMemoryBytes: o.gpuMemoryBytes } : {}),
+    };
     this.actors.ownCreation(withActor);
     this.submitOnce(ctx, withActor, (latest) => this.sendToRaylet(latest));
     return actorId;
   }
 
-  submitActorCall(ctx: TaskContext, entry: FunctionEntry & { kind: "actor-class" }, actorId: ActorId, handleId: string, handleSeq: number, method: string, args: readonly unknown[]): ObjectId[] {
+  submitActorCall(
+    ctx: TaskContext,
+    entry: FunctionEntry & { kind: "actor-class" },
+    actorId: ActorId,
+    handleId: string,
+    handleSeq: number,
+    method: string,
+    args: readonly unknown[],
+  ): ObjectId[] {
     const mo = entry.options.methods[method];
     const spec: TaskSpec = {
-      ...this.makeSpec(ctx, "actor-method", entry.id, `${entry.options.name}.${method}`, args, mo?.numReturns ?? 1, {
-        resources: {},
-        returnBytes: mo?.returnBytes ?? this.config.defaultReturnBytes,
-        maxRetries: entry.options.maxTaskRetries,
-        retryExceptions: false,
-      }),
+      ...this.makeSpec(
+        ctx,
+        "actor-method",
+        entry.id,
+        `${entry.options.name}.${method}`,
+        args,
+        mo?.numReturns ?? 1,
+        {
+          resources: {},
+          returnBytes: mo?.returnBytes ?? this.config.defaultReturnBytes,
+          maxRetries: entry.options.maxTaskRetries,
+          retryExceptions: false,
+        },
+      ),
       actorId,
       method,
       handleId,
@@ -181,14 +246,21 @@ export class CoreWorker implements Process {
   /** Owned calls to an actor that are not done, in submission order. */
   pendingCallsTo(actorId: ActorId): TaskSpec[] {
     const out: TaskSpec[] = [];
-    for (const { spec } of this.owned.values()) if (spec.actorId === actorId && spec.kind === "actor-method") out.push(spec);
+    for (const { spec } of this.owned.values())
+      if (spec.actorId === actorId && spec.kind === "actor-method") out.push(spec);
     return out;
   }
 
   /** Submits a new attempt this worker decided on alone (an actor call retried across a restart). */
   resubmitLocally(spec: TaskSpec): void {
-    assert(spec.kind === "actor-method", `core worker: only actor calls are resubmitted locally, got a ${spec.kind}`);
-    assert(spec.attempt >= 1, `core worker: local resubmission of ${spec.taskId} with attempt ${spec.attempt}`);
+    assert(
+      spec.kind === "actor-method",
+      `core worker: only actor calls are resubmitted locally, got a ${spec.kind}`,
+    );
+    assert(
+      spec.attempt >= 1,
+      `core worker: local resubmission of ${spec.taskId} with attempt ${spec.attempt}`,
+    );
     this.recordSubmission(spec);
     this.actors.send(spec);
   }
@@ -196,8 +268,18 @@ export class CoreWorker implements Process {
   put(ctx: TaskContext, value: unknown, sizeBytes: number): ObjectId {
     this.assertAlive(ctx);
     const id = putObjectId(ctx.taskId, ctx.putCount++);
-    if (sizeBytes > this.config.objectStoreBytes) throw new ObjectStoreFullError(id, sizeBytes, this.config.objectStoreBytes, this.config.nodeName);
-    this.env.send(this.raylet, { type: "raylet.put", objectId: id, value, sizeBytes, fromPut: true } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (sizeBytes > this.config.objectStoreBytes)
+      throw new ObjectStoreFullError(
+        id,
+        sizeBytes,
+        this.config.objectStoreBytes,
+        this.config.nodeName,
+      );
+    this.env.send(
+      this.raylet,
+      { type: "raylet.put", objectId: id, value, sizeBytes, fromPut: true } satisfies RayletMessage,
+      CONTROL_MESSAGE_BYTES,
+    );
     return id;
   }
 
@@ -211,7 +293,10 @@ export class CoreWorker implements Process {
     o: Pick<TaskSpec, "resources" | "returnBytes" | "maxRetries" | "retryExceptions">,
   ): TaskSpec {
     this.assertAlive(ctx);
-    assert(Number.isInteger(numReturns), `core worker: numReturns ${numReturns} of ${name} is not an integer`);
+    assert(
+      Number.isInteger(numReturns),
+      `core worker: numReturns ${numReturns} of ${name} is not an integer`,
+    );
     assert(numReturns >= 0, `core worker: numReturns ${numReturns} of ${name} is negative`);
     const taskId = childTaskId(ctx.taskId, ctx.childCount++);
     const returnIds: ObjectId[] = [];
@@ -250,7 +335,11 @@ export class CoreWorker implements Process {
       return send(spec);
     }
     this.tasksSubmitted++;
-    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
+    assertBound(
+      this.owned.size,
+      MAX_OWNED_TASKS,
+      `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`,
+    );
     this.owned.set(spec.taskId, { spec });
     this.gcs.call({ op: "task.add", spec }, (result) => {
       const r = result as TaskAddResult;
@@ -263,51 +352,87 @@ export class CoreWorker implements Process {
   }
 
   /** Takes over a live task row found under a recreated id: watch its attempt, do not run it again. */
-  private adopt(spec: TaskSpec, row: TaskRow | undefined, nodeDead: boolean, send: (spec: TaskSpec) => void): void {
+  private adopt(
+    spec: TaskSpec,
+    row: TaskRow | undefined,
+    nodeDead: boolean,
+    send: (spec: TaskSpec) => void,
+  ): void {
+    // The shard may not have heard yet of a death this worker has (another shard declared it):
+    // its node-died pass is over, so this row would be watched forever (swarm seed 498).
+    const rowNodeDead =
+      nodeDead || (row !== undefined && this.knownDead(row.node, row.nodeIncarnation));
     const mine = this.owned.get(spec.taskId);
     const done = row === undefined || row.status === "finished" || row.status === "failed";
-    if (mine !== undefined && (mine.spec === spec || (row !== undefined && mine.spec.attempt < row.spec.attempt))) {
+    if (
+      mine !== undefined &&
+      (mine.spec === spec || (row !== undefined && mine.spec.attempt < row.spec.attempt))
+    ) {
       if (done) this.owned.delete(spec.taskId);
       else this.owned.set(spec.taskId, { spec: row.spec });
     }
     // A created actor lives where its creation ran: if that node died, it needs a restart.
-    if (spec.kind === "actor-creation") return this.actors.adoptCreation(row?.spec ?? spec, row?.status !== "failed" && nodeDead);
+    if (spec.kind === "actor-creation")
+      return this.actors.adoptCreation(row?.spec ?? spec, row?.status !== "failed" && nodeDead);
     if (done) return;
     const latest = this.owned.get(spec.taskId)?.spec ?? row.spec;
     if (spec.kind === "actor-method") return send(latest);
     // No one may be left to report on this attempt: its node died, or its worker did and the
     // report went to an owner that is gone.
     if (nodeDead || row.status === "lost") {
-      const error = nodeDead ? new NodeDiedError(latest.taskId, latest.name, row.node, latest.attempt + 1) : new WorkerCrashedError(latest.taskId, latest.name, latest.attempt + 1);
+      const error = nodeDead
+        ? new NodeDiedError(latest.taskId, latest.name, row.node, latest.attempt + 1)
+        : new WorkerCrashedError(latest.taskId, latest.name, latest.attempt + 1);
       if (hasRetriesLeft(latest)) this.retry(latest, error);
       else this.failForGood(latest, error);
     }
   }
 
   private sendToRaylet(spec: TaskSpec): void {
-    this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.send(
+      this.raylet,
+      { type: "raylet.submit", spec } satisfies RayletMessage,
+      CONTROL_MESSAGE_BYTES,
+    );
   }
 
   private recordSubmission(spec: TaskSpec): void {
     this.tasksSubmitted++;
-    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
+    assertBound(
+      this.owned.size,
+      MAX_OWNED_TASKS,
+      `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`,
+    );
     this.owned.set(spec.taskId, { spec });
     this.gcs.call({ op: "task.add", spec });
     this.traceSubmitted(spec, spec.cause);
   }
 
   private traceSubmitted(spec: TaskSpec, cause: TaskCause): void {
-    this.env.trace({ kind: "task.submitted", taskId: spec.taskId, name: spec.name, cause, taskKind: spec.kind, attempt: spec.attempt });
+    this.env.trace({
+      kind: "task.submitted",
+      taskId: spec.taskId,
+      name: spec.name,
+      cause,
+      taskKind: spec.kind,
+      attempt: spec.attempt,
+    });
   }
 
   private assertAlive(ctx: TaskContext): void {
-    if (ctx.dead) throw new RayError(`task ${ctx.taskId} (attempt ${ctx.attempt}) no longer runs: its worker died or the attempt ended`);
+    if (ctx.dead)
+      throw new RayError(
+        `task ${ctx.taskId} (attempt ${ctx.attempt}) no longer runs: its worker died or the attempt ended`,
+      );
   }
 
   // ---- failures ----
 
   private attemptFailed(spec: TaskSpec, error: RayError, retriable: boolean): void {
-    assert(spec.attempt >= 0, `core worker: failure of ${spec.taskId} with attempt ${spec.attempt}`);
+    assert(
+      spec.attempt >= 0,
+      `core worker: failure of ${spec.taskId} with attempt ${spec.attempt}`,
+    );
     const t = this.owned.get(spec.taskId);
     if (t === undefined || t.spec.attempt !== spec.attempt) return; // stale: a newer attempt exists
     if (retriable && hasRetriesLeft(spec)) return this.retry(spec, error);
@@ -320,14 +445,22 @@ export class CoreWorker implements Process {
    */
   retry(spec: TaskSpec, error: RayError): void {
     this.gcs.call(
-      { op: "task.resubmit", taskId: spec.taskId, expectedAttempt: spec.attempt, cause: "retry", node: this.config.nodeName, incarnation: this.config.incarnation },
+      {
+        op: "task.resubmit",
+        taskId: spec.taskId,
+        expectedAttempt: spec.attempt,
+        cause: "retry",
+        node: this.config.nodeName,
+        incarnation: this.config.incarnation,
+      },
       (result) => {
         const r = result as ResubmitResult;
         const current = this.owned.get(spec.taskId);
         if (current === undefined || current.spec.attempt !== spec.attempt) return;
         if (r.kind === "granted") return this.submitGranted(r.spec);
         // Someone else (a reconstruction) already started a newer attempt: adopt it.
-        if (r.kind === "stale" || r.kind === "in-progress") return void this.owned.set(spec.taskId, { spec: { ...spec, attempt: r.attempt } });
+        if (r.kind === "stale" || r.kind === "in-progress")
+          return void this.owned.set(spec.taskId, { spec: { ...spec, attempt: r.attempt } });
         this.failForGood(spec, error);
       },
     );
@@ -337,18 +470,37 @@ export class CoreWorker implements Process {
   submitGranted(spec: TaskSpec): void {
     // A grant is the GCS's next attempt of a task this worker owns.
     assert(spec.attempt >= 1, `core worker: granted ${spec.taskId} with attempt ${spec.attempt}`);
-    assertBound(this.owned.size, MAX_OWNED_TASKS, `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`);
+    assertBound(
+      this.owned.size,
+      MAX_OWNED_TASKS,
+      `core worker ${this.config.nodeName} owned tasks (MAX_OWNED_TASKS)`,
+    );
     this.owned.set(spec.taskId, { spec });
     this.traceSubmitted(spec, spec.cause);
     if (spec.kind === "actor-method") return this.actors.send(spec);
-    this.env.send(this.raylet, { type: "raylet.submit", spec } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.send(
+      this.raylet,
+      { type: "raylet.submit", spec } satisfies RayletMessage,
+      CONTROL_MESSAGE_BYTES,
+    );
   }
 
   /** Stores the error as the value of each return, so gets and dependents raise it. */
   failForGood(spec: TaskSpec, error: RayError): void {
     this.owned.delete(spec.taskId);
-    this.env.trace({ kind: "task.failed", taskId: spec.taskId, name: spec.name, reason: error.name, attempt: spec.attempt });
-    if (spec.returnIds.length > 0) this.env.send(this.raylet, { type: "raylet.storeError", objectIds: spec.returnIds, error } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    this.env.trace({
+      kind: "task.failed",
+      taskId: spec.taskId,
+      name: spec.name,
+      reason: error.name,
+      attempt: spec.attempt,
+    });
+    if (spec.returnIds.length > 0)
+      this.env.send(
+        this.raylet,
+        { type: "raylet.storeError", objectIds: spec.returnIds, error } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
     // An error is a ready object whatever fetchLocal says, and this node holds it from now on.
     for (const id of spec.returnIds) this.learn(id, false);
   }
@@ -359,8 +511,10 @@ export class CoreWorker implements Process {
       this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
         const r = row as TaskRow | undefined;
         const current = this.owned.get(spec.taskId);
-        if (current === undefined || current.spec.attempt !== spec.attempt || r === undefined) return;
-        if (r.status === "finished" || r.status === "failed") return void this.owned.delete(spec.taskId);
+        if (current === undefined || current.spec.attempt !== spec.attempt || r === undefined)
+          return;
+        if (r.status === "finished" || r.status === "failed")
+          return void this.owned.delete(spec.taskId);
         if (r.spec.attempt < spec.attempt) return;
         // A reconstruction elsewhere may have started a newer attempt: that is the one to watch.
         const latest = r.spec;
@@ -376,16 +530,35 @@ export class CoreWorker implements Process {
 
   // ---- get / wait ----
 
-  get(ctx: TaskContext, ids: readonly ObjectId[], timeoutMs: number | undefined): Promise<unknown[]> {
+  get(
+    ctx: TaskContext,
+    ids: readonly ObjectId[],
+    timeoutMs: number | undefined,
+  ): Promise<unknown[]> {
     return this.startFetch(ctx, ids, new Set(ids).size, "get", timeoutMs) as Promise<unknown[]>;
   }
 
   /** Resolves with the ids ready first (in the order they became ready), up to `numReturns`. */
-  wait(ctx: TaskContext, ids: readonly ObjectId[], numReturns: number, timeoutMs: number | undefined, fetchLocal = true): Promise<ObjectId[]> {
-    return this.startFetch(ctx, ids, numReturns, "wait", timeoutMs, !fetchLocal) as Promise<ObjectId[]>;
+  wait(
+    ctx: TaskContext,
+    ids: readonly ObjectId[],
+    numReturns: number,
+    timeoutMs: number | undefined,
+    fetchLocal = true,
+  ): Promise<ObjectId[]> {
+    return this.startFetch(ctx, ids, numReturns, "wait", timeoutMs, !fetchLocal) as Promise<
+      ObjectId[]
+    >;
   }
 
-  private startFetch(ctx: TaskContext, ids: readonly ObjectId[], need: number, kind: "get" | "wait", timeoutMs: number | undefined, locateOnly = false): Promise<unknown> {
+  private startFetch(
+    ctx: TaskContext,
+    ids: readonly ObjectId[],
+    need: number,
+    kind: "get" | "wait",
+    timeoutMs: number | undefined,
+    locateOnly = false,
+  ): Promise<unknown> {
     this.assertAlive(ctx);
     assert(need >= 0, `core worker: ${kind} needs ${need} objects`);
     assert(need <= ids.length, `core worker: ${kind} needs ${need} of ${ids.length} objects`);
@@ -393,8 +566,22 @@ export class CoreWorker implements Process {
     const deferred = this.env.userDeferred<unknown>(label);
     const reqId = this.nextFetchId++;
     const inTask = !ctx.isDriver;
-    const fetch: Fetch = { ids, values: new Map(), ready: [], need, deferred, kind, locateOnly, blockedTask: inTask ? ctx.taskId : undefined, timer: undefined };
-    assertBound(this.fetches.size, MAX_PENDING_GETS, `core worker ${this.config.nodeName} gets and waits (MAX_PENDING_GETS)`);
+    const fetch: Fetch = {
+      ids,
+      values: new Map(),
+      ready: [],
+      need,
+      deferred,
+      kind,
+      locateOnly,
+      blockedTask: inTask ? ctx.taskId : undefined,
+      timer: undefined,
+    };
+    assertBound(
+      this.fetches.size,
+      MAX_PENDING_GETS,
+      `core worker ${this.config.nodeName} gets and waits (MAX_PENDING_GETS)`,
+    );
     this.fetches.set(reqId, fetch);
     let ask = [...new Set(ids)];
     if (kind === "wait") {
@@ -410,21 +597,39 @@ export class CoreWorker implements Process {
       this.completeFetch(reqId, fetch);
       return deferred.promise;
     }
-    if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (fetch.blockedTask !== undefined)
+      this.env.send(
+        this.raylet,
+        { type: "raylet.blocked", taskId: fetch.blockedTask } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
     if (kind === "wait" && ask.length > 0) {
       this.waitRequests.set(reqId, { locateOnly, left: new Set(ask) });
       for (const id of ask) bump(locateOnly ? this.askedAnywhere : this.askedLocal, id, 1);
     }
-    if (ask.length > 0) this.env.send(this.raylet, { type: "raylet.fetch", reqId, objectIds: ask, locateOnly } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-    if (timeoutMs !== undefined) {
-      fetch.timer = this.env.setTimer(msToUs(timeoutMs), () => {
-        fetch.timer = undefined;
-        if (kind === "wait") return this.completeFetch(reqId, fetch);
-        this.endFetch(reqId, fetch);
-        deferred.reject(new GetTimeoutError(ids.filter((id) => !fetch.values.has(id)), timeoutMs));
-      });
-    }
+    if (ask.length > 0)
+      this.env.send(
+        this.raylet,
+        { type: "raylet.fetch", reqId, objectIds: ask, locateOnly } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
+    if (timeoutMs !== undefined) this.armFetchTimeout(reqId, fetch, timeoutMs);
     return deferred.promise;
+  }
+
+  /** At the timeout a wait returns what is ready; a get fails with the ids still missing. */
+  private armFetchTimeout(reqId: number, fetch: Fetch, timeoutMs: number): void {
+    fetch.timer = this.env.setTimer(msToUs(timeoutMs), () => {
+      fetch.timer = undefined;
+      if (fetch.kind === "wait") return this.completeFetch(reqId, fetch);
+      this.endFetch(reqId, fetch);
+      fetch.deferred.reject(
+        new GetTimeoutError(
+          fetch.ids.filter((id) => !fetch.values.has(id)),
+          timeoutMs,
+        ),
+      );
+    });
   }
 
   private fetched(reqId: number, id: ObjectId, value: unknown): void {
@@ -434,14 +639,25 @@ export class CoreWorker implements Process {
       if (request.left.size === 0) this.waitRequests.delete(reqId);
     }
     const fetch = this.fetches.get(reqId);
-    this.learn(id, isStoredError(value) ? false : (fetch?.locateOnly ?? request?.locateOnly ?? false));
+    this.learn(
+      id,
+      isStoredError(value) ? false : (fetch?.locateOnly ?? request?.locateOnly ?? false),
+    );
     // Other waits on this id, which did not ask again because this wait request was out, hear of it too.
-    if (request !== undefined) for (const [otherId, other] of this.fetches) {
-      if (otherId === reqId || other.kind !== "wait" || other.values.has(id) || !other.ids.includes(id) || !this.seenReady(id, other.locateOnly)) continue;
-      other.values.set(id, undefined);
-      other.ready.push(id);
-      if (other.ready.length >= other.need) this.completeFetch(otherId, other);
-    }
+    if (request !== undefined)
+      for (const [otherId, other] of this.fetches) {
+        if (
+          otherId === reqId ||
+          other.kind !== "wait" ||
+          other.values.has(id) ||
+          !other.ids.includes(id) ||
+          !this.seenReady(id, other.locateOnly)
+        )
+          continue;
+        other.values.set(id, undefined);
+        other.ready.push(id);
+        if (other.ready.length >= other.need) this.completeFetch(otherId, other);
+      }
     if (fetch === undefined || fetch.values.has(id)) return;
     fetch.values.set(id, value);
     fetch.ready.push(id);
@@ -454,7 +670,10 @@ export class CoreWorker implements Process {
   }
 
   private completeFetch(reqId: number, fetch: Fetch): void {
-    assert(this.fetches.get(reqId) === fetch, `core worker: ${fetch.kind} #${reqId} completed twice`);
+    assert(
+      this.fetches.get(reqId) === fetch,
+      `core worker: ${fetch.kind} #${reqId} completed twice`,
+    );
     this.endFetch(reqId, fetch);
     if (fetch.kind === "get") fetch.deferred.resolve(fetch.ids.map((id) => fetch.values.get(id)));
     else fetch.deferred.resolve(fetch.ready.slice(0, fetch.need));
@@ -465,8 +684,18 @@ export class CoreWorker implements Process {
     if (fetch.timer !== undefined) this.env.cancelTimer(fetch.timer);
     fetch.timer = undefined;
     // A wait's request goes on (its answers teach `seenLocal`); a get's is called off.
-    if (fetch.kind === "get" && fetch.ready.length < new Set(fetch.ids).size) this.env.send(this.raylet, { type: "raylet.cancelFetch", reqId } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
-    if (fetch.blockedTask !== undefined) this.env.send(this.raylet, { type: "raylet.unblocked", taskId: fetch.blockedTask } satisfies RayletMessage, CONTROL_MESSAGE_BYTES);
+    if (fetch.kind === "get" && fetch.ready.length < new Set(fetch.ids).size)
+      this.env.send(
+        this.raylet,
+        { type: "raylet.cancelFetch", reqId } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
+    if (fetch.blockedTask !== undefined)
+      this.env.send(
+        this.raylet,
+        { type: "raylet.unblocked", taskId: fetch.blockedTask } satisfies RayletMessage,
+        CONTROL_MESSAGE_BYTES,
+      );
   }
 
   /** `local`: the raylet holds it here (or it is an error); else a copy exists somewhere. */
@@ -482,17 +711,29 @@ export class CoreWorker implements Process {
   }
 
   private asked(id: ObjectId, locateOnly: boolean): boolean {
-    return (this.askedLocal.get(id) ?? 0) > 0 || (locateOnly && (this.askedAnywhere.get(id) ?? 0) > 0);
+    return (
+      (this.askedLocal.get(id) ?? 0) > 0 || (locateOnly && (this.askedAnywhere.get(id) ?? 0) > 0)
+    );
   }
 
   // ---- notifications ----
+
+  /** Whether the node table told this worker that `node`'s `incarnation` is dead. */
+  private knownDead(node: string, incarnation: number): boolean {
+    const row = this.nodeRows.get(node);
+    if (row === undefined) return false;
+    return row.incarnation > incarnation || (row.state === "dead" && row.incarnation === incarnation);
+  }
 
   private onNotification(n: GcsNotification): void {
     if (n.table === "actor") return this.actors.updated(n.entry);
     if (n.table !== "node") return;
     const previous = this.nodeRows.get(n.key);
     this.nodeRows.set(n.key, n.row);
-    if (n.row.state === "dead" && !(previous?.state === "dead" && previous.incarnation === n.row.incarnation)) {
+    if (
+      n.row.state === "dead" &&
+      !(previous?.state === "dead" && previous.incarnation === n.row.incarnation)
+    ) {
       this.nodeDied(n.key, n.row.incarnation);
       this.actors.nodeDied(n.key);
     }
