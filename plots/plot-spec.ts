@@ -115,8 +115,16 @@ function num(column: string): (row: Row) => number {
   };
 }
 
+/** Table cells are strings, numbers and booleans; a missing one reads as "". */
+function cellText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
 function str(column: string | undefined): (row: Row) => string {
-  return column === undefined ? () => "" : (row) => String(row[column] ?? "");
+  return column === undefined ? () => "" : (row) => cellText(row[column]);
 }
 
 function selected(spec: PlotBase, tables: TableLookup): readonly Row[] {

@@ -255,76 +255,88 @@ function result(
     ],
     actorRows,
   );
-  const s = sim.metrics.summary();
-  const replayed = s.callsReplayed ?? 0;
-  const refs = references(params);
   return {
     ...simulationTrace(sim, options),
     tables,
-    headlines: [
-      {
-        key: "actorsRestarted",
-        label: "actors restarted",
-        value: actorRows.length,
-        unit: "actors",
-        reference: refs.restarted,
-      },
-      {
-        key: "callsReplayed",
-        label: "method calls replayed",
-        value: replayed,
-        unit: "calls",
-        reference: refs.total,
-      },
-      {
-        key: "callsReplayedPerActor",
-        label: "calls replayed per restarted actor",
-        value: actorRows.length === 0 ? 0 : replayed / actorRows.length,
-        unit: "calls",
-        reference: refs.perActor,
-      },
-      {
-        key: "meanRestartMs",
-        label: "mean time to a new instance",
-        value: mean(actorRows.map((r) => r.restartMs)),
-        unit: "ms",
-      },
-      {
-        key: "meanCheckpointLoadMs",
-        label: "mean checkpoint load time",
-        value: mean(actorRows.map((r) => r.checkpointLoadMs)),
-        unit: "ms",
-      },
-      {
-        key: "meanUnavailableMs",
-        label: "mean time until the actor serves again",
-        value: mean(actorRows.map((r) => r.unavailableMs)),
-        unit: "ms",
-      },
-      {
-        key: "checkpointOverheadMs",
-        label: "time spent writing checkpoints (all actors)",
-        value: s.checkpointOverheadMs ?? 0,
-        unit: "ms",
-      },
-    ],
-    plots: [
-      {
-        kind: "throughput",
-        name: "throughput",
-        title: "Method calls per second: original, replay, checkpoint",
-        table: "throughput",
-        bucketMs,
-        causes: ["original", "replay", "checkpoint"],
-        faults: { table: "faults", labelColumns: ["fault", "target"] },
-      },
-      {
-        kind: "cdf",
-        name: "unavailable-cdf",
-        title: "Time each restarted actor was unavailable",
-        table: "actorRecovery",
-        value: { column: "unavailableMs", label: "unavailable", unit: "ms" },
-      },
-    ],
+    headlines: headlinesOf(sim, actorRows, params),
+    plots: plotsOf(bucketMs),
   };
+}
+
+function headlinesOf(
+  sim: Simulation,
+  actorRows: ReturnType<Simulation["metrics"]["actorRecovery"]>,
+  params: ResultParams,
+): ScenarioResult["headlines"] {
+  const s = sim.metrics.summary();
+  const replayed = s.callsReplayed ?? 0;
+  const refs = references(params);
+  return [
+    {
+      key: "actorsRestarted",
+      label: "actors restarted",
+      value: actorRows.length,
+      unit: "actors",
+      reference: refs.restarted,
+    },
+    {
+      key: "callsReplayed",
+      label: "method calls replayed",
+      value: replayed,
+      unit: "calls",
+      reference: refs.total,
+    },
+    {
+      key: "callsReplayedPerActor",
+      label: "calls replayed per restarted actor",
+      value: actorRows.length === 0 ? 0 : replayed / actorRows.length,
+      unit: "calls",
+      reference: refs.perActor,
+    },
+    {
+      key: "meanRestartMs",
+      label: "mean time to a new instance",
+      value: mean(actorRows.map((r) => r.restartMs)),
+      unit: "ms",
+    },
+    {
+      key: "meanCheckpointLoadMs",
+      label: "mean checkpoint load time",
+      value: mean(actorRows.map((r) => r.checkpointLoadMs)),
+      unit: "ms",
+    },
+    {
+      key: "meanUnavailableMs",
+      label: "mean time until the actor serves again",
+      value: mean(actorRows.map((r) => r.unavailableMs)),
+      unit: "ms",
+    },
+    {
+      key: "checkpointOverheadMs",
+      label: "time spent writing checkpoints (all actors)",
+      value: s.checkpointOverheadMs ?? 0,
+      unit: "ms",
+    },
+  ];
+}
+
+function plotsOf(bucketMs: number): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "throughput",
+      name: "throughput",
+      title: "Method calls per second: original, replay, checkpoint",
+      table: "throughput",
+      bucketMs,
+      causes: ["original", "replay", "checkpoint"],
+      faults: { table: "faults", labelColumns: ["fault", "target"] },
+    },
+    {
+      kind: "cdf",
+      name: "unavailable-cdf",
+      title: "Time each restarted actor was unavailable",
+      table: "actorRecovery",
+      value: { column: "unavailableMs", label: "unavailable", unit: "ms" },
+    },
+  ];
 }

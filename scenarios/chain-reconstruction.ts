@@ -108,69 +108,78 @@ export const chainReconstruction = defineScenario({
       await Promise.all(Array.from({ length: params.nodes * 4 }, () => chain()));
     });
     const { tables, bucketMs } = simulationTables(sim, { attempts: false, bucketMs: 1000 });
-    const recovery = sim.metrics.recovery();
-    const steady = sim.metrics
-      .throughput({ bucketMs: 1000 })
-      .filter((r) => r.tMs >= 1000 && r.tMs < durationMs * (25 / 150) - 1000);
-    const perNode = mean(
-      steady.map((r) => (r.original + r.retry + r.reconstruction) / params.nodes),
-    );
-    const s = sim.metrics.summary();
     return {
       ...simulationTrace(sim, options),
       tables,
-      headlines: [
-        {
-          key: "perNodeTasksPerSec",
-          label: "per-node throughput before the first failure",
-          value: perNode,
-          unit: "tasks/s",
-          reference: {
-            value: (4 * 1000) / params.taskMs,
-            label: "upper bound",
-            source: "Ray paper Fig. 11a: 4 vCPU × (1 s / task duration) per m4.xlarge node",
-          },
-        },
-        {
-          key: "reexecutedTasks",
-          label: "re-executed tasks (retries and reconstructions)",
-          value: s.reexecuted ?? 0,
-          unit: "tasks",
-        },
-        // No reference: heartbeatMs × missedHeartbeats is the configured timeout, not a measurement.
-        {
-          key: "meanDetectionDelayMs",
-          label:
-            "mean failure detection delay (configured timeout: heartbeatMs × missedHeartbeats)",
-          value: mean(recovery.map((r) => r.detectionDelayMs)),
-          unit: "ms",
-        },
-        {
-          key: "meanRecoveryMs",
-          label: "mean recovery time per failure",
-          value: mean(recovery.map((r) => r.recoveryMs)),
-          unit: "ms",
-        },
-      ],
-      plots: [
-        {
-          kind: "throughput",
-          name: "throughput",
-          title: "Chain tasks finished per second, by cause",
-          table: "throughput",
-          bucketMs,
-          causes: ["original", "retry", "reconstruction"],
-          faults: { table: "faults", labelColumns: ["fault", "target"] },
-        },
-        {
-          kind: "bars",
-          name: "recovery",
-          title: "Recovery time per node removal",
-          table: "recovery",
-          group: { column: "target", label: "removed node" },
-          value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
-        },
-      ],
+      headlines: headlinesOf(sim, params, durationMs),
+      plots: plotsOf(bucketMs),
     };
   },
 });
+
+function headlinesOf(
+  sim: Simulation,
+  params: { nodes: number; taskMs: number },
+  durationMs: number,
+): ScenarioResult["headlines"] {
+  const recovery = sim.metrics.recovery();
+  const steady = sim.metrics
+    .throughput({ bucketMs: 1000 })
+    .filter((r) => r.tMs >= 1000 && r.tMs < durationMs * (25 / 150) - 1000);
+  const perNode = mean(steady.map((r) => (r.original + r.retry + r.reconstruction) / params.nodes));
+  const s = sim.metrics.summary();
+  return [
+    {
+      key: "perNodeTasksPerSec",
+      label: "per-node throughput before the first failure",
+      value: perNode,
+      unit: "tasks/s",
+      reference: {
+        value: (4 * 1000) / params.taskMs,
+        label: "upper bound",
+        source: "Ray paper Fig. 11a: 4 vCPU × (1 s / task duration) per m4.xlarge node",
+      },
+    },
+    {
+      key: "reexecutedTasks",
+      label: "re-executed tasks (retries and reconstructions)",
+      value: s.reexecuted ?? 0,
+      unit: "tasks",
+    },
+    // No reference: heartbeatMs × missedHeartbeats is the configured timeout, not a measurement.
+    {
+      key: "meanDetectionDelayMs",
+      label: "mean failure detection delay (configured timeout: heartbeatMs × missedHeartbeats)",
+      value: mean(recovery.map((r) => r.detectionDelayMs)),
+      unit: "ms",
+    },
+    {
+      key: "meanRecoveryMs",
+      label: "mean recovery time per failure",
+      value: mean(recovery.map((r) => r.recoveryMs)),
+      unit: "ms",
+    },
+  ];
+}
+
+function plotsOf(bucketMs: number): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "throughput",
+      name: "throughput",
+      title: "Chain tasks finished per second, by cause",
+      table: "throughput",
+      bucketMs,
+      causes: ["original", "retry", "reconstruction"],
+      faults: { table: "faults", labelColumns: ["fault", "target"] },
+    },
+    {
+      kind: "bars",
+      name: "recovery",
+      title: "Recovery time per node removal",
+      table: "recovery",
+      group: { column: "target", label: "removed node" },
+      value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
+    },
+  ];
+}

@@ -13,7 +13,8 @@
  * so the comparison between intervals is not drowned by failure-count noise.
  */
 import { Simulation } from "../sim/index.js";
-import { defineScenario, table, type ScenarioResult } from "./scenario.js";
+import { defineScenario, table, type Progress, type ScenarioResult } from "./scenario.js";
+import type { PlotSpec } from "../plots/plot-spec.js";
 import { mean } from "./output/simulation-tables.js";
 
 /** Intervals tried, as multiples of the Young/Daly interval in calls. */
@@ -101,52 +102,9 @@ export const checkpointInterval = defineScenario({
   },
   async run(params, seed, progress): Promise<ScenarioResult> {
     const storageLatencyMs = 1;
-    const modelCostMs =
-      storageLatencyMs + (params.checkpointBytes / (params.storageMBps * 1e6)) * 1000;
-    const mtbfMs = params.nodeMtbfS * 1000;
-    const youngCalls = Math.sqrt(2 * modelCostMs * mtbfMs) / params.methodMs;
-    const intervals = [...new Set(GRID.map((g) => Math.max(1, Math.round(g * youngCalls))))].sort(
-      (a, b) => a - b,
-    );
-    const rows: Array<{
-      interval: number;
-      workBetweenS: number;
-      replica: number;
-      completionS: number;
-      failures: number;
-      checkpoints: number;
-      checkpointMs: number;
-    }> = [];
-    let done = 0;
-    for (const interval of intervals) {
-      for (let r = 0; r < params.replicas; r++) {
-        rows.push({
-          interval,
-          workBetweenS: (interval * params.methodMs) / 1000,
-          replica: r,
-          ...(await runCheckpointed(params, seed * 1000 + r, interval, storageLatencyMs)),
-        });
-        progress(++done / (intervals.length * params.replicas));
-      }
-    }
-    const points = intervals.map((interval) => {
-      const at = rows.filter((x) => x.interval === interval);
-      return {
-        interval,
-        workBetweenS: (interval * params.methodMs) / 1000,
-        completionS: mean(at.map((x) => x.completionS)),
-        failures: at.reduce((a, x) => a + x.failures, 0),
-      };
-    });
-    const costMs = mean(rows.flatMap((x) => (x.checkpoints > 0 ? [x.checkpointMs] : [])));
-    const youngS = Math.sqrt(2 * costMs * mtbfMs) / 1000;
-    const fit = fitOptimum(points.map((p) => [p.interval, p.completionS]));
-    const measuredS = (fit * params.methodMs) / 1000;
-    const best = points.reduce((a, p) => (p.completionS < a.completionS ? p : a), points[0]!);
-    // Fewer failures than this per interval leave the curve's slope on the long side too noisy to
-    // locate the optimum within 10 % (measured at --full, seed 1: ≈ 150 per interval, fitted optimum −8.4 %).
-    const enough = mean(points.map((p) => p.failures)) >= ENOUGH_FAILURES;
-    const failureFreeS = (params.calls * params.methodMs) / 1000;
+    const intervals = intervalGrid(params, storageLatencyMs);
+    const rows = await runGrid(params, seed, progress, intervals, storageLatencyMs);
+    const points = curveOf(rows, intervals, params.methodMs);
     return {
       tables: {
         runs: table(
@@ -163,70 +121,7 @@ export const checkpointInterval = defineScenario({
         ),
         curve: table(["interval", "workBetweenS", "completionS", "failures"], points),
       },
-      headlines: [
-        {
-          key: "checkpointCostMs",
-          label: "checkpoint cost C (mean measured write)",
-          value: costMs,
-          unit: "ms",
-        },
-        {
-          key: "measuredOptimumS",
-          label: "measured optimal work between checkpoints (fitted minimum)",
-          value: measuredS,
-          unit: "s",
-          reference: {
-            value: youngS,
-            label: "Young/Daly",
-            source: "√(2·C·M) with the measured C and the nodes' MTBF M (Young 1974, Daly 2006)",
-            ...(enough ? {} : { scaledDown: true }),
-          },
-        },
-        {
-          key: "bestGridIntervalS",
-          label: "best interval on the grid (work between checkpoints)",
-          value: best.workBetweenS,
-          unit: "s",
-        },
-        {
-          key: "bestCompletionS",
-          label: "mean completion time at the best grid interval",
-          value: best.completionS,
-          unit: "s",
-        },
-        {
-          key: "overheadAtBest",
-          label: "time lost to checkpoints and failures at the best interval",
-          value: best.completionS / failureFreeS - 1,
-          unit: "fraction",
-          reference: {
-            value: Math.sqrt((2 * costMs) / mtbfMs),
-            label: "√(2C/M)",
-            source:
-              "Young's first-order overhead at the optimum: C/τ* + τ*/(2M) = √(2C/M), before restarts and repairs",
-          },
-        },
-      ],
-      plots: [
-        {
-          kind: "points",
-          name: "completion",
-          title: "Mean completion time vs work between checkpoints",
-          table: "curve",
-          joined: true,
-          x: {
-            column: "workBetweenS",
-            label: "work between checkpoints (I × methodMs)",
-            unit: "s",
-          },
-          y: { column: "completionS", label: "mean completion time", unit: "s" },
-          references: [{ value: failureFreeS, label: "failure-free, no checkpoints" }],
-          xReferences: [
-            { value: youngS, label: `Young/Daly √(2CM) = ${youngS.toFixed(1)} s` },
-            { value: measuredS, label: `fitted minimum ${measuredS.toFixed(1)} s` },
-          ],
-        },
-      ],
+      ...findings(params, rows, points),
     };
   },
 });
@@ -337,4 +232,148 @@ function solve3(m: number[][], v: number[]): number[] {
     }
   }
   return a.map((row, i) => row[3]! / row[i]!);
+}
+
+type GridParams = CheckpointedParams & { replicas: number };
+type RunRow = {
+  interval: number;
+  workBetweenS: number;
+  replica: number;
+  completionS: number;
+  failures: number;
+  checkpoints: number;
+  checkpointMs: number;
+};
+type CurvePoint = ReturnType<typeof curveOf>[number];
+
+/** The intervals (calls between checkpoints) to try: the grid's multiples of Young's model optimum. */
+function intervalGrid(params: GridParams, storageLatencyMs: number): number[] {
+  const modelCostMs =
+    storageLatencyMs + (params.checkpointBytes / (params.storageMBps * 1e6)) * 1000;
+  const mtbfMs = params.nodeMtbfS * 1000;
+  const youngCalls = Math.sqrt(2 * modelCostMs * mtbfMs) / params.methodMs;
+  const intervals = [...new Set(GRID.map((g) => Math.max(1, Math.round(g * youngCalls))))].sort(
+    (a, b) => a - b,
+  );
+  return intervals;
+}
+
+async function runGrid(
+  params: GridParams,
+  seed: number,
+  progress: Progress,
+  intervals: readonly number[],
+  storageLatencyMs: number,
+): Promise<RunRow[]> {
+  const rows: RunRow[] = [];
+  let done = 0;
+  for (const interval of intervals) {
+    for (let r = 0; r < params.replicas; r++) {
+      rows.push({
+        interval,
+        workBetweenS: (interval * params.methodMs) / 1000,
+        replica: r,
+        ...(await runCheckpointed(params, seed * 1000 + r, interval, storageLatencyMs)),
+      });
+      progress(++done / (intervals.length * params.replicas));
+    }
+  }
+  return rows;
+}
+
+function curveOf(rows: readonly RunRow[], intervals: readonly number[], methodMs: number) {
+  return intervals.map((interval) => {
+    const at = rows.filter((x) => x.interval === interval);
+    return {
+      interval,
+      workBetweenS: (interval * methodMs) / 1000,
+      completionS: mean(at.map((x) => x.completionS)),
+      failures: at.reduce((a, x) => a + x.failures, 0),
+    };
+  });
+}
+
+function findings(
+  params: GridParams,
+  rows: readonly RunRow[],
+  points: readonly CurvePoint[],
+): Pick<ScenarioResult, "headlines" | "plots"> {
+  const mtbfMs = params.nodeMtbfS * 1000;
+  const costMs = mean(rows.flatMap((x) => (x.checkpoints > 0 ? [x.checkpointMs] : [])));
+  const youngS = Math.sqrt(2 * costMs * mtbfMs) / 1000;
+  const fit = fitOptimum(points.map((p) => [p.interval, p.completionS]));
+  const measuredS = (fit * params.methodMs) / 1000;
+  const best = points.reduce((a, p) => (p.completionS < a.completionS ? p : a), points[0]!);
+  // Fewer failures than this per interval leave the curve's slope on the long side too noisy to
+  // locate the optimum within 10 % (measured at --full, seed 1: ≈ 150 per interval, fitted optimum −8.4 %).
+  const enough = mean(points.map((p) => p.failures)) >= ENOUGH_FAILURES;
+  const failureFreeS = (params.calls * params.methodMs) / 1000;
+  return {
+    headlines: [
+      {
+        key: "checkpointCostMs",
+        label: "checkpoint cost C (mean measured write)",
+        value: costMs,
+        unit: "ms",
+      },
+      {
+        key: "measuredOptimumS",
+        label: "measured optimal work between checkpoints (fitted minimum)",
+        value: measuredS,
+        unit: "s",
+        reference: {
+          value: youngS,
+          label: "Young/Daly",
+          source: "√(2·C·M) with the measured C and the nodes' MTBF M (Young 1974, Daly 2006)",
+          ...(enough ? {} : { scaledDown: true }),
+        },
+      },
+      {
+        key: "bestGridIntervalS",
+        label: "best interval on the grid (work between checkpoints)",
+        value: best.workBetweenS,
+        unit: "s",
+      },
+      {
+        key: "bestCompletionS",
+        label: "mean completion time at the best grid interval",
+        value: best.completionS,
+        unit: "s",
+      },
+      {
+        key: "overheadAtBest",
+        label: "time lost to checkpoints and failures at the best interval",
+        value: best.completionS / failureFreeS - 1,
+        unit: "fraction",
+        reference: {
+          value: Math.sqrt((2 * costMs) / mtbfMs),
+          label: "√(2C/M)",
+          source:
+            "Young's first-order overhead at the optimum: C/τ* + τ*/(2M) = √(2C/M), before restarts and repairs",
+        },
+      },
+    ],
+    plots: [completionPlot(failureFreeS, youngS, measuredS)],
+  };
+}
+
+function completionPlot(failureFreeS: number, youngS: number, measuredS: number): PlotSpec {
+  return {
+    kind: "points",
+    name: "completion",
+    title: "Mean completion time vs work between checkpoints",
+    table: "curve",
+    joined: true,
+    x: {
+      column: "workBetweenS",
+      label: "work between checkpoints (I × methodMs)",
+      unit: "s",
+    },
+    y: { column: "completionS", label: "mean completion time", unit: "s" },
+    references: [{ value: failureFreeS, label: "failure-free, no checkpoints" }],
+    xReferences: [
+      { value: youngS, label: `Young/Daly √(2CM) = ${youngS.toFixed(1)} s` },
+      { value: measuredS, label: `fitted minimum ${measuredS.toFixed(1)} s` },
+    ],
+  };
 }

@@ -106,63 +106,71 @@ export const dagRecovery = defineScenario({
       await ray.get(refs);
     });
     const { tables, bucketMs } = simulationTables(sim, { attempts: false });
-    const recovery = sim.metrics.recovery();
-    const s = sim.metrics.summary();
     return {
       ...simulationTrace(sim, options),
       tables,
-      headlines: [
-        {
-          key: "makespanMs",
-          label: "time to finish the DAG",
-          value: s.makespanMs ?? 0,
-          unit: "ms",
-        },
-        // No reference: 100 ms × missedHeartbeats is the configured timeout, not a measurement.
-        {
-          key: "meanDetectionDelayMs",
-          label: "mean detection delay (configured timeout: 100 ms × missedHeartbeats)",
-          value: mean(recovery.map((r) => r.detectionDelayMs)),
-          unit: "ms",
-        },
-        {
-          key: "meanRecoveryMs",
-          label: "mean recovery time per kill",
-          value: mean(recovery.map((r) => r.recoveryMs)),
-          unit: "ms",
-        },
-        {
-          key: "reexecutedTasks",
-          label: "re-executed attempts",
-          value: s.reexecuted ?? 0,
-          unit: "tasks",
-        },
-        {
-          key: "wastedTaskMs",
-          label: "work lost with the killed nodes",
-          value: s.wastedTaskMs ?? 0,
-          unit: "ms",
-        },
-      ],
-      plots: [
-        {
-          kind: "throughput",
-          name: "throughput",
-          title: "DAG tasks finished per second, by cause",
-          table: "throughput",
-          bucketMs,
-          causes: ["original", "retry", "reconstruction"],
-          faults: { table: "faults", labelColumns: ["fault", "target"] },
-        },
-        {
-          kind: "bars",
-          name: "recovery",
-          title: "Recovery time per node kill",
-          table: "recovery",
-          group: { column: "target", label: "killed node" },
-          value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
-        },
-      ],
+      headlines: headlinesOf(sim),
+      plots: plotsOf(bucketMs),
     };
   },
 });
+
+function headlinesOf(sim: Simulation): ScenarioResult["headlines"] {
+  const recovery = sim.metrics.recovery();
+  const s = sim.metrics.summary();
+  return [
+    {
+      key: "makespanMs",
+      label: "time to finish the DAG",
+      value: s.makespanMs ?? 0,
+      unit: "ms",
+    },
+    // No reference: 100 ms × missedHeartbeats is the configured timeout, not a measurement.
+    {
+      key: "meanDetectionDelayMs",
+      label: "mean detection delay (configured timeout: 100 ms × missedHeartbeats)",
+      value: mean(recovery.map((r) => r.detectionDelayMs)),
+      unit: "ms",
+    },
+    {
+      key: "meanRecoveryMs",
+      label: "mean recovery time per kill",
+      value: mean(recovery.map((r) => r.recoveryMs)),
+      unit: "ms",
+    },
+    {
+      key: "reexecutedTasks",
+      label: "re-executed attempts",
+      value: s.reexecuted ?? 0,
+      unit: "tasks",
+    },
+    {
+      key: "wastedTaskMs",
+      label: "work lost with the killed nodes",
+      value: s.wastedTaskMs ?? 0,
+      unit: "ms",
+    },
+  ];
+}
+
+function plotsOf(bucketMs: number): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "throughput",
+      name: "throughput",
+      title: "DAG tasks finished per second, by cause",
+      table: "throughput",
+      bucketMs,
+      causes: ["original", "retry", "reconstruction"],
+      faults: { table: "faults", labelColumns: ["fault", "target"] },
+    },
+    {
+      kind: "bars",
+      name: "recovery",
+      title: "Recovery time per node kill",
+      table: "recovery",
+      group: { column: "target", label: "killed node" },
+      value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
+    },
+  ];
+}

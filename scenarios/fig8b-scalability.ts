@@ -165,10 +165,6 @@ export const fig8bScalability = defineScenario({
       done += nodes;
       progress(done / work);
     }
-    const one = rows[0]!;
-    const top = rows[rows.length - 1]!;
-    const scaled = top.nodes < 100 ? " (scaled down)" : "";
-    const at60 = rows.find((r) => r.nodes === 60);
     return {
       tables: {
         scalability: table(
@@ -176,66 +172,78 @@ export const fig8bScalability = defineScenario({
           rows,
         ),
       },
-      headlines: [
-        {
-          key: "tasksPerSec",
-          label: `empty tasks per second on ${top.nodes} nodes`,
-          value: top.tasksPerSec,
-          unit: "tasks/s",
-          reference: {
-            value: PAPER_PER_NODE * top.nodes,
-            label: `paper${scaled}`,
-            source: `Ray paper Fig. 8b: 100 M tasks in 54 s on 100 nodes = 18.5 k tasks/s per node, × ${top.nodes} nodes`,
-          },
-        },
-        ...(at60 === undefined
-          ? []
-          : [
-              {
-                key: "tasksPerSecAt60",
-                label: "empty tasks per second on 60 nodes",
-                value: at60.tasksPerSec,
-                unit: "tasks/s",
-                reference: {
-                  value: 1e6,
-                  label: "paper (lower bound)",
-                  source: "Ray paper Fig. 8b: > 1 M tasks/s at 60 nodes",
-                },
-              },
-            ]),
-        {
-          key: "scalingEfficiency",
-          label: `throughput on ${top.nodes} nodes over ${top.nodes} × one node's`,
-          value: top.tasksPerSec / (top.nodes * one.tasksPerSec),
-          unit: "fraction",
-          reference: {
-            value: 1,
-            label: "linear",
-            source: 'Ray paper Fig. 8b: "near-perfect linear" scaling',
-          },
-        },
-      ],
-      plots: [
-        {
-          kind: "points",
-          name: "scalability",
-          title: "Empty tasks per second vs nodes (paper: 18.5 k per node)",
-          table: "scalability",
-          joined: true,
-          x: { column: "nodes", label: "nodes", unit: "nodes" },
-          y: { column: "tasksPerSec", label: "throughput", unit: "tasks/s" },
-        },
-        {
-          kind: "points",
-          name: "per-node",
-          title: "Empty tasks per second per node",
-          table: "scalability",
-          joined: true,
-          x: { column: "nodes", label: "nodes", unit: "nodes" },
-          y: { column: "perNodeTasksPerSec", label: "throughput per node", unit: "tasks/s" },
-          references: [{ value: PAPER_PER_NODE, label: "paper: 18.5 k tasks/s per node" }],
-        },
-      ],
+      headlines: headlinesOf(rows),
+      plots: plotsOf(),
     };
   },
 });
+
+function headlinesOf(rows: readonly PointRow[]): ScenarioResult["headlines"] {
+  const one = rows[0]!;
+  const top = rows[rows.length - 1]!;
+  const scaled = top.nodes < 100 ? " (scaled down)" : "";
+  const at60 = rows.find((r) => r.nodes === 60);
+  return [
+    {
+      key: "tasksPerSec",
+      label: `empty tasks per second on ${top.nodes} nodes`,
+      value: top.tasksPerSec,
+      unit: "tasks/s",
+      reference: {
+        value: PAPER_PER_NODE * top.nodes,
+        label: `paper${scaled}`,
+        source: `Ray paper Fig. 8b: 100 M tasks in 54 s on 100 nodes = 18.5 k tasks/s per node, × ${top.nodes} nodes`,
+      },
+    },
+    ...(at60 === undefined
+      ? []
+      : [
+          {
+            key: "tasksPerSecAt60",
+            label: "empty tasks per second on 60 nodes",
+            value: at60.tasksPerSec,
+            unit: "tasks/s",
+            reference: {
+              value: 1e6,
+              label: "paper (lower bound)",
+              source: "Ray paper Fig. 8b: > 1 M tasks/s at 60 nodes",
+            },
+          },
+        ]),
+    {
+      key: "scalingEfficiency",
+      label: `throughput on ${top.nodes} nodes over ${top.nodes} × one node's`,
+      value: top.tasksPerSec / (top.nodes * one.tasksPerSec),
+      unit: "fraction",
+      reference: {
+        value: 1,
+        label: "linear",
+        source: 'Ray paper Fig. 8b: "near-perfect linear" scaling',
+      },
+    },
+  ];
+}
+
+function plotsOf(): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "points",
+      name: "scalability",
+      title: "Empty tasks per second vs nodes (paper: 18.5 k per node)",
+      table: "scalability",
+      joined: true,
+      x: { column: "nodes", label: "nodes", unit: "nodes" },
+      y: { column: "tasksPerSec", label: "throughput", unit: "tasks/s" },
+    },
+    {
+      kind: "points",
+      name: "per-node",
+      title: "Empty tasks per second per node",
+      table: "scalability",
+      joined: true,
+      x: { column: "nodes", label: "nodes", unit: "nodes" },
+      y: { column: "perNodeTasksPerSec", label: "throughput per node", unit: "tasks/s" },
+      references: [{ value: PAPER_PER_NODE, label: "paper: 18.5 k tasks/s per node" }],
+    },
+  ];
+}

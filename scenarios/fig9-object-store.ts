@@ -106,54 +106,62 @@ export const fig9ObjectStore = defineScenario({
         progress((i + 1) / SIZES_BYTES.length);
       }
     });
-    const small = rows[0]!;
-    const large = rows[rows.length - 1]!;
     return {
       tables: {
         sizes: table(["sizeBytes", "size", "puts", "elapsedMs", "iops", "throughputGBps"], rows),
       },
-      headlines: [
-        {
-          key: "smallIops",
-          label: `puts per second, ${small.size} objects`,
-          value: small.iops,
-          unit: "ops/s",
-          reference: {
-            value: PAPER_SMALL_IOPS,
-            label: "paper",
-            source: "Ray paper Fig. 9: 18 K IOPS for small objects, one client",
-          },
-        },
-        {
-          key: "largeThroughputBytesPerSec",
-          label: `write throughput, ${large.size} objects`,
-          value: large.throughputGBps * 1e9,
-          unit: "bytes/s",
-          reference: {
-            value: PAPER_LARGE_BYTES_PER_SEC,
-            label: "paper (lower bound)",
-            source: "Ray paper Fig. 9: > 15 GB/s for large objects, one client",
-          },
-        },
-      ],
-      plots: [
-        {
-          kind: "bars",
-          name: "throughput",
-          title: "Write throughput by object size (paper: > 15 GB/s for large objects)",
-          table: "sizes",
-          group: { column: "size", label: "object size" },
-          value: { column: "throughputGBps", label: "throughput", unit: "GB/s" },
-        },
-        {
-          kind: "bars",
-          name: "iops",
-          title: "Puts per second by object size (paper: 18 K for small objects)",
-          table: "sizes",
-          group: { column: "size", label: "object size" },
-          value: { column: "iops", label: "IOPS", unit: "ops/s" },
-        },
-      ],
+      headlines: headlinesOf(rows),
+      plots: plotsOf(),
     };
   },
 });
+
+function headlinesOf(rows: readonly SizeRow[]): ScenarioResult["headlines"] {
+  const small = rows[0]!;
+  const large = rows[rows.length - 1]!;
+  return [
+    {
+      key: "smallIops",
+      label: `puts per second, ${small.size} objects`,
+      value: small.iops,
+      unit: "ops/s",
+      reference: {
+        value: PAPER_SMALL_IOPS,
+        label: "paper",
+        source: "Ray paper Fig. 9: 18 K IOPS for small objects, one client",
+      },
+    },
+    {
+      key: "largeThroughputBytesPerSec",
+      label: `write throughput, ${large.size} objects`,
+      value: large.throughputGBps * 1e9,
+      unit: "bytes/s",
+      reference: {
+        value: PAPER_LARGE_BYTES_PER_SEC,
+        label: "paper (lower bound)",
+        source: "Ray paper Fig. 9: > 15 GB/s for large objects, one client",
+      },
+    },
+  ];
+}
+
+function plotsOf(): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "bars",
+      name: "throughput",
+      title: "Write throughput by object size (paper: > 15 GB/s for large objects)",
+      table: "sizes",
+      group: { column: "size", label: "object size" },
+      value: { column: "throughputGBps", label: "throughput", unit: "GB/s" },
+    },
+    {
+      kind: "bars",
+      name: "iops",
+      title: "Puts per second by object size (paper: 18 K for small objects)",
+      table: "sizes",
+      group: { column: "size", label: "object size" },
+      value: { column: "iops", label: "IOPS", unit: "ops/s" },
+    },
+  ];
+}

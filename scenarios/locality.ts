@@ -37,91 +37,29 @@ export const locality = defineScenario({
     },
   },
   async run(params, seed, progress, options): Promise<ScenarioResult> {
-    const rows: Array<{
-      policy: string;
-      sizeBytes: number;
-      latencyMs: number;
-      movedFraction: number;
-    }> = [];
+    const rows: LatencyRow[] = [];
     const policies = ["locality-aware", "locality-unaware"] as const;
     let step = 0;
     let traced: Pick<ScenarioResult, "trace" | "traceInputs"> = {};
     for (const policy of policies) {
       for (const sizeBytes of SIZES) {
-        const sim = new Simulation({
-          seed,
-          nodes: [
-            { name: "head", cpus: 0, objectStoreBytes: 1e12 },
-            { name: "w1", cpus: 4, objectStoreBytes: 1e12 },
-            { name: "w2", cpus: 4, objectStoreBytes: 1e12 },
-          ],
-          scheduler: { policy },
-          // A trace shows one configuration: the last, where every large input crosses the network.
-          keepEvents: options?.trace === true && step === policies.length * SIZES.length - 1,
-        });
-        const result = await sim.run(async (ray) => {
-          const make = ray.remote((i: number) => i, { name: "make", returnBytes: sizeBytes });
-          const use = ray.remote((x: number) => x, { name: "use", durationMs: params.taskMs });
-          const latencies: number[] = [];
-          for (let i = 0; i < params.tasks; i++) {
-            // A fresh input each time, so no task finds a copy an earlier one left behind.
-            const arg: ObjectRef<number> = make.remote(i);
-            await ray.wait([arg], { fetchLocal: false });
-            const t0 = ray.now();
-            await ray.wait([use.remote(arg)], { fetchLocal: false });
-            latencies.push(ray.now() - t0);
-          }
-          return latencies;
-        });
-        const attempts = sim.metrics.taskAttempts();
-        const madeOn = new Map(
-          attempts.filter((a) => a.name === "make").map((a) => [a.taskId, a.node] as const),
-        );
-        const uses = attempts.filter((a) => a.name === "use");
-        // Each use's argument is made by the task submitted just before it.
-        const moved = uses.filter(
-          (u) => madeOn.get(`t${Number(u.taskId.slice(1)) - 1}`) !== u.node,
-        ).length;
-        if (step === policies.length * SIZES.length - 1) traced = simulationTrace(sim, options);
-        rows.push({
+        const last = step === policies.length * SIZES.length - 1;
+        const { sim, latencyMs, movedFraction } = await runConfig(
           policy,
           sizeBytes,
-          latencyMs: mean(result),
-          movedFraction: moved / Math.max(1, uses.length),
-        });
+          params,
+          seed,
+          options?.trace === true && last,
+        );
+        if (last) traced = simulationTrace(sim, options);
+        rows.push({ policy, sizeBytes, latencyMs, movedFraction });
         progress(++step / (policies.length * SIZES.length));
       }
     }
-    const at = (policy: string, size: number) =>
-      rows.find((r) => r.policy === policy && r.sizeBytes === size)!.latencyMs;
     return {
       ...traced,
       tables: { latency: table(["policy", "sizeBytes", "latencyMs", "movedFraction"], rows) },
-      headlines: [
-        {
-          key: "awareLatencyMs100MB",
-          label: "mean latency, locality-aware, 100 MB input",
-          value: at("locality-aware", 1e8),
-          unit: "ms",
-        },
-        {
-          key: "unawareLatencyMs100MB",
-          label: "mean latency, locality-unaware, 100 MB input",
-          value: at("locality-unaware", 1e8),
-          unit: "ms",
-        },
-        {
-          key: "slowdownAt100MB",
-          label: "unaware / aware latency at 100 MB",
-          value: at("locality-unaware", 1e8) / at("locality-aware", 1e8),
-          unit: "×",
-          reference: {
-            value: 10,
-            label: "Ray paper (≥)",
-            source: "Fig. 8a: 1–2 orders of magnitude at 10–100 MB",
-          },
-        },
-      ],
+      headlines: headlinesOf(rows),
       plots: [
         {
           kind: "bars",
@@ -136,3 +74,85 @@ export const locality = defineScenario({
     };
   },
 });
+
+function headlinesOf(rows: readonly LatencyRow[]): ScenarioResult["headlines"] {
+  const at = (policy: string, size: number) =>
+    rows.find((r) => r.policy === policy && r.sizeBytes === size)!.latencyMs;
+  return [
+    {
+      key: "awareLatencyMs100MB",
+      label: "mean latency, locality-aware, 100 MB input",
+      value: at("locality-aware", 1e8),
+      unit: "ms",
+    },
+    {
+      key: "unawareLatencyMs100MB",
+      label: "mean latency, locality-unaware, 100 MB input",
+      value: at("locality-unaware", 1e8),
+      unit: "ms",
+    },
+    {
+      key: "slowdownAt100MB",
+      label: "unaware / aware latency at 100 MB",
+      value: at("locality-unaware", 1e8) / at("locality-aware", 1e8),
+      unit: "×",
+      reference: {
+        value: 10,
+        label: "Ray paper (≥)",
+        source: "Fig. 8a: 1–2 orders of magnitude at 10–100 MB",
+      },
+    },
+  ];
+}
+
+interface LatencyRow {
+  policy: string;
+  sizeBytes: number;
+  latencyMs: number;
+  movedFraction: number;
+}
+
+/** One placement policy and input size: the mean task latency and how often the input moved. */
+async function runConfig(
+  policy: "locality-aware" | "locality-unaware",
+  sizeBytes: number,
+  params: { taskMs: number; tasks: number },
+  seed: number,
+  keepEvents: boolean,
+): Promise<{ sim: Simulation; latencyMs: number; movedFraction: number }> {
+  const sim = new Simulation({
+    seed,
+    nodes: [
+      { name: "head", cpus: 0, objectStoreBytes: 1e12 },
+      { name: "w1", cpus: 4, objectStoreBytes: 1e12 },
+      { name: "w2", cpus: 4, objectStoreBytes: 1e12 },
+    ],
+    scheduler: { policy },
+    // A trace shows one configuration: the last, where every large input crosses the network.
+    keepEvents,
+  });
+  const result = await sim.run(async (ray) => {
+    const make = ray.remote((i: number) => i, { name: "make", returnBytes: sizeBytes });
+    const use = ray.remote((x: number) => x, { name: "use", durationMs: params.taskMs });
+    const latencies: number[] = [];
+    for (let i = 0; i < params.tasks; i++) {
+      // A fresh input each time, so no task finds a copy an earlier one left behind.
+      const arg: ObjectRef<number> = make.remote(i);
+      await ray.wait([arg], { fetchLocal: false });
+      const t0 = ray.now();
+      await ray.wait([use.remote(arg)], { fetchLocal: false });
+      latencies.push(ray.now() - t0);
+    }
+    return latencies;
+  });
+  const attempts = sim.metrics.taskAttempts();
+  const madeOn = new Map(
+    attempts.filter((a) => a.name === "make").map((a) => [a.taskId, a.node] as const),
+  );
+  const uses = attempts.filter((a) => a.name === "use");
+  // Each use's argument is made by the task submitted just before it.
+  const moved = uses.filter(
+    (u) => madeOn.get(`t${Number(u.taskId.slice(1)) - 1}`) !== u.node,
+  ).length;
+  return { sim, latencyMs: mean(result), movedFraction: moved / Math.max(1, uses.length) };
+}

@@ -239,34 +239,13 @@ export const recoveryStorm = defineScenario({
           100,
           10,
         );
-        const gcs = peak(r.queues, (q) => q.kind === "gcs", r.stormStartMs);
-        const owner = peak(r.queues, (q) => q.process.startsWith("driver@"), r.stormStartMs);
-        rows.push({
-          nodes,
-          costs,
-          objects: nodes * params.objectsPerNode,
-          recoveryMs: r.recoveryMs,
-          rebuildMs: r.rebuildMs,
-          stormMs: r.stormMs,
-          detectionDelayMs: r.detectionDelayMs,
-          reexecuted: r.reexecuted,
-          gcsPeakQueue: gcs.length,
-          ownerPeakQueue: owner.length,
-          gcsBusyFraction: gcs.busy,
-          ownerBusyFraction: owner.busy,
-        });
+        rows.push(sizeRowOf(r, nodes, costs, params.objectsPerNode));
         if (costs === "ray-2018" && nodes === sizes[sizes.length - 1])
           lengths = lengthRows(r.queues, r.stormStartMs - 10);
         done += nodes;
         progress(done / work);
       }
     }
-    const costed = rows.filter((r) => r.costs === "ray-2018");
-    const free = rows.filter((r) => r.costs === "free");
-    const first = costed[0]!;
-    const last = costed[costed.length - 1]!;
-    const freeFirst = free[0]!;
-    const freeLast = free[free.length - 1]!;
     return {
       tables: {
         sizes: table(
@@ -288,71 +267,110 @@ export const recoveryStorm = defineScenario({
         ),
         queueLengths: table(["process", "tMs", "length"], lengths),
       },
-      headlines: [
-        {
-          key: "recoveryMs",
-          label: `recovery time on ${last.nodes} nodes (kill to the last lost object rebuilt)`,
-          value: last.recoveryMs,
-          unit: "ms",
-        },
-        {
-          key: "rebuildMs",
-          label: `rebuild time on ${last.nodes} nodes (storm start to the last lost object rebuilt)`,
-          value: last.rebuildMs,
-          unit: "ms",
-        },
-        {
-          key: "rebuildGrowth",
-          label: `rebuild time on ${last.nodes} nodes over that on ${first.nodes}`,
-          value: last.rebuildMs / first.rebuildMs,
-          unit: "×",
-          reference: {
-            value: freeLast.rebuildMs / freeFirst.rebuildMs,
-            label: "free control plane",
-            source: 'the same runs with costs "free" (every message handled instantly)',
-          },
-        },
-        {
-          key: "ownerPeakQueue",
-          label: `owner's longest queue during the storm, ${last.nodes} nodes`,
-          value: last.ownerPeakQueue,
-          unit: "messages",
-        },
-        {
-          key: "gcsPeakQueue",
-          label: `GCS's longest queue during the storm, ${last.nodes} nodes`,
-          value: last.gcsPeakQueue,
-          unit: "messages",
-        },
-        {
-          key: "meanDetectionDelayMs",
-          label: "mean failure detection delay",
-          value: mean(costed.map((r) => r.detectionDelayMs)),
-          unit: "ms",
-        },
-      ],
-      plots: [
-        {
-          kind: "points",
-          name: "rebuild-vs-nodes",
-          title: "Rebuild time vs cluster size, with and without control-plane costs",
-          table: "sizes",
-          series: "costs",
-          joined: true,
-          x: { column: "nodes", label: "nodes", unit: "nodes" },
-          y: { column: "rebuildMs", label: "storm start to last object rebuilt", unit: "ms" },
-        },
-        {
-          kind: "points",
-          name: "queues",
-          title: `Messages waiting at the GCS and the owner during the storm (${last.nodes} nodes)`,
-          table: "queueLengths",
-          series: "process",
-          joined: true,
-          x: { column: "tMs", label: "time", unit: "ms" },
-          y: { column: "length", label: "messages waiting (max per ms)", unit: "messages" },
-        },
-      ],
+      headlines: headlinesOf(rows),
+      plots: plotsOf(sizes[sizes.length - 1]!),
     };
   },
 });
+
+function headlinesOf(rows: readonly SizeRow[]): ScenarioResult["headlines"] {
+  const costed = rows.filter((r) => r.costs === "ray-2018");
+  const free = rows.filter((r) => r.costs === "free");
+  const first = costed[0]!;
+  const last = costed[costed.length - 1]!;
+  const freeFirst = free[0]!;
+  const freeLast = free[free.length - 1]!;
+  return [
+    {
+      key: "recoveryMs",
+      label: `recovery time on ${last.nodes} nodes (kill to the last lost object rebuilt)`,
+      value: last.recoveryMs,
+      unit: "ms",
+    },
+    {
+      key: "rebuildMs",
+      label: `rebuild time on ${last.nodes} nodes (storm start to the last lost object rebuilt)`,
+      value: last.rebuildMs,
+      unit: "ms",
+    },
+    {
+      key: "rebuildGrowth",
+      label: `rebuild time on ${last.nodes} nodes over that on ${first.nodes}`,
+      value: last.rebuildMs / first.rebuildMs,
+      unit: "×",
+      reference: {
+        value: freeLast.rebuildMs / freeFirst.rebuildMs,
+        label: "free control plane",
+        source: 'the same runs with costs "free" (every message handled instantly)',
+      },
+    },
+    {
+      key: "ownerPeakQueue",
+      label: `owner's longest queue during the storm, ${last.nodes} nodes`,
+      value: last.ownerPeakQueue,
+      unit: "messages",
+    },
+    {
+      key: "gcsPeakQueue",
+      label: `GCS's longest queue during the storm, ${last.nodes} nodes`,
+      value: last.gcsPeakQueue,
+      unit: "messages",
+    },
+    {
+      key: "meanDetectionDelayMs",
+      label: "mean failure detection delay",
+      value: mean(costed.map((r) => r.detectionDelayMs)),
+      unit: "ms",
+    },
+  ];
+}
+
+function plotsOf(lastNodes: number): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "points",
+      name: "rebuild-vs-nodes",
+      title: "Rebuild time vs cluster size, with and without control-plane costs",
+      table: "sizes",
+      series: "costs",
+      joined: true,
+      x: { column: "nodes", label: "nodes", unit: "nodes" },
+      y: { column: "rebuildMs", label: "storm start to last object rebuilt", unit: "ms" },
+    },
+    {
+      kind: "points",
+      name: "queues",
+      title: `Messages waiting at the GCS and the owner during the storm (${lastNodes} nodes)`,
+      table: "queueLengths",
+      series: "process",
+      joined: true,
+      x: { column: "tMs", label: "time", unit: "ms" },
+      y: { column: "length", label: "messages waiting (max per ms)", unit: "messages" },
+    },
+  ];
+}
+
+/** One storm's row of the sizes table: its times and how busy the GCS and the owner got. */
+function sizeRowOf(
+  r: Awaited<ReturnType<typeof runStorm>>,
+  nodes: number,
+  costs: SizeRow["costs"],
+  objectsPerNode: number,
+): SizeRow {
+  const gcs = peak(r.queues, (q) => q.kind === "gcs", r.stormStartMs);
+  const owner = peak(r.queues, (q) => q.process.startsWith("driver@"), r.stormStartMs);
+  return {
+    nodes,
+    costs,
+    objects: nodes * objectsPerNode,
+    recoveryMs: r.recoveryMs,
+    rebuildMs: r.rebuildMs,
+    stormMs: r.stormMs,
+    detectionDelayMs: r.detectionDelayMs,
+    reexecuted: r.reexecuted,
+    gcsPeakQueue: gcs.length,
+    ownerPeakQueue: owner.length,
+    gcsBusyFraction: gcs.busy,
+    ownerBusyFraction: owner.busy,
+  };
+}

@@ -509,7 +509,15 @@ function underFailuresPerSec(rec: LoopRecord, params: Params): number {
 }
 
 function headlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[] {
-  const endMs = params.durationS * 1000;
+  return [
+    ...throughputHeadlines(params, rec),
+    ...learnerHeadlines(sim, params, rec),
+    ...servingHeadlines(sim, rec),
+  ];
+}
+
+/** Rollout throughput, before and under failures, against its bound and Table 4. */
+function throughputHeadlines(params: Params, rec: LoopRecord): Headline[] {
   const cpus = params.cpuNodes * params.cpusPerNode;
   const [fromMs, toMs] = steadyWindowMs(params);
   const steadySteps = rec.rollouts
@@ -518,10 +526,6 @@ function headlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[]
   const steadyPerSec = (steadySteps * 1000) / Math.max(1e-9, toMs - fromMs);
   const boundStepsPerSec = (cpus * 1000) / params.stepMs;
   const paper = TABLE4_RAY[cpus];
-  const latencies = rec.queries.map((q) => q.latencyMs);
-  const replayed = sim.metrics
-    .taskAttempts()
-    .filter((a) => a.name === "Learner.train" && a.cause === "replay").length;
   const out: Headline[] = [
     {
       key: "timestepsPerSec",
@@ -545,6 +549,32 @@ function headlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[]
         source: "this run's rate before failures start (the headline above)",
       },
     },
+  ];
+  if (paper !== undefined) {
+    out.splice(1, 0, {
+      key: "timestepsPerSecTable4",
+      label: `timesteps/s before failures start, at Table 4's ${cpus} CPUs`,
+      value: steadyPerSec,
+      unit: "timesteps/s",
+      reference: {
+        value: paper,
+        label: "Ray paper",
+        source: `Table 4, Pendulum-v0, Ray on ${cpus} CPU${cpus > 1 ? "s" : ""}`,
+      },
+    });
+  }
+  return out;
+}
+
+/** The learner: exactly one update per batch, how fast, and how many were replayed. */
+function learnerHeadlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[] {
+  const endMs = params.durationS * 1000;
+  const cpus = params.cpuNodes * params.cpusPerNode;
+  const boundStepsPerSec = (cpus * 1000) / params.stepMs;
+  const replayed = sim.metrics
+    .taskAttempts()
+    .filter((a) => a.name === "Learner.train" && a.cause === "replay").length;
+  return [
     {
       key: "learnerUpdates",
       label: "learner updates applied (its final version)",
@@ -576,6 +606,13 @@ function headlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[]
       value: replayed,
       unit: "updates",
     },
+  ];
+}
+
+/** The policy server: every query answered, how long they took, how fast failures were repaired. */
+function servingHeadlines(sim: Simulation, rec: LoopRecord): Headline[] {
+  const latencies = rec.queries.map((q) => q.latencyMs);
+  return [
     {
       key: "queriesAnswered",
       label: "policy queries answered",
@@ -612,18 +649,4 @@ function headlines(sim: Simulation, params: Params, rec: LoopRecord): Headline[]
       unit: "ms",
     },
   ];
-  if (paper !== undefined) {
-    out.splice(1, 0, {
-      key: "timestepsPerSecTable4",
-      label: `timesteps/s before failures start, at Table 4's ${cpus} CPUs`,
-      value: steadyPerSec,
-      unit: "timesteps/s",
-      reference: {
-        value: paper,
-        label: "Ray paper",
-        source: `Table 4, Pendulum-v0, Ray on ${cpus} CPU${cpus > 1 ? "s" : ""}`,
-      },
-    });
-  }
-  return out;
 }

@@ -4,7 +4,7 @@
  * state is a Redis-like server's plus the network's and the stall is detection plus reconfiguration.
  */
 import { resolveCosts } from "../../sim/costs.js";
-import { defineScenario, table, type ScenarioResult } from "../scenario.js";
+import { defineScenario, table, type Progress, type ScenarioResult } from "../scenario.js";
 import { runKvWorkload, type KvOp } from "./kv-workload.js";
 
 /** redis.io, "Redis benchmark" (How fast is Redis?): "the typical latency for a 1 Gbit/s network is about 200 µs". */
@@ -93,47 +93,7 @@ export const fig10aGcsFailover = defineScenario({
       ? undefined
       : `killAtMs (${p.killAtMs}) must be before durationMs (${p.durationMs})`,
   async run(params, seed, progress): Promise<ScenarioResult> {
-    // Enough ops to outlast the run at any latency the model can give (≥ 0.1 ms per op).
-    const count = Math.ceil(params.durationMs / 0.1);
-    const ops: KvOp[] = Array.from({ length: count }, (_, i) => ({
-      key: Math.floor(i / 2) % params.keys,
-      write: i % 2 === 0,
-    }));
-    const all: OpRow[] = [];
-    const violations: string[] = [];
-    for (const [which, position] of [
-      ["head", 0],
-      ["tail", 1],
-    ] as const) {
-      const r = await runKvWorkload({
-        seed,
-        shards: 1,
-        replicas: 2,
-        ops,
-        streams: 1,
-        valueBytes: params.valueBytes,
-        kills: [{ atMs: params.killAtMs, shard: 0, position }],
-        stopAtMs: params.durationMs,
-        boundMs: params.durationMs + 60_000,
-        costs: resolveCosts("ray-2018"),
-      });
-      violations.push(...r.violations);
-      if (r.killsDone !== 1)
-        throw new Error(`fig10a: the ${which} kill at ${params.killAtMs} ms did not happen`);
-      // The final consistency reads run after the workload: they are not the client's stream.
-      for (const o of r.metrics.gcsOps())
-        if (o.startMs <= params.durationMs)
-          all.push({ killed: which, op: o.op, startMs: o.startMs, latencyMs: o.endMs - o.startMs });
-      progress((position + 1) / 2);
-    }
-    if (violations.length > 0)
-      throw new Error(`fig10a: wrong answers from the GCS: ${violations.slice(0, 3).join("; ")}`);
-    const steadyReads = all.filter((o) => o.startMs < params.killAtMs && o.op === "task.get");
-    const steadyWrites = all.filter((o) => o.startMs < params.killAtMs && o.op !== "task.get");
-    const mean = (rows: readonly OpRow[]) =>
-      rows.reduce((a, o) => a + o.latencyMs, 0) / Math.max(1, rows.length);
-    const worst = (which: string) =>
-      Math.max(...all.filter((o) => o.killed === which).map((o) => o.latencyMs));
+    const all = await runBothKills(params, seed, progress);
     const faults = [{ tMs: params.killAtMs, label: "replica killed, new one joins" }];
     return {
       tables: {
@@ -141,48 +101,7 @@ export const fig10aGcsFailover = defineScenario({
         latency: table(["killed", "tMs", "ops", "maxLatencyMs", "meanLatencyMs"], buckets(all)),
         faults: table(["tMs", "label"], faults),
       },
-      headlines: [
-        {
-          key: "maxLatencyHeadKilledMs",
-          label: "worst client-observed latency, head killed",
-          value: worst("head"),
-          unit: "ms",
-          reference: {
-            value: PAPER_MAX_STALL_MS,
-            label: "paper (upper bound)",
-            source: "Ray paper Fig. 10a: max client-observed latency < 30 ms across the failure",
-          },
-        },
-        {
-          key: "maxLatencyTailKilledMs",
-          label: "worst client-observed latency, tail killed",
-          value: worst("tail"),
-          unit: "ms",
-          reference: {
-            value: PAPER_MAX_STALL_MS,
-            label: "paper (upper bound)",
-            source: "Ray paper Fig. 10a: max client-observed latency < 30 ms across the failure",
-          },
-        },
-        {
-          key: "steadyReadLatencyMs",
-          label: "mean read latency before the failure",
-          value: mean(steadyReads),
-          unit: "ms",
-          reference: {
-            value: REDIS_NETWORK_LATENCY_MS,
-            label: "Redis over a 1 Gbit/s network",
-            source:
-              "redis.io, Redis benchmark: typical latency for a 1 Gbit/s network is about 200 µs",
-          },
-        },
-        {
-          key: "steadyWriteLatencyMs",
-          label: "mean write latency before the failure (head → tail → client)",
-          value: mean(steadyWrites),
-          unit: "ms",
-        },
-      ],
+      headlines: headlinesOf(all, params.killAtMs),
       plots: [
         {
           kind: "points",
@@ -200,3 +119,97 @@ export const fig10aGcsFailover = defineScenario({
     };
   },
 });
+
+/** Runs the workload twice, killing the chain's head and then its tail; returns every client op. */
+async function runBothKills(
+  params: { durationMs: number; keys: number; valueBytes: number; killAtMs: number },
+  seed: number,
+  progress: Progress,
+): Promise<OpRow[]> {
+  // Enough ops to outlast the run at any latency the model can give (≥ 0.1 ms per op).
+  const count = Math.ceil(params.durationMs / 0.1);
+  const ops: KvOp[] = Array.from({ length: count }, (_, i) => ({
+    key: Math.floor(i / 2) % params.keys,
+    write: i % 2 === 0,
+  }));
+  const all: OpRow[] = [];
+  const violations: string[] = [];
+  for (const [which, position] of [
+    ["head", 0],
+    ["tail", 1],
+  ] as const) {
+    const r = await runKvWorkload({
+      seed,
+      shards: 1,
+      replicas: 2,
+      ops,
+      streams: 1,
+      valueBytes: params.valueBytes,
+      kills: [{ atMs: params.killAtMs, shard: 0, position }],
+      stopAtMs: params.durationMs,
+      boundMs: params.durationMs + 60_000,
+      costs: resolveCosts("ray-2018"),
+    });
+    violations.push(...r.violations);
+    if (r.killsDone !== 1)
+      throw new Error(`fig10a: the ${which} kill at ${params.killAtMs} ms did not happen`);
+    // The final consistency reads run after the workload: they are not the client's stream.
+    for (const o of r.metrics.gcsOps())
+      if (o.startMs <= params.durationMs)
+        all.push({ killed: which, op: o.op, startMs: o.startMs, latencyMs: o.endMs - o.startMs });
+    progress((position + 1) / 2);
+  }
+  if (violations.length > 0)
+    throw new Error(`fig10a: wrong answers from the GCS: ${violations.slice(0, 3).join("; ")}`);
+  return all;
+}
+
+function headlinesOf(all: readonly OpRow[], killAtMs: number): ScenarioResult["headlines"] {
+  const steadyReads = all.filter((o) => o.startMs < killAtMs && o.op === "task.get");
+  const steadyWrites = all.filter((o) => o.startMs < killAtMs && o.op !== "task.get");
+  const mean = (rows: readonly OpRow[]) =>
+    rows.reduce((a, o) => a + o.latencyMs, 0) / Math.max(1, rows.length);
+  const worst = (which: string) =>
+    Math.max(...all.filter((o) => o.killed === which).map((o) => o.latencyMs));
+  return [
+    {
+      key: "maxLatencyHeadKilledMs",
+      label: "worst client-observed latency, head killed",
+      value: worst("head"),
+      unit: "ms",
+      reference: {
+        value: PAPER_MAX_STALL_MS,
+        label: "paper (upper bound)",
+        source: "Ray paper Fig. 10a: max client-observed latency < 30 ms across the failure",
+      },
+    },
+    {
+      key: "maxLatencyTailKilledMs",
+      label: "worst client-observed latency, tail killed",
+      value: worst("tail"),
+      unit: "ms",
+      reference: {
+        value: PAPER_MAX_STALL_MS,
+        label: "paper (upper bound)",
+        source: "Ray paper Fig. 10a: max client-observed latency < 30 ms across the failure",
+      },
+    },
+    {
+      key: "steadyReadLatencyMs",
+      label: "mean read latency before the failure",
+      value: mean(steadyReads),
+      unit: "ms",
+      reference: {
+        value: REDIS_NETWORK_LATENCY_MS,
+        label: "Redis over a 1 Gbit/s network",
+        source: "redis.io, Redis benchmark: typical latency for a 1 Gbit/s network is about 200 µs",
+      },
+    },
+    {
+      key: "steadyWriteLatencyMs",
+      label: "mean write latency before the failure (head → tail → client)",
+      value: mean(steadyWrites),
+      unit: "ms",
+    },
+  ];
+}

@@ -148,19 +148,10 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
   const pad = "x".repeat(o.valueBytes ?? 16);
   const acked = new Map<number, number>();
   const issued = new Map<number, number>();
-  const violations: string[] = [];
-  let opsDone = 0;
-  let killsDone = 0;
+  const ledger: KvLedger = { world, client, pad, acked, issued, violations: [], opsDone: 0 };
+  const violations = ledger.violations;
   world.kernel.afterEvent = () => checkChainPrefix(service, o.shards, world);
-  for (const k of o.kills) {
-    world.kernel.schedule(
-      Math.round(k.atMs * 1000),
-      { handleEvent: () => (killsDone += guardedKill(world, service, k) ? 1 : 0) },
-      0,
-      undefined,
-      false,
-    );
-  }
+  const kills = scheduleKills(world, service, o.kills);
   const done = world.kernel.userDeferred<void>("kv workload");
   let streamsLeft = o.streams;
   const stopAtUs = o.stopAtMs === undefined ? Infinity : Math.round(o.stopAtMs * 1000);
@@ -180,31 +171,7 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
   };
   for (let s = 0; s < o.streams; s++) {
     const queue = o.ops.filter((op) => op.key % o.streams === s);
-    const next = (i: number): void => {
-      if (i === queue.length || world.kernel.nowUs > stopAtUs)
-        return void (--streamsLeft === 0 && finalCheck());
-      const op = queue[i]!;
-      if (op.write) {
-        const version = (issued.get(op.key) ?? 0) + 1;
-        issued.set(op.key, version);
-        client.gcs.call({ op: "task.add", spec: kvSpec(op.key, version, pad) }, () => {
-          acked.set(op.key, version);
-          opsDone++;
-          next(i + 1);
-        });
-      } else {
-        const expected = acked.get(op.key) ?? 0;
-        client.gcs.call({ op: "task.get", taskId: kvKey(op.key) }, (row) => {
-          if (versionOf(row) !== expected)
-            violations.push(
-              `read of key ${op.key} at ${world.kernel.nowUs / 1000} ms: version ${versionOf(row)}, last acknowledged ${expected}`,
-            );
-          opsDone++;
-          next(i + 1);
-        });
-      }
-    };
-    next(0);
+    runStream(ledger, queue, stopAtUs, () => void (--streamsLeft === 0 && finalCheck()));
   }
   if (o.streams === 0) finalCheck();
   // Bounded in virtual time: a workload still running at the bound fails the opsDone check.
@@ -212,7 +179,77 @@ export async function runKvWorkload(o: KvRunOptions): Promise<KvRunResult> {
     idleLimitUs: 10_000_000,
     untilUs: Math.round((o.boundMs ?? 120_000) * 1000),
   });
-  return { world, service, metrics, violations, opsDone, killsDone };
+  return {
+    world,
+    service,
+    metrics,
+    violations,
+    opsDone: ledger.opsDone,
+    killsDone: kills.count,
+  };
+}
+
+/** What the client's streams share: the versions issued and acknowledged per key, what went wrong. */
+interface KvLedger {
+  world: World;
+  client: KvClientProcess;
+  pad: string;
+  acked: Map<number, number>;
+  issued: Map<number, number>;
+  violations: string[];
+  opsDone: number;
+}
+
+function scheduleKills(
+  world: World,
+  service: GcsService,
+  kills: readonly ReplicaKill[],
+): { count: number } {
+  const done = { count: 0 };
+  for (const k of kills) {
+    world.kernel.schedule(
+      Math.round(k.atMs * 1000),
+      { handleEvent: () => (done.count += guardedKill(world, service, k) ? 1 : 0) },
+      0,
+      undefined,
+      false,
+    );
+  }
+  return done;
+}
+
+/** Issues one stream's ops in order, each after the previous one's reply, checking every read. */
+function runStream(
+  ledger: KvLedger,
+  queue: readonly KvOp[],
+  stopAtUs: number,
+  onEnd: () => void,
+): void {
+  const { world, client, pad, acked, issued, violations } = ledger;
+  const next = (i: number): void => {
+    if (i === queue.length || world.kernel.nowUs > stopAtUs) return onEnd();
+    const op = queue[i]!;
+    if (op.write) {
+      const version = (issued.get(op.key) ?? 0) + 1;
+      issued.set(op.key, version);
+      client.gcs.call({ op: "task.add", spec: kvSpec(op.key, version, pad) }, () => {
+        acked.set(op.key, version);
+        ledger.opsDone++;
+        next(i + 1);
+      });
+    } else {
+      const expected = acked.get(op.key) ?? 0;
+      client.gcs.call({ op: "task.get", taskId: kvKey(op.key) }, (row) => {
+        if (versionOf(row) !== expected)
+          violations.push(
+            `read of key ${op.key} at ${world.kernel.nowUs / 1000} ms: version ${versionOf(row)}, last acknowledged ${expected}`,
+          );
+        ledger.opsDone++;
+        next(i + 1);
+      });
+    }
+  };
+  next(0);
 }
 
 /** Kills a live member and starts a replacement, unless that would leave no live member. */

@@ -10,7 +10,7 @@ const PROGRESS_INTERVAL_MS = 100;
 const port = parentPort;
 if (port === null) throw new Error("sweep/worker.ts runs only as a worker thread");
 
-port.on("message", async ({ run, keepRunsDir }: WorkerRequest) => {
+const serve = async ({ run, keepRunsDir }: WorkerRequest): Promise<void> => {
   let lastMs = 0;
   const progress = (fraction: number) => {
     const nowMs = Date.now();
@@ -28,7 +28,10 @@ port.on("message", async ({ run, keepRunsDir }: WorkerRequest) => {
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     } satisfies WorkerReply);
   }
-});
+};
+
+// serve() reports its own failures, so the promise it returns never rejects.
+port.on("message", (request: WorkerRequest) => void serve(request));
 
 // Loaded: ask for work (the pool gives runs only to workers that are ready).
 port.postMessage({ type: "ready" } satisfies WorkerReply);
