@@ -379,8 +379,8 @@ export class CoreWorker implements Process {
     if (spec.kind === "actor-method") return send(latest);
     // No one may be left to report on this attempt: its node died, or its worker did and the
     // report went to an owner that is gone.
-    if (nodeDead || row.status === "lost") {
-      const error = nodeDead
+    if (rowNodeDead || row.status === "lost") {
+      const error = rowNodeDead
         ? new NodeDiedError(latest.taskId, latest.name, row.node, latest.attempt + 1)
         : new WorkerCrashedError(latest.taskId, latest.name, latest.attempt + 1);
       if (hasRetriesLeft(latest)) this.retry(latest, error);
