@@ -39,7 +39,8 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
     // zombie attempt, and the children it submits: its writes are fenced off by incarnation, so
     // only executions on nodes not declared dead must be unique per attempt.
     const row = cluster.nodeRow(node.name);
-    const fenced = row !== undefined && row.state === "dead" && row.incarnation === node.incarnation;
+    const fenced =
+      row !== undefined && row.state === "dead" && row.incarnation === node.incarnation;
     for (const e of node.executions.values()) {
       const key = `${e.request.taskId}#${e.request.attempt ?? 0}`;
       if (!fenced) {

@@ -722,7 +722,9 @@ export class CoreWorker implements Process {
   private knownDead(node: string, incarnation: number): boolean {
     const row = this.nodeRows.get(node);
     if (row === undefined) return false;
-    return row.incarnation > incarnation || (row.state === "dead" && row.incarnation === incarnation);
+    return (
+      row.incarnation > incarnation || (row.state === "dead" && row.incarnation === incarnation)
+    );
   }
 
   private onNotification(n: GcsNotification): void {

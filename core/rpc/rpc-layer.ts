@@ -46,7 +46,22 @@
  * lost with it, and the protocol above recovers from the death as from any other.
  */
 import { assert } from "../assert.js";
-import type { Address, DurableStorage, Env, ExecutionId, ExecutionOutcome, ExecutionRequest, Message, Process, Rng, TaskContextPort, TimerId, TransportPort, Urgency, UserDeferred } from "../env.js";
+import type {
+  Address,
+  DurableStorage,
+  Env,
+  ExecutionId,
+  ExecutionOutcome,
+  ExecutionRequest,
+  Message,
+  Process,
+  Rng,
+  TaskContextPort,
+  TimerId,
+  TransportPort,
+  Urgency,
+  UserDeferred,
+} from "../env.js";
 import type { TraceEvent } from "../trace.js";
 
 export interface RpcOptions {
@@ -152,9 +167,18 @@ export class RpcLayer implements Process {
   resends = 0;
   duplicatesDropped = 0;
 
-  constructor(private readonly base: Env, private readonly options: RpcOptions = RPC_DEFAULTS) {
-    assert(options.retryUs > 0 && options.maxRetryUs >= options.retryUs, "rpc: retryUs must be > 0 and <= maxRetryUs");
-    assert(options.ackDelayUs >= 0 && options.ackDelayUs < options.retryUs, "rpc: ackDelayUs must be in [0, retryUs)");
+  constructor(
+    private readonly base: Env,
+    private readonly options: RpcOptions = RPC_DEFAULTS,
+  ) {
+    assert(
+      options.retryUs > 0 && options.maxRetryUs >= options.retryUs,
+      "rpc: retryUs must be > 0 and <= maxRetryUs",
+    );
+    assert(
+      options.ackDelayUs >= 0 && options.ackDelayUs < options.retryUs,
+      "rpc: ackDelayUs must be in [0, retryUs)",
+    );
     this.startUs = base.nowUs();
     // The start time tells sessions at one address apart; the draw breaks a tie within a microsecond.
     this.session = this.startUs + base.rng("rpc/sessions").next();
@@ -176,13 +200,29 @@ export class RpcLayer implements Process {
     // Hot path: the message is built only on failure.
     if (this.unackedCount >= UNACKED_MAX) assert(false, "rpc: too many unacknowledged messages");
     let link = this.links.get(to);
-    if (link === undefined) this.links.set(to, (link = { nextSeq: 0, base: 0, front: 0, window: [] }));
+    if (link === undefined)
+      this.links.set(to, (link = { nextSeq: 0, base: 0, front: 0, window: [] }));
     const seq = link.nextSeq++;
     const now = this.base.nowUs();
-    const data: RpcData = { type: "rpc.data", session: this.session, seq, firstSentUs: now, payload: message };
+    const data: RpcData = {
+      type: "rpc.data",
+      session: this.session,
+      seq,
+      firstSentUs: now,
+      payload: message,
+    };
     const sizeAllowanceUs = Math.ceil(sizeBytes / this.options.retryBytesPerUs);
     const resendsLeft = urgency === "background" ? this.options.backgroundResends : Infinity;
-    link.window.push({ to, seq, message: data, sizeBytes, lastSentUs: now, backoffUs: this.options.retryUs, sizeAllowanceUs, resendsLeft });
+    link.window.push({
+      to,
+      seq,
+      message: data,
+      sizeBytes,
+      lastSentUs: now,
+      backoffUs: this.options.retryUs,
+      sizeAllowanceUs,
+      resendsLeft,
+    });
     this.unackedCount++;
     this.base.send(to, data, sizeBytes, urgency);
     if (this.sweepTimer === undefined) this.armSweep();
@@ -197,7 +237,10 @@ export class RpcLayer implements Process {
 
   /** What `admit` returned, or (in a world that does not call `admit`) anything as it arrives. */
   onMessage(from: Address, message: Message): void {
-    const payload = message.type === "rpc.data" || message.type === "rpc.ack" ? this.admit(from, message) : message;
+    const payload =
+      message.type === "rpc.data" || message.type === "rpc.ack"
+        ? this.admit(from, message)
+        : message;
     if (payload !== undefined) this.inner!.onMessage(from, payload);
   }
 
@@ -211,7 +254,14 @@ export class RpcLayer implements Process {
         peer.above.clear();
         peer.acks.length = 0;
       } else {
-        peer = { address: from, session: m.session, due: false, lowWater: 0, above: new Set(), acks: [] };
+        peer = {
+          address: from,
+          session: m.session,
+          due: false,
+          lowWater: 0,
+          above: new Set(),
+          acks: [],
+        };
         this.peers.set(from, peer);
       }
     }
@@ -237,7 +287,12 @@ export class RpcLayer implements Process {
       peer.due = true;
       this.ackDue.push(peer);
     }
-    if (this.ackTimer === undefined) this.ackTimer = this.net.setTimer(this.options.ackDelayUs, () => this.flushAcks(), "background");
+    if (this.ackTimer === undefined)
+      this.ackTimer = this.net.setTimer(
+        this.options.ackDelayUs,
+        () => this.flushAcks(),
+        "background",
+      );
   }
 
   private flushAcks(): void {
@@ -247,7 +302,12 @@ export class RpcLayer implements Process {
       if (peer.acks.length === 0) continue;
       const seqs = peer.acks;
       peer.acks = [];
-      this.net.send(peer.address, { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck, ACK_BYTES + ACK_SEQ_BYTES * seqs.length, "background");
+      this.net.send(
+        peer.address,
+        { type: "rpc.ack", session: peer.session, seqs } satisfies RpcAck,
+        ACK_BYTES + ACK_SEQ_BYTES * seqs.length,
+        "background",
+      );
     }
     this.ackDue.length = 0;
   }
@@ -277,7 +337,11 @@ export class RpcLayer implements Process {
   }
 
   private armSweep(): void {
-    this.sweepTimer = this.net.setTimer(Math.max(1, Math.floor(this.options.retryUs / 2)), () => this.sweep(), "background");
+    this.sweepTimer = this.net.setTimer(
+      Math.max(1, Math.floor(this.options.retryUs / 2)),
+      () => this.sweep(),
+      "background",
+    );
   }
 
   /** Sends again what waited its whole timeout; backs off each time. */
@@ -314,7 +378,10 @@ class RpcEnv implements Env {
   readonly nodeName: string;
   readonly storage: DurableStorage;
   readonly taskContext: TaskContextPort<unknown>;
-  constructor(private readonly base: Env, private readonly rpc: RpcLayer) {
+  constructor(
+    private readonly base: Env,
+    private readonly rpc: RpcLayer,
+  ) {
     this.self = base.self;
     this.nodeName = base.nodeName;
     this.storage = base.storage;
@@ -329,7 +396,12 @@ class RpcEnv implements Env {
   cancelTimer(timer: TimerId): void {
     this.base.cancelTimer(timer);
   }
-  send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency: Urgency = "work"): void {
+  send<M extends Message>(
+    to: Address,
+    message: M,
+    sizeBytes: number,
+    urgency: Urgency = "work",
+  ): void {
     this.rpc.send(to, message, sizeBytes, urgency);
   }
   rng(stream: string): Rng {
