@@ -4,7 +4,7 @@
  */
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
-import { mean, simulationTables } from "./output/simulation-tables.js";
+import { mean, recoveryPlots, simulationTables } from "./output/simulation-tables.js";
 import { simulationTrace } from "./output/simulation-trace.js";
 
 export const chainReconstruction = defineScenario({
@@ -163,23 +163,9 @@ function headlinesOf(
 }
 
 function plotsOf(bucketMs: number): ScenarioResult["plots"] {
-  return [
-    {
-      kind: "throughput",
-      name: "throughput",
-      title: "Chain tasks finished per second, by cause",
-      table: "throughput",
-      bucketMs,
-      causes: ["original", "retry", "reconstruction"],
-      faults: { table: "faults", labelColumns: ["fault", "target"] },
-    },
-    {
-      kind: "bars",
-      name: "recovery",
-      title: "Recovery time per node removal",
-      table: "recovery",
-      group: { column: "target", label: "removed node" },
-      value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
-    },
-  ];
+  return recoveryPlots(bucketMs, {
+    tasks: "Chain",
+    removal: "node removal",
+    removedNode: "removed node",
+  });
 }

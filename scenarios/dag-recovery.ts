@@ -6,7 +6,7 @@
 import seedrandom from "seedrandom";
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import { defineScenario, type ScenarioResult } from "./scenario.js";
-import { mean, simulationTables } from "./output/simulation-tables.js";
+import { mean, recoveryPlots, simulationTables } from "./output/simulation-tables.js";
 import { simulationTrace } from "./output/simulation-trace.js";
 
 export const dagRecovery = defineScenario({
@@ -154,23 +154,9 @@ function headlinesOf(sim: Simulation): ScenarioResult["headlines"] {
 }
 
 function plotsOf(bucketMs: number): ScenarioResult["plots"] {
-  return [
-    {
-      kind: "throughput",
-      name: "throughput",
-      title: "DAG tasks finished per second, by cause",
-      table: "throughput",
-      bucketMs,
-      causes: ["original", "retry", "reconstruction"],
-      faults: { table: "faults", labelColumns: ["fault", "target"] },
-    },
-    {
-      kind: "bars",
-      name: "recovery",
-      title: "Recovery time per node kill",
-      table: "recovery",
-      group: { column: "target", label: "killed node" },
-      value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
-    },
-  ];
+  return recoveryPlots(bucketMs, {
+    tasks: "DAG",
+    removal: "node kill",
+    removedNode: "killed node",
+  });
 }

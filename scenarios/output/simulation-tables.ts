@@ -4,7 +4,7 @@
  */
 import type { Simulation } from "../../sim/index.js";
 import { niceBucketMs } from "./throughput-table.js";
-import { table, type Table } from "../scenario.js";
+import { table, type ScenarioResult, type Table } from "../scenario.js";
 
 export const ATTEMPT_COLUMNS = [
   "taskId",
@@ -62,4 +62,33 @@ export function simulationTables(
 export function mean(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v));
   return finite.length === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / finite.length;
+}
+
+/**
+ * The two charts of a recovery run on the Simulation's tables: finished tasks per second by cause
+ * with the faults marked, and recovery time per failed node.
+ */
+export function recoveryPlots(
+  bucketMs: number,
+  labels: { tasks: string; removal: string; removedNode: string },
+): ScenarioResult["plots"] {
+  return [
+    {
+      kind: "throughput",
+      name: "throughput",
+      title: `${labels.tasks} tasks finished per second, by cause`,
+      table: "throughput",
+      bucketMs,
+      causes: ["original", "retry", "reconstruction"],
+      faults: { table: "faults", labelColumns: ["fault", "target"] },
+    },
+    {
+      kind: "bars",
+      name: "recovery",
+      title: `Recovery time per ${labels.removal}`,
+      table: "recovery",
+      group: { column: "target", label: labels.removedNode },
+      value: { column: "recoveryMs", label: "recovery time", unit: "ms" },
+    },
+  ];
 }
