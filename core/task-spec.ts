@@ -41,6 +41,12 @@ export interface TaskSpec {
   readonly method?: string;
   readonly handleId?: string;
   readonly handleSeq?: number;
+  /**
+   * An actor call, stamped by its caller each time it sends it: the lowest handleSeq of the handle
+   * the caller has not yet seen done or failed for good (≤ handleSeq). The caller never sends a
+   * call below it again, so the actor need not wait for one (Ray 0.x's per-handle task counters).
+   */
+  readonly handleFloorSeq?: number;
   /** For an actor creation: how its actor recovers. */
   readonly recovery?: "replay" | "restart";
 }
@@ -49,6 +55,19 @@ export function refArgs(spec: TaskSpec): ObjectId[] {
   const out: ObjectId[] = [];
   for (const a of spec.args) if ("ref" in a) out.push(a.ref);
   return out;
+}
+
+/** A copy of actor call `spec` carrying the floor of its handle at the moment it is sent. */
+export function withHandleFloor(spec: TaskSpec, floorSeq: number): TaskSpec {
+  assert(
+    spec.kind === "actor-method" && spec.handleSeq !== undefined,
+    `task ${spec.taskId}: only an actor call carries a handle floor`,
+  );
+  assert(
+    Number.isInteger(floorSeq) && floorSeq >= 0 && floorSeq <= spec.handleSeq,
+    `actor call ${spec.taskId}: handle floor ${floorSeq} must be an integer in [0, its seq ${spec.handleSeq}]`,
+  );
+  return { ...spec, handleFloorSeq: floorSeq };
 }
 
 /** Whether the shared retry budget allows another attempt. */

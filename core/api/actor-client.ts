@@ -8,8 +8,10 @@
  *   actor is dead and every pending and later call fails with ActorDiedError.
  * - Calls not yet done when the instance died are resent to the new instance. In "replay" mode
  *   the new instance has already re-executed, from its last checkpoint, every call it had run
- *   (the stateful-edge chain in the GCS), so a resent call it already replayed is a duplicate it
- *   drops. In "restart" mode state is lost: a pending call is retried only while `maxTaskRetries`
+ *   (the stateful-edge chain in the GCS), so a resent call it already replayed, or that its
+ *   checkpoint covers, is a duplicate it drops. Every call sent carries its handle's floor (the
+ *   lowest seq this worker has not seen settled), so resends that arrive out of order wait for one
+ *   another instead of passing for duplicates. In "restart" mode state is lost: a pending call is retried only while `maxTaskRetries`
  *   allows, else it fails with ActorUnavailableError; no completed call is re-run.
  */
 import { assert } from "../assert.js";
@@ -18,7 +20,7 @@ import type { ActorId, ObjectId, TaskId } from "../ids.js";
 import type { GcsClient } from "../gcs/client.js";
 import type { ActorEntry, TaskRow } from "../gcs/tables.js";
 import type { ActorLog, ResubmitResult } from "../gcs/messages.js";
-import { hasRetriesLeft, nextAttempt, type TaskSpec } from "../task-spec.js";
+import { hasRetriesLeft, nextAttempt, withHandleFloor, type TaskSpec } from "../task-spec.js";
 import { CONTROL_MESSAGE_BYTES, type RayletMessage } from "../raylet/messages.js";
 import { ActorDiedError, ActorUnavailableError, ObjectLostError, type RayError } from "./errors.js";
 
@@ -36,6 +38,8 @@ export interface ActorOwner {
   readonly rayletAddress: Address;
   /** The owned actor calls to `actorId` not yet done. */
   pendingCallsTo(actorId: ActorId): TaskSpec[];
+  /** The lowest handleSeq of `handleId` among the owned calls not yet done or failed for good. */
+  handleFloorSeq(handleId: string): number | undefined;
   resubmitLocally(spec: TaskSpec): void;
   submitGranted(spec: TaskSpec): void;
   failForGood(spec: TaskSpec, error: RayError): void;
@@ -95,9 +99,12 @@ export class ActorClient {
     this.subscribe(actorId);
     const entry = this.entries.get(actorId);
     if (entry?.state === "alive") {
+      // Stamped now, not at submission: a resend tells the actor how far this caller has settled.
+      const seq = spec.handleSeq!;
+      const floorSeq = Math.min(this.cw.handleFloorSeq(spec.handleId!) ?? seq, seq);
       this.cw.env.send(
         address("raylet", entry.node),
-        { type: "raylet.actorCall", spec } satisfies RayletMessage,
+        { type: "raylet.actorCall", spec: withHandleFloor(spec, floorSeq) } satisfies RayletMessage,
         CONTROL_MESSAGE_BYTES,
       );
       return;
@@ -290,7 +297,18 @@ export class ActorClient {
 
   /** After a restart: calls of mine the old instance did not finish go to the new one. */
   private resendPending(entry: ActorEntry): void {
-    for (const spec of this.cw.pendingCallsTo(entry.actorId)) {
+    // In handle order: a call failed for good here raises the floor the later ones carry, so the
+    // new instance never waits for a call that will not come.
+    const pending = this.cw
+      .pendingCallsTo(entry.actorId)
+      .sort((a, b) =>
+        a.handleId === b.handleId
+          ? a.handleSeq! - b.handleSeq!
+          : a.handleId! < b.handleId!
+            ? -1
+            : 1,
+      );
+    for (const spec of pending) {
       if (entry.recovery !== "restart") {
         this.send(spec);
         continue;

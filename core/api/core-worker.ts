@@ -47,6 +47,7 @@ import {
 } from "./errors.js";
 import type { FunctionEntry } from "./function-table.js";
 import { ActorClient } from "./actor-client.js";
+import { OwnedTasks } from "./owned-tasks.js";
 import { isObjectRef } from "./object-ref.js";
 import { isStoredError } from "./stored-error.js";
 import type { TaskContext } from "./task-context.js";
@@ -59,10 +60,6 @@ export interface CoreWorkerConfig {
   /** Capacity of the local object store: a put larger than this fails at once. */
   readonly objectStoreBytes: number;
   readonly defaultReturnBytes: number;
-}
-
-interface OwnedTask {
-  spec: TaskSpec;
 }
 
 interface Fetch {
@@ -96,7 +93,7 @@ export const MAX_PENDING_GETS = 1_000_000;
 export class CoreWorker implements Process {
   readonly gcs: GcsClient;
   private readonly raylet: Address;
-  readonly owned = new Map<TaskId, OwnedTask>();
+  readonly owned = new OwnedTasks();
   private readonly fetches = new Map<number, Fetch>();
   /**
    * Objects this worker's raylet reported local (or, `seenAnywhere`, located somewhere), including
@@ -241,6 +238,11 @@ export class CoreWorker implements Process {
 
   get rayletAddress(): Address {
     return this.raylet;
+  }
+
+  /** The lowest handleSeq of `handleId` among the calls this worker owns and has not seen settled. */
+  handleFloorSeq(handleId: string): number | undefined {
+    return this.owned.floorSeq(handleId);
   }
 
   /** Owned calls to an actor that are not done, in submission order. */

@@ -4,6 +4,11 @@
  * per-handle sequence number; early arrivals wait in a buffer), and each executed call is given the
  * actor's next execution sequence number in the task table: the order replay follows (Ray paper
  * §3.2, stateful edges).
+ *
+ * Where a handle resumes: each call carries its caller's floor (task-spec.ts `handleFloorSeq`),
+ * below which the caller sends nothing again; the expected seq only rises, to the floor or past an
+ * accepted call. A restarted instance starts from its checkpoint's per-handle seqs, raised by the
+ * chain it replays — never from whichever resent call happens to arrive first.
  */
 import { assert } from "../assert.js";
 import type { ActorId } from "../ids.js";
@@ -19,6 +24,8 @@ export interface HostedActor {
   readonly allocation: Allocation;
   /** Next expected handleSeq per handle. */
   readonly nextSeq: Map<string, number>;
+  /** Per handle, the seq after its last call that ran: what a checkpoint records. */
+  readonly ranSeq: Map<string, number>;
   readonly buffered: Map<string, Map<number, TaskSpec>>;
   /** Calls accepted in order, waiting for their turn (and their arguments). */
   readonly queue: Array<{ spec: TaskSpec; missing: number; pinned: Pin[] }>;
@@ -59,28 +66,20 @@ export class ActorHost {
       return true;
     }
     const handle = spec.handleId!;
-    // The first incarnation expects every handle from seq 0 (calls may arrive out of order: a later
-    // one must wait for an earlier one, not make it look like a duplicate). A restarted one takes
-    // the first call it sees from a handle as where that handle is.
-    const expected =
-      actor.nextSeq.get(handle) ?? (actor.creation.attempt === 0 ? 0 : spec.handleSeq!);
     const seq = spec.handleSeq!;
-    if (seq < expected) return true; // a duplicate of a call already accepted
-    if (seq > expected) {
-      let buf = actor.buffered.get(handle);
-      if (buf === undefined) actor.buffered.set(handle, (buf = new Map<number, TaskSpec>()));
-      buf.set(seq, spec);
-      return true;
-    }
-    this.accept(actor, spec);
-    let next = seq + 1;
-    const buf = actor.buffered.get(handle);
-    while (buf?.has(next)) {
-      const s = buf.get(next)!;
-      buf.delete(next);
-      this.accept(actor, s);
-      next++;
-    }
+    const floor = spec.handleFloorSeq!;
+    assert(
+      Number.isInteger(floor) && floor >= 0 && floor <= seq,
+      `actor ${actor.actorId}: call ${spec.taskId} (seq ${seq}) carries handle floor ${floor}`,
+    );
+    // Calls may arrive out of order (a later one waits for an earlier one, it does not make it look
+    // like a duplicate), so a handle this instance knows nothing of starts at its caller's floor.
+    const expected = this.raise(actor, handle, floor);
+    if (seq < expected) return true; // a duplicate of a call already accepted, or settled
+    let buf = actor.buffered.get(handle);
+    if (buf === undefined) actor.buffered.set(handle, (buf = new Map<number, TaskSpec>()));
+    buf.set(seq, spec);
+    this.drain(actor, handle);
     return true;
   }
 
@@ -88,7 +87,21 @@ export class ActorHost {
    * Queues the replay of the actor's chain (in execution order, ahead of everything), then lets
    * the calls held during the restore through the usual per-handle ordering.
    */
-  restored(actor: HostedActor, replay: readonly TaskSpec[]): void {
+  restored(
+    actor: HostedActor,
+    checkpointSeqs: ReadonlyMap<string, number>,
+    replay: readonly TaskSpec[],
+  ): void {
+    // What the checkpoint covers first (a call it covers may be resent: its completion notice can
+    // die with the node), then what the chain replays.
+    for (const [handle, next] of checkpointSeqs) {
+      assert(
+        Number.isInteger(next) && next >= 0,
+        `actor ${actor.actorId}: checkpoint holds seq ${next} for handle ${handle}`,
+      );
+      actor.nextSeq.set(handle, Math.max(actor.nextSeq.get(handle) ?? 0, next));
+      actor.ranSeq.set(handle, Math.max(actor.ranSeq.get(handle) ?? 0, next));
+    }
     for (const spec of replay) {
       actor.nextSeq.set(
         spec.handleId!,
@@ -116,6 +129,31 @@ export class ActorHost {
     for (const pin of actor.runningPins) this.objects.store.unpin(pin);
     actor.runningPins.length = 0;
     return actor;
+  }
+
+  /** Raises the handle's expected seq to `floorSeq` (never lowers it); returns the expected seq. */
+  private raise(actor: HostedActor, handle: string, floorSeq: number): number {
+    const known = actor.nextSeq.get(handle);
+    const expected = Math.max(known ?? 0, floorSeq);
+    if (expected === known) return expected;
+    actor.nextSeq.set(handle, expected);
+    const buf = actor.buffered.get(handle);
+    if (buf !== undefined) for (const s of [...buf.keys()]) if (s < expected) buf.delete(s);
+    return expected;
+  }
+
+  /** Accepts the handle's buffered calls from its expected seq on, while they are contiguous. */
+  private drain(actor: HostedActor, handle: string): void {
+    const buf = actor.buffered.get(handle);
+    if (buf === undefined) return;
+    let next = actor.nextSeq.get(handle) ?? 0;
+    while (buf.has(next)) {
+      const s = buf.get(next)!;
+      buf.delete(next);
+      this.accept(actor, s);
+      next++;
+    }
+    if (buf.size === 0) actor.buffered.delete(handle);
   }
 
   private accept(actor: HostedActor, spec: TaskSpec, advance = true): void {
@@ -151,6 +189,8 @@ export class ActorHost {
     }
     for (const id of args) head.pinned.push(this.objects.store.pin(id));
     actor.queue.shift();
+    const handle = head.spec.handleId!;
+    actor.ranSeq.set(handle, Math.max(actor.ranSeq.get(handle) ?? 0, head.spec.handleSeq! + 1));
     actor.running = true;
     actor.runningPins = head.pinned;
     this.runCall(actor, head.spec, head.pinned);

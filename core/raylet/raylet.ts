@@ -515,6 +515,7 @@ export class Raylet implements Process {
       instance,
       allocation,
       nextSeq: new Map(),
+      ranSeq: new Map(),
       buffered: new Map(),
       queue: [],
       running: false,
@@ -542,7 +543,7 @@ export class Raylet implements Process {
     if (!replay) return this.publishActor(actor, "alive", "");
     // Say where the instance is being restored, so its owner restarts it again if this node dies.
     this.publishActor(actor, "restarting", "restoring from checkpoint and replaying");
-    readRestorePlan(this, actorId, instance, (checkpointSeq, calls, loadUs) => {
+    readRestorePlan(this, actorId, instance, (checkpointSeq, handleSeqs, calls, loadUs) => {
       if (this.actors.actors.get(actorId) !== actor) return; // died while restoring
       actor.executed = checkpointSeq;
       actor.replayLeft = calls.length;
@@ -565,7 +566,7 @@ export class Raylet implements Process {
           taskKind: r.kind,
           attempt: r.attempt,
         });
-      this.actors.restored(actor, replay);
+      this.actors.restored(actor, handleSeqs, replay);
       if (calls.length === 0) this.replayDone(actor, 0);
     });
   }
@@ -705,6 +706,7 @@ export class Raylet implements Process {
         actor.actorId,
         actor.instance,
         actor.executed,
+        actor.ranSeq,
         entry.options.checkpointBytes,
         next,
       );

@@ -4,7 +4,10 @@
  * call the actor ran after it — read back from the GCS (the actor's stateful-edge chain and the
  * task table) — regenerating the same result objects. Also the checkpoint side: every
  * `checkpointInterval` calls the actor's state is written to storage (paying the write, during
- * which the actor serves no call) and the GCS records which calls it covers.
+ * which the actor serves no call) and the GCS records which calls it covers. A checkpoint holds, with
+ * the state, each caller handle's next seq (as Ray 0.x's ActorCheckpointData held handle ids and
+ * task counters): a call it covers whose completion died with the node is resent, and the restored
+ * instance must know it ran.
  */
 import { assert } from "../assert.js";
 import type { Env } from "../env.js";
@@ -51,22 +54,40 @@ export interface RestoreHost {
   readonly gcs: GcsClient;
 }
 
+/** What storage holds for an actor's checkpoint. */
+interface SavedCheckpoint {
+  /** The checkpoint covers the actor's first `seq` calls. */
+  readonly seq: number;
+  readonly state: unknown;
+  /** Per caller handle, the seq after its last call the checkpoint covers. */
+  readonly handleSeqs: ReadonlyArray<readonly [string, number]>;
+}
+
 /**
- * Reads the checkpoint and the chain after it; calls `done` with the checkpoint's seq and the
- * specs to replay, in execution order.
+ * Reads the checkpoint and the chain after it; calls `done` with the checkpoint's seq, its
+ * per-handle next seqs and the specs to replay, in execution order.
  */
 export function readRestorePlan(
   host: RestoreHost,
   actorId: ActorId,
   instance: Record<string, unknown>,
-  done: (checkpointSeq: number, replay: TaskSpec[], loadUs: number) => void,
+  done: (
+    checkpointSeq: number,
+    handleSeqs: ReadonlyMap<string, number>,
+    replay: TaskSpec[],
+    loadUs: number,
+  ) => void,
 ): void {
   host.gcs.call({ op: "actor.getLog", actorId }, (result) => {
     const log = result as ActorLog;
     let loadUs = 0;
-    const afterCheckpoint = () =>
-      readSpecs(host, log.calls, (specs) => done(log.checkpointSeq, specs, loadUs));
-    if (log.checkpointSeq === 0) return afterCheckpoint();
+    const afterCheckpoint = (seq: number, handleSeqs: ReadonlyMap<string, number>) =>
+      // The log lists calls from the GCS's checkpoint on; storage's may be newer (the node died
+      // between the write and the GCS's record): its calls are in the state already.
+      readSpecs(host, log.calls.slice(seq - log.checkpointSeq), (specs) =>
+        done(seq, handleSeqs, specs, loadUs),
+      );
+    if (log.checkpointSeq === 0) return afterCheckpoint(0, new Map());
     const startUs = host.env.nowUs();
     host.env.storage.read(checkpointKey(actorId), (found, value) => {
       loadUs = host.env.nowUs() - startUs;
@@ -74,14 +95,14 @@ export function readRestorePlan(
         found,
         `actor ${actorId}: the GCS records a checkpoint at ${log.checkpointSeq} but storage has none`,
       );
-      const saved = value as { seq: number; state: unknown };
+      const saved = value as SavedCheckpoint;
       // Storage is written before the GCS records the checkpoint, so it is never the older one.
       assert(
         saved.seq >= log.checkpointSeq,
         `actor ${actorId}: storage holds checkpoint ${saved.seq}, older than the GCS's ${log.checkpointSeq}`,
       );
       restoreState(instance, saved.state);
-      afterCheckpoint();
+      afterCheckpoint(saved.seq, new Map(saved.handleSeqs));
     });
   });
 }
@@ -102,12 +123,16 @@ function readSpecs(
   });
 }
 
-/** Writes a checkpoint of the actor's state covering its first `seq` calls. */
+/**
+ * Writes a checkpoint of the actor's state covering its first `seq` calls, with `handleSeqs`: per
+ * caller handle, the seq after its last call among them.
+ */
 export function writeCheckpoint(
   host: RestoreHost,
   actorId: ActorId,
   instance: Record<string, unknown>,
   seq: number,
+  handleSeqs: ReadonlyMap<string, number>,
   sizeBytes: number,
   done: () => void,
 ): void {
@@ -115,7 +140,8 @@ export function writeCheckpoint(
   assert(sizeBytes >= 0, `actor ${actorId}: checkpoint size ${sizeBytes} bytes`);
   const startUs = host.env.nowUs();
   const state = snapshotState(instance);
-  host.env.storage.write(checkpointKey(actorId), { seq, state }, sizeBytes, () => {
+  const saved: SavedCheckpoint = { seq, state, handleSeqs: [...handleSeqs] };
+  host.env.storage.write(checkpointKey(actorId), saved, sizeBytes, () => {
     host.gcs.call({ op: "actor.checkpoint", actorId, seq });
     host.env.trace({ kind: "actor.checkpointed", actorId, seq, sizeBytes, startUs });
     done();
