@@ -52,6 +52,14 @@ export interface TransportPort {
   setTimer(delayUs: number, fire: () => void, urgency?: Urgency): TimerId;
   cancelTimer(timer: TimerId): void;
   send<M extends Message>(to: Address, message: M, sizeBytes: number, urgency?: Urgency): void;
+  /**
+   * Whether a copy of this very message object is still on the wire: sent and neither arrived nor
+   * lost with a NIC. What a TCP sender knows from the bytes the receiver acknowledges as they come:
+   * a large message that is still flowing is not resent, however long its share of a congested
+   * link makes it take. (Optional: a transport that cannot tell says nothing, and the RPC layer
+   * falls back on its size allowance.)
+   */
+  onWire?(message: Message): boolean;
 }
 
 /** A uniform random stream in [0, 1). Streams are named so consumers never shift each other's draws. */

@@ -168,6 +168,8 @@ export class Network {
   private readonly componentPairs: Pair[] = [];
   private epoch = 0;
   bulkBytes = 0;
+  /** Told of each transfer a dead NIC loses (its `data`), so the sender's transport knows. */
+  onTransferLost: ((data: unknown) => void) | undefined = undefined;
 
   constructor(
     private readonly kernel: Kernel,
@@ -381,6 +383,10 @@ export class Network {
   }
 
   private dropPair(pair: Pair): void {
+    // A transfer with several chunks in flight sits in the heap once per chunk: report it once.
+    const lost = this.onTransferLost;
+    if (lost !== undefined)
+      for (const transfer of new Set(pair.transfers)) lost(transfer.data);
     pair.finish.length = 0;
     pair.transfers.length = 0;
     this.detach(pair);

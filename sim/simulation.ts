@@ -193,7 +193,11 @@ export class Simulation implements ClusterControl {
           queueThreshold: c.scheduler.queueThreshold,
           reconstructionPollUs:
             c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
-          forwardRetryUs: c.gcs.requestTimeoutUs,
+          // The RPC layer already delivers a forward to a live scheduler: a resend is for a
+          // scheduler that died holding it, which is known on the failure detector's time scale.
+          // A shorter interval (the GCS request timeout, 20 ms) re-forwarded every task queued
+          // behind a burst at the scheduler, each copy lengthening the queue.
+          forwardRetryUs: c.failureDetection.heartbeatUs,
           // A scheduler silent as long as a node must be to be declared dead is presumed gone.
           forwardFallbackUs: c.failureDetection.heartbeatUs * c.failureDetection.missedHeartbeats,
           onFenced: () => this.fenced(spec.name, node.incarnation),

@@ -80,6 +80,8 @@ interface Envelope {
   message: Message;
   /** A delayed message or a duplicate copy: message faults do not delay or copy it again. */
   perturbed: boolean;
+  /** Counted in `World.onWire` until it arrives or its transfer is lost. */
+  onWire: boolean;
 }
 
 interface TimerRecord {
@@ -251,6 +253,7 @@ class ProcessEnv implements Env {
     cancelTimer: (timer) => this.world.cancelTimer(this.entry, timer),
     send: (to, message, sizeBytes, urgency = "work") =>
       this.world.send(this.entry, to, message, sizeBytes, urgency, 0),
+    onWire: (message) => this.world.isOnWire(message),
   };
   trace(event: TraceEvent): void {
     // The simulation's view of progress for livelock detection: an attempt started or ended.
@@ -299,11 +302,17 @@ export class World implements EventHandler {
   messagesDuplicated = 0;
   messagesDelayed = 0;
   bytesSent = 0;
+  /** Bulk messages on the wire, by message object (an RPC resend is the same object): copies. */
+  private readonly onWire = new Map<Message, number>();
 
   constructor(options: WorldOptions) {
     this.random = new RandomStreams(options.seed);
     this.recorder = new Recorder({ keepEvents: options.keepEvents ?? true });
     this.network = new Network(this.kernel, options.network ?? {});
+    this.network.onTransferLost = (data) => {
+      const envelope = data as Envelope;
+      if (envelope.onWire) this.offWire(envelope);
+    };
     this.storage = new SimStorage(
       options.storage?.latencyUs ?? 1_000,
       options.storage?.bandwidthBytesPerSec ?? 1e9,
@@ -469,7 +478,11 @@ export class World implements EventHandler {
       this.messagesDropped++;
       return;
     }
-    const envelope: Envelope = { from, to: receiver, message, perturbed: false };
+    // Only bulk messages are tracked: a small one is on the wire for a latency, far below any
+    // resend timeout, and tracking every message would cost a map entry on the hot path.
+    const onWire = sizeBytes >= this.network.options.bulkThresholdBytes;
+    const envelope: Envelope = { from, to: receiver, message, perturbed: false, onWire };
+    if (onWire) this.onWire.set(message, (this.onWire.get(message) ?? 0) + 1);
     // Sent when the sender's service ends; a sender dead by then is dropped on delivery.
     this.network.transmit(
       from.node.name,
@@ -481,6 +494,19 @@ export class World implements EventHandler {
       urgency === "work",
       aheadUs,
     );
+  }
+
+  /** Whether a copy of `message` is still on the wire (TransportPort.onWire). */
+  isOnWire(message: Message): boolean {
+    return this.onWire.has(message);
+  }
+
+  private offWire(envelope: Envelope): void {
+    envelope.onWire = false;
+    const copies = this.onWire.get(envelope.message)!;
+    assert(copies >= 1, `world: ${envelope.message.type} left the wire more often than it went on`);
+    if (copies === 1) this.onWire.delete(envelope.message);
+    else this.onWire.set(envelope.message, copies - 1);
   }
 
   /**
@@ -618,7 +644,13 @@ export class World implements EventHandler {
         return true;
       }
       this.messagesDuplicated++;
-      const copy: Envelope = { from: e.from, to: e.to, message: e.message, perturbed: true };
+      const copy: Envelope = {
+        from: e.from,
+        to: e.to,
+        message: e.message,
+        perturbed: true,
+        onWire: false,
+      };
       this.kernel.schedule(rule.duplicateDelayUs(), this, TAG_DELIVER, copy, work);
     }
     return false;
@@ -685,6 +717,7 @@ export class World implements EventHandler {
       case TAG_DELIVER: {
         const envelope = data as Envelope;
         const { from, to, message } = envelope;
+        if (envelope.onWire) this.offWire(envelope);
         if (!from.alive || !to.alive) {
           this.messagesDropped++;
           return;

@@ -3,7 +3,11 @@
  * and may be dead or cut off (a forward to it is then lost), so a forward is a request that is
  * acknowledged: by the raylet the task was placed on (it tells the forwarder), or by the scheduler
  * itself (placed, or failed as unschedulable; "held" while it waits for room). An unanswered
- * forward is sent again every `retryUs`; the scheduler and the raylets dedupe by (task, attempt).
+ * forward is sent again after `retryUs`, then after twice as long each time, up to the fallback
+ * interval; the scheduler and the raylets dedupe by (task, attempt). The backoff is what keeps a
+ * busy scheduler alive: its answers wait behind its queue, and a fixed interval shorter than that
+ * queue re-forwards every waiting task each interval, each copy costing the scheduler another
+ * placement (25 600 tasks forwarded at once to a 128-node scheduler grew its queue without end).
  * A task whose scheduler has been silent for `fallbackUs` runs here if this node can ever run it,
  * as a raylet without a global scheduler would.
  */
@@ -30,6 +34,8 @@ interface Held {
   /** When the scheduler last showed it has the task (or when it was forwarded). */
   heardUs: number;
   timer: TimerId;
+  /** Wait before the next resend: doubles per resend, up to `maxWaitUs`. */
+  waitUs: number;
 }
 
 export function attemptKey(taskId: TaskId, attempt: number): string {
@@ -44,6 +50,7 @@ export class ForwardedTasks {
   /** Forwards sent again because no answer came in time (for tests and diagnostics). */
   resent = 0;
   fallbacks = 0;
+  private readonly maxWaitUs: number;
 
   constructor(
     private readonly env: Env,
@@ -57,6 +64,7 @@ export class ForwardedTasks {
       options.fallbackUs >= 0,
       `forwarded tasks at ${options.nodeName}: fallback must be >= 0, got ${options.fallbackUs}`,
     );
+    this.maxWaitUs = Math.max(options.retryUs, options.fallbackUs);
   }
 
   get size(): number {
@@ -71,7 +79,8 @@ export class ForwardedTasks {
       MAX_FORWARDED_TASKS,
       `raylet ${this.options.nodeName} forwarded tasks (MAX_FORWARDED_TASKS)`,
     );
-    const held: Held = { spec, heardUs: this.env.nowUs(), timer: this.arm(key) };
+    const waitUs = this.options.retryUs;
+    const held: Held = { spec, heardUs: this.env.nowUs(), timer: this.arm(key, waitUs), waitUs };
     this.held.set(key, held);
     this.send(spec);
   }
@@ -85,10 +94,15 @@ export class ForwardedTasks {
     this.held.delete(key);
   }
 
-  /** The scheduler has the task and waits for room: it is alive, so no fallback yet. */
+  /**
+   * The scheduler has the task and waits for room (or for the GCS): it is alive, so no fallback
+   * yet, and the next resend is only a probe of its liveness, after the longest wait.
+   */
   heldThere(taskId: TaskId, attempt: number): void {
     const held = this.held.get(attemptKey(taskId, attempt));
-    if (held !== undefined) held.heardUs = this.env.nowUs();
+    if (held === undefined) return;
+    held.heardUs = this.env.nowUs();
+    held.waitUs = this.maxWaitUs;
   }
 
   /** The node is going away: nothing more to resend. */
@@ -97,9 +111,9 @@ export class ForwardedTasks {
     this.held.clear();
   }
 
-  private arm(key: string): TimerId {
+  private arm(key: string, waitUs: number): TimerId {
     // Background: a scheduler that never answers must not keep a finished run alive on its own.
-    return this.env.setTimer(this.options.retryUs, () => this.retry(key), "background");
+    return this.env.setTimer(waitUs, () => this.retry(key), "background");
   }
 
   private retry(key: string): void {
@@ -117,7 +131,8 @@ export class ForwardedTasks {
       this.fallbacks++;
       return this.options.keepHere(held.spec);
     }
-    held.timer = this.arm(key);
+    held.waitUs = Math.min(this.maxWaitUs, held.waitUs * 2);
+    held.timer = this.arm(key, held.waitUs);
     this.resent++;
     this.send(held.spec);
   }

@@ -198,7 +198,7 @@ export class RpcLayer implements Process {
 
   send(to: Address, message: Message, sizeBytes: number, urgency: Urgency): void {
     // Hot path: the message is built only on failure.
-    if (this.unackedCount >= UNACKED_MAX) assert(false, "rpc: too many unacknowledged messages");
+    if (this.unackedCount >= UNACKED_MAX) assert(false, this.leakReport());
     let link = this.links.get(to);
     if (link === undefined)
       this.links.set(to, (link = { nextSeq: 0, base: 0, front: 0, window: [] }));
@@ -226,6 +226,23 @@ export class RpcLayer implements Process {
     this.unackedCount++;
     this.base.send(to, data, sizeBytes, urgency);
     if (this.sweepTimer === undefined) this.armSweep();
+  }
+
+  /** Names the peers and message types that hold the unacknowledged messages (on failure only). */
+  private leakReport(): string {
+    const byKey = new Map<string, number>();
+    for (const [to, link] of this.links)
+      for (let i = link.front; i < link.window.length; i++) {
+        const o = link.window[i];
+        if (o === undefined) continue;
+        const key = `${o.message.payload.type} → ${to}`;
+        byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      }
+    const top = [...byKey].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    return (
+      `rpc: ${this.base.self} holds ${this.unackedCount} unacknowledged messages (bound ${UNACKED_MAX}); ` +
+      `most: ${top.map(([k, n]) => `${k} ×${n}`).join(", ")}`
+    );
   }
 
   /** The transport's part of a receipt (Process.admit): the payload to handle, once, or nothing. */
@@ -354,6 +371,11 @@ export class RpcLayer implements Process {
         const o = window[i];
         if (o === undefined) continue;
         if (now - o.lastSentUs < o.backoffUs + o.sizeAllowanceUs) continue;
+        if (this.net.onWire?.(o.message) === true) {
+          // Still flowing (the transport sees its bytes acknowledged): not lost, so not resent.
+          o.lastSentUs = now;
+          continue;
+        }
         if (o.resendsLeft === 0 || now - o.message.firstSentUs >= this.options.giveUpUs) {
           window[i] = undefined;
           this.unackedCount--;

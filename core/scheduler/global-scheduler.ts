@@ -92,9 +92,14 @@ export class GlobalScheduler implements Process {
     });
   }
 
-  /** A placement scores every node it knows: its cost grows with their number. */
+  /**
+   * A placement scores every node it knows: its cost grows with their number. A forward of a task
+   * already being placed is answered from a set lookup: it scores nothing.
+   */
   serviceSize(message: Message): number {
-    return message.type === "gs.schedule" ? this.nodes.size : 0;
+    if (message.type !== "gs.schedule") return 0;
+    const spec = (message as ScheduleMessage).spec;
+    return this.placing.has(`${spec.taskId}/${spec.attempt}`) ? 0 : this.nodes.size;
   }
 
   onMessage(_from: Address, message: Message): void {
@@ -132,6 +137,9 @@ export class GlobalScheduler implements Process {
     const args = [...new Set(refArgs(spec))];
     const entries = new Map<string, ObjectEntry | undefined>();
     if (args.length === 0) return this.place(spec, entries, origin);
+    // The placement waits for the GCS, whose queue may be long in a storm: tell the forwarder now
+    // that this scheduler has the task, so it waits rather than forward it again meanwhile.
+    this.ack(origin, spec, false);
     let left = args.length;
     for (const id of args) {
       this.gcs.call({ op: "object.get", objectId: id }, (entry) => {

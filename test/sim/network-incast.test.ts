@@ -56,3 +56,48 @@ test("a node pulling 8 arguments from 8 nodes gets its own link's rate in total,
     `8 arguments took ${eightMs} ms, one took ${oneMs} ms`,
   );
 });
+
+test("a large message crawling through a congested NIC is not resent: the sender sees it flowing", async () => {
+  // 16 pushes of 100 MB into one 1 GB/s link take 1.6 s each, longer than the RPC layer's resend
+  // wait for 100 MB (its size at a conservative 100 MB/s, plus the retry interval). Resent, each
+  // copy would take a share of the same link and every transfer would take longer still.
+  const senders = 16;
+  const sizeBytes = 100e6;
+  const sim = new Simulation({
+    seed: 1,
+    nodes: [
+      { name: "head", cpus: 1 },
+      { name: "dst", cpus: 1, resources: { dst: 1 } },
+      ...Array.from({ length: senders }, (_, i) => ({
+        name: `s${i}`,
+        cpus: 1,
+        resources: { [`s${i}`]: 1 },
+      })),
+    ],
+    network: { latencyMs: 0.1, bandwidthBytesPerSec: BANDWIDTH },
+    checkInvariants: true,
+  });
+  const bytesBefore = { value: 0 };
+  const elapsedMs = await sim.run(async (ray) => {
+    const make = ray.remote((i: number) => i, { name: "make", returnBytes: sizeBytes });
+    const use = ray.remote((...xs: number[]) => xs.length, { name: "use", resources: { dst: 1 } });
+    const refs = Array.from({ length: senders }, (_, i) =>
+      make.options({ resources: { [`s${i}`]: 1 } }).remote(i),
+    );
+    await ray.wait(refs, { numReturns: senders });
+    bytesBefore.value = sim.world.network.bulkBytes;
+    const t0 = ray.now();
+    assert.equal(await ray.get(use.remote(...refs)), senders);
+    return ray.now() - t0;
+  });
+  const movedBytes = sim.world.network.bulkBytes - bytesBefore.value;
+  console.log(`# ${senders} × 100 MB into one link: ${elapsedMs} ms, ${movedBytes / 1e6} MB moved`);
+  assert.ok(
+    elapsedMs >= (senders * sizeBytes * 1000) / BANDWIDTH,
+    `took ${elapsedMs} ms, less than the link allows`,
+  );
+  assert.ok(
+    movedBytes <= senders * sizeBytes * 1.01,
+    `${movedBytes / 1e6} MB crossed the network for ${(senders * sizeBytes) / 1e6} MB of arguments`,
+  );
+});

@@ -119,3 +119,31 @@ test("a task forwarded twice, and a placement delivered twice, run once", async 
   assert.equal(attempts.length, clean.sim.metrics.taskAttempts().length, "a task ran twice");
   assert.equal(new Set(attempts.map((a) => `${a.taskId}/${a.attempt}`)).size, attempts.length);
 });
+
+test("a burst of forwards longer than the retry interval is not forwarded again into a collapse", async () => {
+  // 4 000 tasks forwarded at once queue at the scheduler for longer than the forwarder's first
+  // resend wait (20 ms): each resend costs the scheduler another look, so resending on a fixed
+  // interval grows its queue with every round (recovery-storm --full never ended). The forwarder
+  // backs off, and once the scheduler says it holds a task, only probes it.
+  const tasks = 4000;
+  const sim = new Simulation({
+    seed: 3,
+    nodes: [
+      { name: "head", cpus: 0 },
+      ...Array.from({ length: 32 }, (_, i) => ({ name: `w${i}`, cpus: 4 })),
+    ],
+    checkInvariants: true,
+  });
+  const total = await sim.run(async (ray) => {
+    await ray.sleep(500); // every node has reported in
+    // An argument: the scheduler looks up its locations in the GCS before it places the task.
+    const zero = ray.put(0);
+    const one = ray.remote((z: number, i: number) => z + i, { durationMs: 1 });
+    const values = await ray.get(Array.from({ length: tasks }, (_, i) => one.remote(zero, i)));
+    return values.reduce((a, b) => a + b, 0);
+  });
+  assert.equal(total, (tasks * (tasks - 1)) / 2);
+  const resent = sim.raylets.get("head")!.forwarded.resent;
+  console.log(`# ${tasks} forwards, ${resent} sent again`);
+  assert.ok(resent < tasks / 10, `${resent} forwards sent again for ${tasks} tasks`);
+});
