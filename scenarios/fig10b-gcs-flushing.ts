@@ -2,6 +2,7 @@
  * Fig 10b of the Ray paper: GCS memory while empty tasks are submitted one after another, with
  * and without flushing the task table to disk (core/gcs/flusher.ts).
  */
+import { max } from "d3";
 import { Simulation } from "../sim/index.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
 
@@ -111,7 +112,7 @@ export const fig10bGcsFlushing = defineScenario({
     const firstHalf = bytesAt(plain.rows, plain.halfMs);
     const secondHalf = bytesAt(plain.rows, plain.endMs) - firstHalf;
     const endBytes = bytesAt(plain.rows, plain.endMs);
-    const peakFlushed = Math.max(...flushed.rows.map((r) => r.bytes));
+    const peakFlushed = max(flushed.rows, (r) => r.bytes) ?? -Infinity;
     return {
       tables: { memory: table(["flushing", "tMs", "bytes"], [...plain.rows, ...flushed.rows]) },
       headlines: [

@@ -4,6 +4,7 @@
  * the whole cluster's traffic, so recovery queues behind the work the failure set off. With a free
  * control plane (costs "free") recovery time would not depend on N; here it does.
  */
+import { max } from "d3";
 import { Simulation, type ObjectRef } from "../sim/index.js";
 import type { QueueRow } from "../sim/metrics.js";
 import { defineScenario, table, type ScenarioResult } from "./scenario.js";
@@ -165,8 +166,7 @@ function peak(
   fromMs: number,
 ): { length: number; busy: number } {
   const qs = queues.filter(pick);
-  const longest = (q: QueueRow) =>
-    Math.max(0, ...q.lengths.filter((l) => l.tMs >= fromMs).map((l) => l.maxLength));
+  const longest = (q: QueueRow) => max(q.lengths, (l) => (l.tMs >= fromMs ? l.maxLength : 0)) ?? 0;
   return {
     length: Math.max(0, ...qs.map(longest)),
     busy: Math.max(0, ...qs.map((q) => q.busyFraction)),

@@ -3,6 +3,7 @@
  * new member's join, with the GCS processes' service times on (costs "ray-2018"), so the steady
  * state is a Redis-like server's plus the network's and the stall is detection plus reconfiguration.
  */
+import { max } from "d3";
 import { resolveCosts } from "../../sim/costs.js";
 import { defineScenario, table, type Progress, type ScenarioResult } from "../scenario.js";
 import { runKvWorkload, type KvOp } from "./kv-workload.js";
@@ -170,7 +171,7 @@ function headlinesOf(all: readonly OpRow[], killAtMs: number): ScenarioResult["h
   const mean = (rows: readonly OpRow[]) =>
     rows.reduce((a, o) => a + o.latencyMs, 0) / Math.max(1, rows.length);
   const worst = (which: string) =>
-    Math.max(...all.filter((o) => o.killed === which).map((o) => o.latencyMs));
+    max(all, (o) => (o.killed === which ? o.latencyMs : undefined)) ?? -Infinity;
   return [
     {
       key: "maxLatencyHeadKilledMs",
