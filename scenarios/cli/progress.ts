@@ -20,6 +20,8 @@ export interface ProgressOptions {
   stream?: ProgressStream;
   /** Force plain lines even on a terminal (tests). */
   plain?: boolean;
+  /** Plain lines at most this often (default 2 s): an hour-long sweep wants fewer. */
+  intervalMs?: number;
 }
 
 /** Where progress goes: stderr, or any writable that says whether it is a terminal. */
@@ -72,7 +74,7 @@ function plainReporter(options: ProgressOptions, stream: ProgressStream): Progre
     update: (done) => {
       last = done;
       const nowMs = Date.now();
-      if (nowMs - lastMs < PLAIN_INTERVAL_MS) return;
+      if (nowMs - lastMs < (options.intervalMs ?? PLAIN_INTERVAL_MS)) return;
       lastMs = nowMs;
       line(done);
     },

@@ -10,6 +10,7 @@ import { describe, drawSchedule } from "./schedule.js";
 import { drawWorkload } from "./workload.js";
 import { runSeeds } from "./pool.js";
 import { report } from "./report.js";
+import { startProgress } from "../../scenarios/cli/progress.js";
 
 const USAGE = `usage: npm run swarm -- --seeds A..B|N|A,B,… [--jobs N] [--wall-ms MS] [--keep I,J,…] [--no-shrink] [--show] [--verbose]
   --seeds     seeds to run: a range A..B, one seed N, or a list A,B,… (default 1..100)
@@ -140,6 +141,17 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = Date.now();
+  // Progress on stderr (a bar on a terminal, a line a minute in a log): 10 000 seeds take an hour.
+  const progress = args.verbose
+    ? undefined
+    : startProgress({
+        label: "swarm",
+        total: args.seeds.length,
+        unit: "seeds",
+        intervalMs: 60_000,
+      });
+  let done = 0;
+  let failed = 0;
   const outcomes = await runSeeds(args.seeds, {
     jobs: args.jobs,
     wallMs: args.wallMs,
@@ -149,12 +161,20 @@ async function main(): Promise<number> {
       if (args.verbose) console.log(`seed ${seed} …`);
     },
     onDone: ({ full }) => {
+      done++;
+      if (full.verdict !== "pass") failed++;
+      progress?.update(done);
+      if (!args.verbose && full.verdict !== "pass")
+        console.error(
+          `swarm: seed ${full.seed}: ${full.verdict} (${failed} failed so far) ${full.detail ?? ""}`,
+        );
       if (args.verbose)
         console.log(
           `seed ${full.seed}: ${full.verdict} (${full.expectedClass}; ${full.faults.length} faults; ${full.virtualMs} ms virtual, ${full.wallMs} ms wall)${full.detail ? ` ${full.detail}` : ""}`,
         );
     },
   });
+  progress?.stop();
   const { text, failures } = report(outcomes, Date.now() - started, args.jobs);
   console.log(text);
   return failures > 0 ? 1 : 0;
