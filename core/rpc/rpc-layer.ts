@@ -44,6 +44,12 @@
  * timeout by the receiver's queue, would need the sender to know that queue: no real stack does.
  * The price is the real one: a message acknowledged but not yet handled when its process dies is
  * lost with it, and the protocol above recovers from the death as from any other.
+ *
+ * For the same reason a message whose copy is still on the wire (`TransportPort.onWire`: a 100 MB
+ * push crawling through a NIC shared with 15 others) is not resent when its timeout passes: its
+ * sender's TCP sees the bytes acknowledged as they flow. Only a copy that arrived (and whose ack
+ * was lost) or that a fault dropped is sent again. The size allowance below stays for transports
+ * that cannot tell.
  */
 import { assert } from "../assert.js";
 import type {
