@@ -28,6 +28,9 @@ export class LocalScheduler {
   private readonly waiting = new Map<TaskId, QueuedTask>();
   private readonly readyByShape = new Map<string, QueuedTask[]>();
   private readyCount = 0;
+  /** In `dispatch`, which may be asked again from inside (see there). */
+  private dispatching = false;
+  private dispatchAgain = false;
 
   constructor(
     private readonly objects: ObjectManager,
@@ -54,8 +57,44 @@ export class LocalScheduler {
     for (const id of args) this.objects.need(id, () => this.argArrived(task, id));
   }
 
-  /** Starts every ready task whose resources are free, shape by shape in FIFO order. */
+  /**
+   * Starts every ready task whose resources are free, shape by shape in FIFO order.
+   *
+   * Starting a task can make another ready at once (a task whose argument is an error fails
+   * without running, and its stored error is the next task's argument), which asks for a dispatch
+   * from inside this one. That inner call only marks the outer loop to go round again: run
+   * nested, it emptied a shape's queue and deleted the shape, the task made ready deeper down
+   * went into a fresh queue under the same shape, and the outer loop's delete then dropped that
+   * queue — the task was never started (swarm seed 820).
+   */
   dispatch(): void {
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        this.dispatchOnce();
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Every task counted ready is in a ready queue (a task lost between the two never starts). */
+  checkInvariants(): void {
+    let queued = 0;
+    for (const queue of this.readyByShape.values()) queued += queue.length;
+    assert(
+      queued === this.readyCount,
+      `local scheduler: ${this.readyCount} tasks counted ready, ${queued} in the ready queues`,
+    );
+    assert(!this.dispatching, "local scheduler: invariants checked in the middle of a dispatch");
+  }
+
+  private dispatchOnce(): void {
     for (const [shape, queue] of this.readyByShape) {
       while (queue.length > 0) {
         const task = queue[0]!;

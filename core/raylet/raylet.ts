@@ -888,6 +888,7 @@ export class Raylet implements Process {
     this.pool.checkInvariants();
     this.store.checkInvariants();
     this.objects.checkInvariants();
+    this.scheduler.checkInvariants();
   }
 }
 

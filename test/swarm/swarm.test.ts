@@ -1,6 +1,6 @@
 /**
  * The fixed slice of the swarm that `npm test` runs: seeds 1..200 (RAYSIM_SWARM_SEEDS=A..B for
- * another slice), each a random workload under a random schedule from every fault kind, checked
+ * another slice) and every seed that ever failed (REGRESSION_SEEDS), each a random workload under a random schedule from every fault kind, checked
  * against the outcomes its schedule decides. A failure prints the swarm's report: the seed, its
  * schedule as `sim.faults` calls, and `npm run swarm -- --seeds N`, which replays and shrinks it.
  */
@@ -14,11 +14,18 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
   number,
 ];
 
+/**
+ * Seeds that found a bug once, run on every `npm test` from then on: 241, 496, 498, 521 (nested
+ * tasks, chain master, leases), 820 (a task made ready inside a nested dispatch was dropped).
+ */
+const REGRESSION_SEEDS = [241, 496, 498, 521, 820];
+
 test(
-  `swarm seeds ${first}..${last}: failure-free values or the decided typed errors, no livelock, no invariant violation`,
+  `swarm seeds ${first}..${last} and ${REGRESSION_SEEDS.length} regression seeds: failure-free values or the decided typed errors, no livelock, no invariant violation`,
   { timeout: 600_000 },
   async () => {
-    const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const slice = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const seeds = [...slice, ...REGRESSION_SEEDS.filter((s) => s < first || s > last)];
     const started = Date.now();
     const outcomes = await runSeeds(seeds, {
       jobs: 1,
