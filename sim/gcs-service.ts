@@ -111,8 +111,14 @@ export class GcsService {
   spawnReplica(shard: number, initial = false): Address {
     assert(this.replicated, "spawnReplica: the GCS is not replicated");
     const k = this.spawned[shard]!++;
-    const host = `__gcs${shard}r${k}`;
+    const host = replicaHost(shard, k);
     const addr = address("gcs", host);
+    // The first members are spawned first, in chain order: replicas 0 … replicas − 1.
+    const initialMembers = initial
+      ? Array.from({ length: this.options.replicas }, (_, i) =>
+          address("gcs", replicaHost(shard, i)),
+        )
+      : undefined;
     this.world.addNode(host);
     const replica = this.world.spawn(
       host,
@@ -123,6 +129,7 @@ export class GcsService {
           peers: this.addresses,
           master: address("gcsmaster", GCS_MASTER_HOST),
           installed: initial,
+          ...(initialMembers === undefined ? {} : { initialMembers }),
           heartbeatIntervalUs: this.options.heartbeatIntervalUs,
           heartbeatTimeoutUs: this.options.heartbeatTimeoutUs,
           maxLineageBytes: this.options.maxLineageBytes,
@@ -204,4 +211,8 @@ export class GcsService {
     );
     this.replicas.set(addr, { shard, host, replica: server });
   }
+}
+
+function replicaHost(shard: number, k: number): string {
+  return `__gcs${shard}r${k}`;
 }

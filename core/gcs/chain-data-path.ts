@@ -44,6 +44,11 @@ export interface ChainReplicaOptions {
   master: Address | undefined;
   /** Starts with the shard's (empty) state, as a first member; false: joins by state transfer. */
   installed: boolean;
+  /**
+   * A first member's chain at start (the deployment's layout, as every first server is configured
+   * with it), head first: what it reports to a master that restarted before it ever pinged it.
+   */
+  initialMembers?: readonly Address[];
   heartbeatIntervalUs: number;
   heartbeatTimeoutUs: number;
   /** Cap on the bytes of task rows kept (the lineage); oldest finished rows go first. */

@@ -62,6 +62,26 @@ export class ChainReplica extends ChainDataPath implements Process {
       });
     } else if (!options.installed) {
       this.scheduleJoinTick();
+    } else if (options.initialMembers !== undefined) {
+      // The master's pings bring the same configuration and the lease to serve under. Should the
+      // master die before its first ping reaches this replica, its successor starts empty and
+      // learns each chain only from its members' reports (chain-master.ts): a first member that
+      // knew no configuration would never report, and the GCS would stay down for good (swarm
+      // seed 950: killGcsMaster at 0 ms). So it holds the deployment's chain from the start, with
+      // no lease (it serves only once pinged), and reports it until a ping comes.
+      assert(
+        options.initialMembers.includes(env.self),
+        `chain replica ${env.self}: installed, but not among the shard's first members`,
+      );
+      this.adopt({
+        shard: options.shardIndex,
+        epoch: 1,
+        members: [...options.initialMembers],
+        joiner: undefined,
+        transferId: 0,
+        promote: false,
+      });
+      this.watchLease();
     }
   }
 

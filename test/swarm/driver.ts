@@ -7,6 +7,7 @@ import type { ObjectRef, Ray, Simulation } from "../../sim/index.js";
 import { applyEvictions, type FaultSpec } from "./schedule.js";
 import {
   actorResources,
+  DOOM_RESOURCE,
   childValue,
   taskResources,
   taskValue,
@@ -74,6 +75,16 @@ export async function program(
 }
 
 function startConstructions(ray: Ray, sim: Simulation, c: Constructions, probes: Probes): void {
+  if (c.gcsDoom) {
+    // A task only w1 can run: the global scheduler must place it, and it learns the nodes from
+    // the GCS, so with the only GCS server dead the run cannot finish. (Without it a workload
+    // that fits on the head node ran to the end locally, never asking the GCS a thing: seed 1017.)
+    const elsewhere = ray.remote(() => 0, {
+      name: "needs-placement",
+      resources: { [DOOM_RESOURCE]: 1 },
+    });
+    probes.track(probes.settle("needs-placement", ray.get(elsewhere.remote())));
+  }
   if (c.nodeDied) probes.track(nodeDied(ray, sim, probes));
   if (c.budget !== undefined) {
     sim.faults.crashWorkers({ task: "brittle", times: c.budget.maxRetries + 1 });

@@ -86,24 +86,15 @@ export const HEAD = "head";
 export const VICTIM = "victim";
 export const HEARTBEAT_MS = 20;
 export const MISSED_HEARTBEATS = 5;
+/** A resource only w1 has under the doomed-GCS construction (see driver.ts). */
+export const DOOM_RESOURCE = "w1only";
 /** Longer than any repair, restart or heal a schedule draws (so a temporary loss never times out). */
 export const INFEASIBLE_TIMEOUT_MS = 3_000;
 
 export function drawWorkload(seed: number): Workload {
   const d = new Draw(seed, "workload");
   const gcsDoom = d.chance(0.02);
-  const nodes: SwarmNode[] = [
-    { name: HEAD, cpus: d.int(1, 2), gpus: d.int(0, 1), resources: { head: 8, actor: 2 } },
-  ];
-  const workers = d.int(2, 4);
-  for (let i = 1; i <= workers; i++) {
-    nodes.push({
-      name: `w${i}`,
-      cpus: d.int(1, 4),
-      gpus: d.pick([0, 1, 1, 2]),
-      resources: d.chance(0.5) ? { acc: d.int(1, 2), actor: 2 } : { actor: 2 },
-    });
-  }
+  const nodes = drawNodes(d);
   const puts = Array.from({ length: d.int(0, 3) }, () => d.int(1, 999));
   const taskCount = d.int(3, 14);
   const tasks: SwarmTask[] = [];
@@ -156,10 +147,28 @@ export function drawWorkload(seed: number): Workload {
       };
   if (constructions.nodeDied)
     nodes.push({ name: VICTIM, cpus: 0, gpus: 0, resources: { victim: 1 } });
+  if (gcsDoom)
+    nodes[1] = { ...nodes[1]!, resources: { ...nodes[1]!.resources, [DOOM_RESOURCE]: 1 } };
   const gcs = gcsDoom
     ? { shards: 1, replicas: 1 }
     : { shards: d.int(1, 2), replicas: d.pick([1, 2, 2, 3]) };
   return { seed, nodes, gcs, puts, tasks, actors, waits, constructions };
+}
+
+function drawNodes(d: Draw): SwarmNode[] {
+  const nodes: SwarmNode[] = [
+    { name: HEAD, cpus: d.int(1, 2), gpus: d.int(0, 1), resources: { head: 8, actor: 2 } },
+  ];
+  const workers = d.int(2, 4);
+  for (let i = 1; i <= workers; i++) {
+    nodes.push({
+      name: `w${i}`,
+      cpus: d.int(1, 4),
+      gpus: d.pick([0, 1, 1, 2]),
+      resources: d.chance(0.5) ? { acc: d.int(1, 2), actor: 2 } : { actor: 2 },
+    });
+  }
+  return nodes;
 }
 
 /** Resource demands of everything that must find a live node for the workload to finish. */

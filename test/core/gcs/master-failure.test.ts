@@ -114,3 +114,12 @@ test("killGcsMaster needs a replicated GCS", () => {
     /killGcsMaster\(\{ restartAfterMs \}\)/,
   );
 });
+
+test("killGcsMaster at 0 ms, before its first ping: the replicas report the deployment's chains to its successor", async () => {
+  // Swarm seed 950: the first members knew no configuration until the master's first ping, so
+  // they never reported one, and the restarted master never learned a chain (a GCS down for good).
+  const clean = await run(undefined);
+  const faulty = await run((sim) => sim.faults.killGcsMaster({ atMs: 0, restartAfterMs: 200 }));
+  assert.deepEqual(faulty.value, clean.value);
+  assert.ok(faulty.sim.nowMs > 200, `the run ended at ${faulty.sim.nowMs} ms, before the restart`);
+});
