@@ -63,26 +63,42 @@ export class ChainReplica extends ChainDataPath implements Process {
     } else if (!options.installed) {
       this.scheduleJoinTick();
     } else if (options.initialMembers !== undefined) {
-      // The master's pings bring the same configuration and the lease to serve under. Should the
-      // master die before its first ping reaches this replica, its successor starts empty and
-      // learns each chain only from its members' reports (chain-master.ts): a first member that
-      // knew no configuration would never report, and the GCS would stay down for good (swarm
-      // seed 950: killGcsMaster at 0 ms). So it holds the deployment's chain from the start, with
-      // no lease (it serves only once pinged), and reports it until a ping comes.
-      assert(
-        options.initialMembers.includes(env.self),
-        `chain replica ${env.self}: installed, but not among the shard's first members`,
-      );
-      this.adopt({
-        shard: options.shardIndex,
-        epoch: 1,
-        members: [...options.initialMembers],
-        joiner: undefined,
-        transferId: 0,
-        promote: false,
-      });
-      this.watchLease();
+      this.reportInitialUntilPinged(options.initialMembers);
     }
+  }
+
+  /**
+   * A first member learns its chain from the master's first ping. Should the master die before
+   * that ping reaches it, the successor starts empty and learns each chain only from its members'
+   * reports (chain-master.ts), and a replica that knows no configuration reports none: the GCS
+   * would stay down for good (swarm seed 950: killGcsMaster at 0 ms). So until a configuration
+   * comes, it reports the deployment's chain (every first server is configured with it) every
+   * join interval. It adopts nothing itself: it serves only once pinged, as before.
+   */
+  private reportInitialUntilPinged(initialMembers: readonly Address[]): void {
+    assert(
+      initialMembers.includes(this.env.self),
+      `chain replica ${this.env.self}: installed, but not among the shard's first members`,
+    );
+    const config: ChainConfig = {
+      shard: this.options.shardIndex,
+      epoch: 1,
+      members: [...initialMembers],
+      joiner: undefined,
+      transferId: 0,
+      promote: false,
+    };
+    const tick = () => {
+      if (this.config !== undefined) return;
+      this.env.send(
+        this.options.master!,
+        { type: "chain.report", shard: config.shard, config, appliedSeq: this.appliedSeq },
+        64,
+        "background",
+      );
+      this.env.setTimer(this.options.joinRetryUs, tick, "background");
+    };
+    this.env.setTimer(this.options.joinRetryUs, tick, "background");
   }
 
   onMessage(from: Address, message: Message): void {
