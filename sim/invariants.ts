@@ -7,9 +7,25 @@
  */
 import { assert } from "../core/assert.js";
 import type { GcsShardState } from "../core/gcs/shard-state.js";
+import type { NodeRow } from "../core/gcs/tables.js";
 import type { ClusterControl } from "./cluster-control.js";
 
+/** The GCS's row for a node in the shards' states (Simulation.nodeRow, without a lookup per call). */
+function rowIn(
+  states: ReadonlyArray<GcsShardState | undefined>,
+  name: string,
+): NodeRow | undefined {
+  for (const state of states) {
+    const row = state?.nodes.get(name);
+    if (row !== undefined) return row;
+  }
+  return undefined;
+}
+
 export function checkClusterInvariants(cluster: ClusterControl): void {
+  // Once per check: finding each shard's state walks its chain, and a row is looked up per node
+  // (per node and event it was most of a swarm seed's time: seed 794 ran past its wall bound).
+  const states = cluster.gcs.states();
   const actorHomes = new Map<string, string>();
   for (const [name, raylet] of cluster.raylets) {
     const node = cluster.world.node(name);
@@ -17,7 +33,7 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
     raylet.checkInvariants();
     // Live: able to serve a call. A node without its lease (cut off long enough that the GCS may
     // have declared it dead and a new instance started) neither starts nor reports calls.
-    const row = cluster.nodeRow(name);
+    const row = rowIn(states, name);
     const declaredDead =
       row !== undefined && row.state === "dead" && row.incarnation === raylet.config.incarnation;
     assert(
@@ -38,7 +54,7 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
     // A node the GCS declared dead (a cut-off side, before it hears so and exits) may still run a
     // zombie attempt, and the children it submits: its writes are fenced off by incarnation, so
     // only executions on nodes not declared dead must be unique per attempt.
-    const row = cluster.nodeRow(node.name);
+    const row = rowIn(states, node.name);
     const fenced =
       row !== undefined && row.state === "dead" && row.incarnation === node.incarnation;
     for (const e of node.executions.values()) {
@@ -55,7 +71,7 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
         );
     }
   }
-  checkGcs(cluster);
+  checkGcs(cluster, states);
 }
 
 /**
@@ -64,7 +80,7 @@ export function checkClusterInvariants(cluster: ClusterControl): void {
  * every write its successor has (chain replication's prefix property), so the tail's
  * acknowledgements are never ahead of any member.
  */
-function checkGcs(cluster: ClusterControl): void {
+function checkGcs(cluster: ClusterControl, states: ReadonlyArray<GcsShardState | undefined>): void {
   for (let shard = 0; shard < cluster.config.gcs.shards; shard++) {
     const members = cluster.gcs.members(shard);
     for (let i = 0; i + 1 < members.length; i++) {
@@ -84,15 +100,19 @@ function checkGcs(cluster: ClusterControl): void {
       );
     }
     for (const replica of cluster.gcs.liveReplicas(shard))
-      if (replica.installed) checkObjectTable(cluster, replica.state);
+      if (replica.installed) checkObjectTable(cluster, replica.state, states);
   }
 }
 
 /** After a shard learns a node is dead (and it has not come back), it lists no copy there. */
-function checkObjectTable(cluster: ClusterControl, state: GcsShardState): void {
+function checkObjectTable(
+  cluster: ClusterControl,
+  state: GcsShardState,
+  states: ReadonlyArray<GcsShardState | undefined>,
+): void {
   if (state.deadIncarnation.size === 0) return;
   for (const [node, deadIncarnation] of state.deadIncarnation) {
-    const row = cluster.nodeRow(node);
+    const row = rowIn(states, node);
     if (row === undefined || row.state !== "dead" || row.incarnation !== deadIncarnation) continue;
     // Back already, though its first heartbeat was lost: its new incarnation may hold copies.
     if (cluster.world.node(node).incarnation > deadIncarnation) continue;
