@@ -45,6 +45,9 @@ export interface ActorOwner {
   failForGood(spec: TaskSpec, error: RayError): void;
 }
 
+/** How often an actor's entry is read again while calls wait for it (see armRefresh). */
+const ACTOR_REFRESH_US = 1_000_000;
+
 export class ActorClient {
   private readonly entries = new Map<ActorId, ActorEntry>();
   private readonly awaiting = new Map<ActorId, TaskSpec[]>();
@@ -212,8 +215,32 @@ export class ActorClient {
 
   private hold(spec: TaskSpec): void {
     let list = this.awaiting.get(spec.actorId!);
-    if (list === undefined) this.awaiting.set(spec.actorId!, (list = []));
+    if (list === undefined) {
+      this.awaiting.set(spec.actorId!, (list = []));
+      this.armRefresh(spec.actorId!);
+    }
     if (!list.some((s) => s.taskId === spec.taskId && s.attempt === spec.attempt)) list.push(spec);
+  }
+
+  /**
+   * While calls wait for an actor, its entry is read again now and then, as a long-polling
+   * subscriber would: a notification can be lost for good where a chain's tail changes hands
+   * (the write applied by a joiner whose transfer restarted is delivered by no one), and the
+   * subscription alone would then wait forever (swarm seed 2541: an actor alive for 11 s, its
+   * calls never sent). Background: a refresh never keeps a finished run alive.
+   */
+  private armRefresh(actorId: ActorId): void {
+    this.cw.env.setTimer(
+      ACTOR_REFRESH_US,
+      () => {
+        if (!this.awaiting.has(actorId)) return;
+        this.cw.gcs.call({ op: "actor.subscribe", actorId }, (entry) => {
+          if (entry !== undefined) this.updated(entry as ActorEntry);
+        });
+        this.armRefresh(actorId);
+      },
+      "background",
+    );
   }
 
   private subscribe(actorId: ActorId): void {

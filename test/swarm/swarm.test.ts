@@ -18,9 +18,10 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
  * Seeds that found a bug once, run on every `npm test` from then on: 241, 496, 498, 521 (nested
  * tasks, chain master, leases), 820 (a task made ready inside a nested dispatch was dropped), 950
  * (the chain master killed before its first ping), 1017 (a doomed-GCS workload that never needed it),
- * 901 (a first attempt at 950 that changed how a fresh chain starts).
+ * 901 (a first attempt at 950 that changed how a fresh chain starts), 2541 (an actor notification lost
+ * where a chain tail changed hands).
  */
-const REGRESSION_SEEDS = [241, 496, 498, 521, 820, 901, 950, 1017];
+const REGRESSION_SEEDS = [241, 496, 498, 521, 820, 901, 950, 1017, 2541];
 
 test(
   `swarm seeds ${first}..${last} and ${REGRESSION_SEEDS.length} regression seeds: failure-free values or the decided typed errors, no livelock, no invariant violation`,
