@@ -385,8 +385,7 @@ export class Network {
   private dropPair(pair: Pair): void {
     // A transfer with several chunks in flight sits in the heap once per chunk: report it once.
     const lost = this.onTransferLost;
-    if (lost !== undefined)
-      for (const transfer of new Set(pair.transfers)) lost(transfer.data);
+    if (lost !== undefined) for (const transfer of new Set(pair.transfers)) lost(transfer.data);
     pair.finish.length = 0;
     pair.transfers.length = 0;
     this.detach(pair);
