@@ -54,6 +54,8 @@ export class ActorClient {
   /** Actors this worker created (it restarts them): the latest attempt of each creation task. */
   private readonly created = new Map<ActorId, TaskSpec>();
   private readonly subscribed = new Set<ActorId>();
+  /** Actors whose entry a refresh timer will read again (armRefresh). */
+  private readonly refreshing = new Set<ActorId>();
   restartsRequested = 0;
 
   constructor(private readonly cw: ActorOwner) {}
@@ -230,9 +232,13 @@ export class ActorClient {
    * calls never sent). Background: a refresh never keeps a finished run alive.
    */
   private armRefresh(actorId: ActorId): void {
+    // One refresh chain per actor: calls held again before the last chain's timer fired reuse it.
+    if (this.refreshing.has(actorId)) return;
+    this.refreshing.add(actorId);
     this.cw.env.setTimer(
       ACTOR_REFRESH_US,
       () => {
+        this.refreshing.delete(actorId);
         if (!this.awaiting.has(actorId)) return;
         this.cw.gcs.call({ op: "actor.subscribe", actorId }, (entry) => {
           if (entry !== undefined) this.updated(entry as ActorEntry);
