@@ -458,7 +458,11 @@ export class CoreWorker implements Process {
       (result) => {
         const r = result as ResubmitResult;
         const current = this.owned.get(spec.taskId);
-        if (current === undefined || current.spec.attempt !== spec.attempt) return;
+        if (current === undefined) return;
+        // A table read (a node death's pass) can see this grant before its reply arrives and
+        // adopt it; it is still this worker's attempt to send, and no one else will (seed 8913).
+        const ownGrant = r.kind === "granted" && current.spec.attempt === r.spec.attempt;
+        if (current.spec.attempt !== spec.attempt && !ownGrant) return;
         if (r.kind === "granted") return this.submitGranted(r.spec);
         // Someone else (a reconstruction) already started a newer attempt: adopt it.
         if (r.kind === "stale" || r.kind === "in-progress")
