@@ -19,7 +19,7 @@ import { assert, assertBound } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import { GcsClient } from "../gcs/client.js";
 import type { GcsNotification } from "../gcs/messages.js";
-import type { NodeRow, ObjectEntry } from "../gcs/tables.js";
+import type { NodeRow, ObjectEntry, TaskRow } from "../gcs/tables.js";
 import { fits } from "../resources.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import {
@@ -120,7 +120,8 @@ export class GlobalScheduler implements Process {
         // the chosen node confirms it or is found dead.
         return this.ack(m.fromNode, m.spec, false);
       }
-      return this.ack(m.fromNode, m.spec, true);
+      this.placing.add(key);
+      return this.replaceIfUnrecorded(m.spec, m.fromNode, at);
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
     this.placed.delete(key);
@@ -131,6 +132,39 @@ export class GlobalScheduler implements Process {
     );
     this.placing.add(key);
     this.schedule(m.spec, m.fromNode);
+  }
+
+  /**
+   * A placement on a node now dead is the owner's to retry only if the task table recorded it
+   * there: the GCS fences an update naming an incarnation it already declared dead, and the
+   * owner's node-death pass may have read the row before the update came, so the row can still
+   * say "submitted" (or "scheduled" at the forwarder, which shed it), while the forwarder, told it
+   * was placed, stops holding it (seed 6191). Then no one else will run this attempt: place it
+   * again.
+   */
+  private replaceIfUnrecorded(
+    spec: TaskSpec,
+    origin: string,
+    at: { node: string; incarnation: number },
+  ): void {
+    const key = `${spec.taskId}/${spec.attempt}`;
+    // Meanwhile a duplicate forward is answered "held", so the forwarder does not fall back.
+    this.ack(origin, spec, false);
+    this.gcs.call({ op: "task.get", taskId: spec.taskId }, (result) => {
+      assert(this.placing.has(key), `global scheduler: re-placement of ${key} was not pending`);
+      const row = result as TaskRow | undefined;
+      const unrecorded =
+        row !== undefined &&
+        row.spec.attempt === spec.attempt &&
+        (row.status === "submitted" || (row.status === "scheduled" && row.node === origin)) &&
+        !(row.node === at.node && row.nodeIncarnation === at.incarnation);
+      if (unrecorded) {
+        this.placed.delete(key);
+        return this.schedule(spec, origin);
+      }
+      this.placing.delete(key);
+      this.ack(origin, spec, true);
+    });
   }
 
   private schedule(spec: TaskSpec, origin: string): void {
