@@ -18,7 +18,7 @@ import { assignGpus, type GpuFitMode } from "../gpu-assignment.js";
 import { assert, assertBound } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import { GcsClient } from "../gcs/client.js";
-import type { GcsNotification } from "../gcs/messages.js";
+import type { GcsNotification, TaskUpdateResult } from "../gcs/messages.js";
 import type { NodeRow, ObjectEntry } from "../gcs/tables.js";
 import { fits } from "../resources.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
@@ -199,14 +199,17 @@ export class GlobalScheduler implements Process {
         (view.reserved[RESERVED_GPU_MEMORY] ?? 0) + spec.gpuMemoryBytes!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
-    this.gcs.call({
-      op: "task.update",
-      taskId: spec.taskId,
-      status: "scheduled",
-      node: chosen.node,
-      incarnation,
-      attempt: spec.attempt,
-    });
+    this.gcs.call(
+      {
+        op: "task.update",
+        taskId: spec.taskId,
+        status: "scheduled",
+        node: chosen.node,
+        incarnation,
+        attempt: spec.attempt,
+      },
+      (result) => this.placementRecorded(spec, entries, origin, chosen.node, incarnation, result),
+    );
     const key = `${spec.taskId}/${spec.attempt}`;
     // placing → placed happens only here, once per attempt.
     assert(this.placing.has(key), `global scheduler: placed ${key}, which was not being placed`);
@@ -218,6 +221,39 @@ export class GlobalScheduler implements Process {
     );
     this.placed.set(key, { node: chosen.node, incarnation });
     this.assign(chosen.node, spec, origin);
+  }
+
+  /**
+   * The task table's answer to a placement. Fenced because the node was already declared dead:
+   * the row never named that node, so neither its owner (which retries what the table places on a
+   * dead node, and may have handled this death already) nor the forwarder (told "placed" when it
+   * forwards again) will run it again. The placement is void: this scheduler places it anew.
+   */
+  private placementRecorded(
+    spec: TaskSpec,
+    entries: Map<string, ObjectEntry | undefined>,
+    origin: string,
+    node: string,
+    incarnation: number,
+    result: unknown,
+  ): void {
+    const r = result as TaskUpdateResult;
+    if (r.applied || r.reason !== "dead") return;
+    const key = `${spec.taskId}/${spec.attempt}`;
+    const at = this.placed.get(key);
+    if (at === undefined || at.node !== node || at.incarnation !== incarnation) return;
+    // The GCS's verdict may be ahead of this scheduler's view: do not choose that node again.
+    const view = this.nodes.get(node);
+    if (view !== undefined && view.row.incarnation === incarnation && view.row.state === "alive")
+      this.nodes.set(node, { ...view, row: { ...view.row, state: "dead" } });
+    this.placed.delete(key);
+    assertBound(
+      this.placing.size,
+      MAX_WAITING_PLACEMENTS,
+      "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)",
+    );
+    this.placing.add(key);
+    this.place(spec, entries, origin);
   }
 
   private assign(node: string, spec: TaskSpec, origin: string): void {
