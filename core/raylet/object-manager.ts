@@ -155,7 +155,7 @@ export class ObjectManager {
     const to = address("raylet", requesterNode);
     if (!this.store.has(objectId)) {
       this.env.send(to, { type: "raylet.pullFailed", objectId } satisfies RayletMessage, 64);
-      return;
+      return this.reassertGone(objectId);
     }
     const sizeBytes = this.store.sizeOf(objectId);
     const value = this.store.get(objectId);
@@ -165,6 +165,26 @@ export class ObjectManager {
       Math.max(64, sizeBytes),
     );
     this.env.trace({ kind: "object.transferred", objectId, from: this.nodeName, sizeBytes });
+  }
+
+  /**
+   * The object table lists a copy here that is gone. Usually this node's remove is on its way; but
+   * writes are not ordered, and an add resent after a partition can land after the remove of a
+   * later eviction, leaving a location nobody will ever remove (readers would wait on it forever).
+   * Remove it again; a copy that arrived meanwhile is announced again once the remove has landed.
+   */
+  private reassertGone(objectId: ObjectId): void {
+    this.gcs.call({ op: "object.remove", objectId, node: this.nodeName }, () => {
+      if (!this.store.has(objectId)) return;
+      this.gcs.call({
+        op: "object.add",
+        objectId,
+        node: this.nodeName,
+        incarnation: this.incarnation,
+        sizeBytes: this.store.sizeOf(objectId),
+        fromPut: isPutObjectId(objectId),
+      });
+    });
   }
 
   onPush(objectId: ObjectId, value: unknown, sizeBytes: number): void {
