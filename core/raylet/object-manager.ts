@@ -45,7 +45,19 @@ export class ObjectManager {
     readonly store: ObjectStore,
     private readonly gcs: GcsClient,
     private readonly hooks: ObjectManagerHooks,
-  ) {}
+  ) {
+    gcs.onTailChange((shard) => this.readAgain(shard));
+  }
+
+  /** A shard's notifications may have been lost: read the entries of what waits on it again. */
+  private readAgain(shard: number): void {
+    for (const id of new Set([...this.pulls.keys(), ...this.locators.keys()])) {
+      if (this.gcs.shardOf(id) !== shard) continue;
+      this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
+        this.onEntry(id, entry as ObjectEntry | undefined),
+      );
+    }
+  }
 
   isLocal(id: ObjectId): boolean {
     return this.store.has(id);
