@@ -47,6 +47,8 @@ export class ChainRouter {
   private requestTimeoutUs = DEFAULT_REQUEST_TIMEOUT_US;
   private sweepTimer: TimerId | undefined;
   retries = 0;
+  /** Called when a shard's tail changed hands (see `onConfig`). */
+  onTailChange: ((shard: number) => void) | undefined;
 
   constructor(
     private readonly env: Env,
@@ -121,6 +123,11 @@ export class ChainRouter {
     const known = this.configs[shard];
     if (known === undefined || config.epoch > known.epoch) this.configs[shard] = config;
     const members = this.configs[shard]!.members;
+    // The tail sends the notifications: those the old one had not delivered are lost with it (a
+    // death, a new copy's location), and no one sends them again. Subscribers read again.
+    const oldTail = known?.members[known.members.length - 1];
+    if (oldTail !== undefined && oldTail !== members[members.length - 1])
+      this.onTailChange?.(shard);
     const heartbeat = this.heldHeartbeats[shard];
     if (heartbeat !== undefined) {
       this.heldHeartbeats[shard] = undefined;

@@ -92,6 +92,19 @@ export class GcsClient {
     this.listener = listener;
   }
 
+  /**
+   * `listener(shard)` runs when a chain-replicated shard's tail changed hands: notifications it had
+   * not delivered may be lost, so a subscriber that waits on one reads the entry again.
+   */
+  onTailChange(listener: (shard: number) => void): void {
+    if (this.chain === undefined) return;
+    const previous = this.chain.onTailChange;
+    this.chain.onTailChange = (shard) => {
+      previous?.(shard);
+      listener(shard);
+    };
+  }
+
   /** Handles a GCS reply, notification or chain message; returns false for any other message. */
   handle(message: Message): boolean {
     if (message.type === "gcs.reply") {

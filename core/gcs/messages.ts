@@ -19,6 +19,13 @@ export type GcsTable = "task" | "object" | "node" | "actor" | "function";
 
 export type GcsOp =
   | { readonly op: "task.add"; readonly spec: TaskSpec }
+  /**
+   * Records an attempt's progress. A "scheduled" write never undoes a later status of the same
+   * attempt (a placement's write can arrive after the task ran). "running" on an actor creation is
+   * a claim: applied only for the latest attempt and if no other node claimed it, so an actor's
+   * instance starts on one node only (a restarted scheduler, a forwarder's fallback or a late
+   * placement may hand the same or an older attempt to another node).
+   */
   | {
       readonly op: "task.update";
       readonly taskId: TaskId;
@@ -136,6 +143,16 @@ export type TaskAddResult =
   | { readonly added: true }
   | { readonly added: false; readonly row: TaskRow | undefined; readonly nodeDead: boolean };
 
+/**
+ * The answer to task.update. Not applied: "stale" (a newer attempt exists, or the row was evicted),
+ * "dead" (the node it names was declared dead: its writes are fenced off), "claimed" (another node
+ * already claimed this attempt of an actor creation), "unknown" (no row yet: the owner's task.add
+ * has not arrived).
+ */
+export type TaskUpdateResult =
+  | { readonly applied: true }
+  | { readonly applied: false; readonly reason: "stale" | "dead" | "claimed" | "unknown" };
+
 /** The answer to task.resubmit. */
 export type ResubmitResult =
   | { readonly kind: "granted"; readonly spec: TaskSpec }
@@ -176,12 +193,14 @@ export type GcsResult<O extends GcsOp["op"]> = O extends "task.get"
   ? TaskRow | undefined
   : O extends "task.add"
     ? TaskAddResult
-    : O extends "object.get" | "object.subscribe"
-      ? ObjectEntry | undefined
-      : O extends "actor.get" | "actor.subscribe"
-        ? ActorEntry | undefined
-        : O extends "node.list" | "node.subscribe"
-          ? NodeRow[]
-          : undefined;
+    : O extends "task.update"
+      ? TaskUpdateResult
+      : O extends "object.get" | "object.subscribe"
+        ? ObjectEntry | undefined
+        : O extends "actor.get" | "actor.subscribe"
+          ? ActorEntry | undefined
+          : O extends "node.list" | "node.subscribe"
+            ? NodeRow[]
+            : undefined;
 
 export const GCS_MESSAGE_BYTES = 256;

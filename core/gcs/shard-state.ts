@@ -18,6 +18,7 @@ import type {
   GcsOp,
   ResubmitResult,
   TaskAddResult,
+  TaskUpdateResult,
 } from "./messages.js";
 import type { TaskId } from "../ids.js";
 import type { ActorEntry, FunctionRow, NodeRow, ObjectEntry, TaskRow } from "./tables.js";
@@ -174,10 +175,20 @@ export class GcsShardState {
     return { added: true } satisfies TaskAddResult;
   }
 
-  private updateTask(op: Extract<GcsOp, { op: "task.update" }>): undefined {
+  private updateTask(op: Extract<GcsOp, { op: "task.update" }>): TaskUpdateResult {
     const row = this.tasks.get(op.taskId);
-    if (row === undefined || row.spec.attempt > op.attempt) return undefined; // stale update
-    if (this.isDead(op.node, op.incarnation)) return undefined; // fenced: a node declared dead
+    if (row === undefined)
+      return notApplied(this.evictedTasks.has(op.taskId) ? "stale" : "unknown");
+    if (row.spec.attempt > op.attempt) return notApplied("stale");
+    if (this.isDead(op.node, op.incarnation)) return notApplied("dead"); // fenced
+    const sameAttempt = row.spec.attempt === op.attempt;
+    const pastScheduled = row.status !== "submitted" && row.status !== "scheduled";
+    if (op.status === "scheduled" && sameAttempt && pastScheduled) return notApplied("stale");
+    if (op.status === "running" && row.spec.kind === "actor-creation") {
+      if (!sameAttempt) return notApplied("stale");
+      const elsewhere = row.node !== op.node || row.nodeIncarnation !== op.incarnation;
+      if (pastScheduled && elsewhere) return notApplied("claimed");
+    }
     row.status = op.status;
     row.node = op.node;
     row.nodeIncarnation = op.incarnation;
@@ -186,7 +197,7 @@ export class GcsShardState {
       this.finishedOrder.push(op.taskId);
       this.enforceLineageCap();
     }
-    return undefined;
+    return APPLIED;
   }
 
   private addObjectLocation(
@@ -396,6 +407,12 @@ export class GcsShardState {
         { table: "object", key: id, entry: { ...entry, locations: [...entry.locations] } },
       ]);
   }
+}
+
+const APPLIED: TaskUpdateResult = { applied: true };
+
+function notApplied(reason: "stale" | "dead" | "claimed" | "unknown"): TaskUpdateResult {
+  return { applied: false, reason };
 }
 
 function copyResult(result: unknown): unknown {

@@ -45,7 +45,19 @@ export class ObjectManager {
     readonly store: ObjectStore,
     private readonly gcs: GcsClient,
     private readonly hooks: ObjectManagerHooks,
-  ) {}
+  ) {
+    gcs.onTailChange((shard) => this.readAgain(shard));
+  }
+
+  /** A shard's notifications may have been lost: read the entries of what waits on it again. */
+  private readAgain(shard: number): void {
+    for (const id of new Set([...this.pulls.keys(), ...this.locators.keys()])) {
+      if (this.gcs.shardOf(id) !== shard) continue;
+      this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
+        this.onEntry(id, entry as ObjectEntry | undefined),
+      );
+    }
+  }
 
   isLocal(id: ObjectId): boolean {
     return this.store.has(id);
@@ -155,7 +167,7 @@ export class ObjectManager {
     const to = address("raylet", requesterNode);
     if (!this.store.has(objectId)) {
       this.env.send(to, { type: "raylet.pullFailed", objectId } satisfies RayletMessage, 64);
-      return;
+      return this.reassertGone(objectId);
     }
     const sizeBytes = this.store.sizeOf(objectId);
     const value = this.store.get(objectId);
@@ -165,6 +177,26 @@ export class ObjectManager {
       Math.max(64, sizeBytes),
     );
     this.env.trace({ kind: "object.transferred", objectId, from: this.nodeName, sizeBytes });
+  }
+
+  /**
+   * The object table lists a copy here that is gone. Usually this node's remove is on its way; but
+   * writes are not ordered, and an add resent after a partition can land after the remove of a
+   * later eviction, leaving a location nobody will ever remove (readers would wait on it forever).
+   * Remove it again; a copy that arrived meanwhile is announced again once the remove has landed.
+   */
+  private reassertGone(objectId: ObjectId): void {
+    this.gcs.call({ op: "object.remove", objectId, node: this.nodeName }, () => {
+      if (!this.store.has(objectId)) return;
+      this.gcs.call({
+        op: "object.add",
+        objectId,
+        node: this.nodeName,
+        incarnation: this.incarnation,
+        sizeBytes: this.store.sizeOf(objectId),
+        fromPut: isPutObjectId(objectId),
+      });
+    });
   }
 
   onPush(objectId: ObjectId, value: unknown, sizeBytes: number): void {

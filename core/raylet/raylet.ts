@@ -22,7 +22,7 @@ import type { FunctionTable } from "../api/function-table.js";
 import { StoredError } from "../api/stored-error.js";
 import type { CoreWorker } from "../api/core-worker.js";
 import { GcsClient } from "../gcs/client.js";
-import type { GcsNotification } from "../gcs/messages.js";
+import type { GcsNotification, TaskUpdateResult } from "../gcs/messages.js";
 import type { TaskRow, TaskStatus } from "../gcs/tables.js";
 import { fits, type ResourceSet } from "../resources.js";
 import { hasRetriesLeft, type TaskSpec } from "../task-spec.js";
@@ -350,6 +350,47 @@ export class Raylet implements Process {
   }
 
   private startTask(task: QueuedTask, allocation: Allocation): void {
+    if (task.spec.kind === "actor-creation") return this.claimCreation(task, allocation);
+    this.runTask(task, allocation);
+  }
+
+  /**
+   * An actor's instance may start on one node only: the task table's claim decides (an older
+   * attempt, or one a restarted scheduler or a forwarder's fallback placed twice, may reach a
+   * second node). Not granted: another node holds this attempt or a newer one; drop this copy.
+   */
+  private claimCreation(task: QueuedTask, allocation: Allocation): void {
+    const spec = task.spec;
+    this.gcs.call(
+      {
+        op: "task.update",
+        taskId: spec.taskId,
+        status: "running",
+        node: this.nodeName,
+        incarnation: this.config.incarnation,
+        attempt: spec.attempt,
+      },
+      (result) => {
+        const r = result as TaskUpdateResult;
+        if (r.applied) return this.runTask(task, allocation);
+        if (r.reason === "unknown") {
+          // Its owner's task.add has not arrived yet: ask again.
+          this.env.setTimer(
+            this.config.reconstructionPollUs,
+            () => this.claimCreation(task, allocation),
+            // An owner that died before its add landed leaves no row: that must not hold a run open.
+            "background",
+          );
+          return;
+        }
+        this.pool.release(allocation);
+        this.scheduler.release(task);
+        this.scheduler.dispatch();
+      },
+    );
+  }
+
+  private runTask(task: QueuedTask, allocation: Allocation): void {
     const spec = task.spec;
     const entry = this.config.functions.get(spec.functionId);
     const resolved = resolveArgs(spec, this.store);

@@ -18,8 +18,8 @@ import { assignGpus, type GpuFitMode } from "../gpu-assignment.js";
 import { assert, assertBound } from "../assert.js";
 import { address, type Address, type Env, type Message, type Process } from "../env.js";
 import { GcsClient } from "../gcs/client.js";
-import type { GcsNotification } from "../gcs/messages.js";
-import type { NodeRow, ObjectEntry, TaskRow } from "../gcs/tables.js";
+import type { GcsNotification, TaskUpdateResult } from "../gcs/messages.js";
+import type { NodeRow, ObjectEntry } from "../gcs/tables.js";
 import { fits } from "../resources.js";
 import { refArgs, type TaskSpec } from "../task-spec.js";
 import {
@@ -120,8 +120,7 @@ export class GlobalScheduler implements Process {
         // the chosen node confirms it or is found dead.
         return this.ack(m.fromNode, m.spec, false);
       }
-      this.placing.add(key);
-      return this.replaceIfUnrecorded(m.spec, m.fromNode, at);
+      return this.ack(m.fromNode, m.spec, true);
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
     this.placed.delete(key);
@@ -132,39 +131,6 @@ export class GlobalScheduler implements Process {
     );
     this.placing.add(key);
     this.schedule(m.spec, m.fromNode);
-  }
-
-  /**
-   * A placement on a node now dead is the owner's to retry only if the task table recorded it
-   * there: the GCS fences an update naming an incarnation it already declared dead, and the
-   * owner's node-death pass may have read the row before the update came, so the row can still
-   * say "submitted" (or "scheduled" at the forwarder, which shed it), while the forwarder, told it
-   * was placed, stops holding it (seed 6191). Then no one else will run this attempt: place it
-   * again.
-   */
-  private replaceIfUnrecorded(
-    spec: TaskSpec,
-    origin: string,
-    at: { node: string; incarnation: number },
-  ): void {
-    const key = `${spec.taskId}/${spec.attempt}`;
-    // Meanwhile a duplicate forward is answered "held", so the forwarder does not fall back.
-    this.ack(origin, spec, false);
-    this.gcs.call({ op: "task.get", taskId: spec.taskId }, (result) => {
-      assert(this.placing.has(key), `global scheduler: re-placement of ${key} was not pending`);
-      const row = result as TaskRow | undefined;
-      const unrecorded =
-        row !== undefined &&
-        row.spec.attempt === spec.attempt &&
-        (row.status === "submitted" || (row.status === "scheduled" && row.node === origin)) &&
-        !(row.node === at.node && row.nodeIncarnation === at.incarnation);
-      if (unrecorded) {
-        this.placed.delete(key);
-        return this.schedule(spec, origin);
-      }
-      this.placing.delete(key);
-      this.ack(origin, spec, true);
-    });
   }
 
   private schedule(spec: TaskSpec, origin: string): void {
@@ -233,14 +199,17 @@ export class GlobalScheduler implements Process {
         (view.reserved[RESERVED_GPU_MEMORY] ?? 0) + spec.gpuMemoryBytes!;
     this.tasksPlaced++;
     const incarnation = this.nodes.get(chosen.node)!.row.incarnation;
-    this.gcs.call({
-      op: "task.update",
-      taskId: spec.taskId,
-      status: "scheduled",
-      node: chosen.node,
-      incarnation,
-      attempt: spec.attempt,
-    });
+    this.gcs.call(
+      {
+        op: "task.update",
+        taskId: spec.taskId,
+        status: "scheduled",
+        node: chosen.node,
+        incarnation,
+        attempt: spec.attempt,
+      },
+      (result) => this.placementRecorded(spec, entries, origin, chosen.node, incarnation, result),
+    );
     const key = `${spec.taskId}/${spec.attempt}`;
     // placing → placed happens only here, once per attempt.
     assert(this.placing.has(key), `global scheduler: placed ${key}, which was not being placed`);
@@ -252,6 +221,39 @@ export class GlobalScheduler implements Process {
     );
     this.placed.set(key, { node: chosen.node, incarnation });
     this.assign(chosen.node, spec, origin);
+  }
+
+  /**
+   * The task table's answer to a placement. Fenced because the node was already declared dead:
+   * the row never named that node, so neither its owner (which retries what the table places on a
+   * dead node, and may have handled this death already) nor the forwarder (told "placed" when it
+   * forwards again) will run it again. The placement is void: this scheduler places it anew.
+   */
+  private placementRecorded(
+    spec: TaskSpec,
+    entries: Map<string, ObjectEntry | undefined>,
+    origin: string,
+    node: string,
+    incarnation: number,
+    result: unknown,
+  ): void {
+    const r = result as TaskUpdateResult;
+    if (r.applied || r.reason !== "dead") return;
+    const key = `${spec.taskId}/${spec.attempt}`;
+    const at = this.placed.get(key);
+    if (at === undefined || at.node !== node || at.incarnation !== incarnation) return;
+    // The GCS's verdict may be ahead of this scheduler's view: do not choose that node again.
+    const view = this.nodes.get(node);
+    if (view !== undefined && view.row.incarnation === incarnation && view.row.state === "alive")
+      this.nodes.set(node, { ...view, row: { ...view.row, state: "dead" } });
+    this.placed.delete(key);
+    assertBound(
+      this.placing.size,
+      MAX_WAITING_PLACEMENTS,
+      "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)",
+    );
+    this.placing.add(key);
+    this.place(spec, entries, origin);
   }
 
   private assign(node: string, spec: TaskSpec, origin: string): void {
