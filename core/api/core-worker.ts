@@ -454,6 +454,7 @@ export class CoreWorker implements Process {
         cause: "retry",
         node: this.config.nodeName,
         incarnation: this.config.incarnation,
+        spec,
       },
       (result) => {
         const r = result as ResubmitResult;
