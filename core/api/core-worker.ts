@@ -459,8 +459,14 @@ export class CoreWorker implements Process {
       (result) => {
         const r = result as ResubmitResult;
         const current = this.owned.get(spec.taskId);
-        if (current === undefined || current.spec.attempt !== spec.attempt) return;
-        if (r.kind === "granted") return this.submitGranted(r.spec);
+        if (current === undefined) return;
+        // The grant is this owner's alone to send, even if a task-table read (a node's death) has
+        // shown it the granted attempt first and it now watches that one (swarm seed 4298).
+        if (r.kind === "granted") {
+          if (current.spec.attempt <= r.spec.attempt) this.submitGranted(r.spec);
+          return;
+        }
+        if (current.spec.attempt !== spec.attempt) return;
         // Someone else (a reconstruction) already started a newer attempt: adopt it.
         if (r.kind === "stale" || r.kind === "in-progress")
           return void this.owned.set(spec.taskId, { spec: { ...spec, attempt: r.attempt } });
