@@ -47,6 +47,8 @@ export class ChainRouter {
   private requestTimeoutUs = DEFAULT_REQUEST_TIMEOUT_US;
   private sweepTimer: TimerId | undefined;
   retries = 0;
+  /** Told when a shard's tail changes: notifications the old tail had in flight may be lost. */
+  onTailChange: ((shard: number) => void) | undefined;
 
   constructor(
     private readonly env: Env,
@@ -119,7 +121,8 @@ export class ChainRouter {
     const shard = config.shard;
     this.lookupSentUs[shard] = -Infinity;
     const known = this.configs[shard];
-    if (known === undefined || config.epoch > known.epoch) this.configs[shard] = config;
+    const newer = known === undefined || config.epoch > known.epoch;
+    if (newer) this.configs[shard] = config;
     const members = this.configs[shard]!.members;
     const heartbeat = this.heldHeartbeats[shard];
     if (heartbeat !== undefined) {
@@ -130,6 +133,8 @@ export class ChainRouter {
       if (p.shard === shard && (p.target === undefined || !members.includes(p.target)))
         this.send(p, "background");
     }
+    const tail = (c: ChainConfig) => c.members[c.members.length - 1];
+    if (newer && known !== undefined && tail(known) !== tail(config)) this.onTailChange?.(shard);
   }
 
   /**

@@ -92,6 +92,21 @@ export class GcsClient {
     this.listener = listener;
   }
 
+  /**
+   * `listener` is told when a chain-replicated shard's tail changes. The tail publishes the
+   * notifications, and those its process died with (still unacknowledged by their subscribers)
+   * are lost; a subscriber subscribes again there, as a long-polling one would, to read what it
+   * missed. A single server that restarts comes back empty and is not covered.
+   */
+  onTailChange(listener: (shard: number) => void): void {
+    if (this.chain === undefined) return;
+    const previous = this.chain.onTailChange;
+    this.chain.onTailChange = (shard) => {
+      previous?.(shard);
+      listener(shard);
+    };
+  }
+
   /** Handles a GCS reply, notification or chain message; returns false for any other message. */
   handle(message: Message): boolean {
     if (message.type === "gcs.reply") {

@@ -45,7 +45,11 @@ export class ObjectManager {
     readonly store: ObjectStore,
     private readonly gcs: GcsClient,
     private readonly hooks: ObjectManagerHooks,
-  ) {}
+  ) {
+    // A notification lost with a dead tail would leave a pull or a locator waiting for good
+    // (swarm seed 6165: a driver's get never heard of its object's only copy).
+    gcs.onTailChange((shard) => this.resubscribe(shard));
+  }
 
   isLocal(id: ObjectId): boolean {
     return this.store.has(id);
@@ -208,6 +212,15 @@ export class ObjectManager {
     this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
       this.onEntry(id, entry as ObjectEntry | undefined),
     );
+  }
+
+  private resubscribe(shard: number): void {
+    for (const id of new Set([...this.pulls.keys(), ...this.locators.keys()])) {
+      if (this.gcs.shardOf(id) !== shard) continue;
+      this.gcs.call({ op: "object.subscribe", objectId: id }, (entry) =>
+        this.onEntry(id, entry as ObjectEntry | undefined),
+      );
+    }
   }
 
   private tryPull(id: ObjectId, pull: PullState): void {
