@@ -19,9 +19,10 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
  * tasks, chain master, leases), 820 (a task made ready inside a nested dispatch was dropped), 950
  * (the chain master killed before its first ping), 1017 (a doomed-GCS workload that never needed it),
  * 901 (a first attempt at 950 that changed how a fresh chain starts), 2541 (an actor notification lost
- * where a chain tail changed hands).
+ * where a chain tail changed hands), 4298 (a granted retry dropped as stale), 5627 (a retry that
+ * overtook its task.add), 6165 (an object notification lost with a dead tail).
  */
-const REGRESSION_SEEDS = [241, 496, 498, 521, 820, 901, 950, 1017, 2541];
+const REGRESSION_SEEDS = [241, 496, 498, 521, 820, 901, 950, 1017, 2541, 4298, 5627, 6165];
 
 test(
   `swarm seeds ${first}..${last} and ${REGRESSION_SEEDS.length} regression seeds: failure-free values or the decided typed errors, no livelock, no invariant violation`,
