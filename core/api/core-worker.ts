@@ -454,16 +454,19 @@ export class CoreWorker implements Process {
         cause: "retry",
         node: this.config.nodeName,
         incarnation: this.config.incarnation,
+        spec,
       },
       (result) => {
         const r = result as ResubmitResult;
         const current = this.owned.get(spec.taskId);
         if (current === undefined) return;
-        // A table read (a node death's pass) can see this grant before its reply arrives and
-        // adopt it; it is still this worker's attempt to send, and no one else will (seed 8913).
-        const ownGrant = r.kind === "granted" && current.spec.attempt === r.spec.attempt;
-        if (current.spec.attempt !== spec.attempt && !ownGrant) return;
-        if (r.kind === "granted") return this.submitGranted(r.spec);
+        // The grant is this owner's alone to send, even if a task-table read (a node's death) has
+        // shown it the granted attempt first and it now watches that one (swarm seeds 4298, 8913).
+        if (r.kind === "granted") {
+          if (current.spec.attempt <= r.spec.attempt) this.submitGranted(r.spec);
+          return;
+        }
+        if (current.spec.attempt !== spec.attempt) return;
         // Someone else (a reconstruction) already started a newer attempt: adopt it.
         if (r.kind === "stale" || r.kind === "in-progress")
           return void this.owned.set(spec.taskId, { spec: { ...spec, attempt: r.attempt } });

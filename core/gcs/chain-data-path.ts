@@ -80,6 +80,12 @@ export abstract class ChainDataPath {
   protected readonly log = new ChainLog();
   /** A joiner's applied writes whose replies may be its own once the tail hands over. */
   protected retained: AppliedEntry[] = [];
+  /**
+   * A tail's writes applied while a joiner follows it, delivered once the joiner acknowledges them:
+   * every write a client was told of is then also on the joiner, which the master can promote
+   * should this tail die before handing over (the shard's last member, swarm seed 4066).
+   */
+  protected gated: AppliedEntry[] = [];
   /** A fresh tail replies for writes after this seq, and answers reads once it applied it. */
   protected handoverSeq = 0;
   protected readonly heldReads: ShardRequestMessage[] = [];
@@ -221,7 +227,15 @@ export abstract class ChainDataPath {
       );
       this.retained.push(applied);
     }
-    if (this.tailRole) this.deliver(applied);
+    if (this.tailRole && this.successor !== undefined) this.gated.push(applied);
+    else if (this.tailRole) this.deliver(applied);
+  }
+
+  /** Delivers the gated writes up to `seq` (all of them: Infinity). */
+  protected releaseGated(seq: number): void {
+    let n = 0;
+    while (n < this.gated.length && this.gated[n]!.entry.seq <= seq) this.deliver(this.gated[n++]!);
+    if (n > 0) this.gated = this.gated.slice(n);
   }
 
   protected onWrite(from: Address, entry: ChainEntry): void {
@@ -266,6 +280,7 @@ export abstract class ChainDataPath {
   protected onAck(from: Address, seq: number): void {
     if (from !== this.successor) return;
     this.log.ack(seq, this.env.nowUs());
+    this.releaseGated(seq);
     // The tail acknowledges on its own; a joiner's acks only free this replica's log.
     if (!this.tailRole && this.predecessor !== undefined)
       this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64);

@@ -4,7 +4,9 @@
  * - A replica stops answering pings: after `missedPings` intervals it is suspected and no longer
  *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed.
  *   The chain closes the gap: its neighbours resend or take over (chain-replica.ts). The last
- *   member is never removed: it holds the only copy of the shard, so the shard waits for it.
+ *   member is never removed: it holds the only copy of the shard, so the shard waits for it;
+ *   unless a joiner has installed its state: the tail holds back its replies until the joiner has
+ *   each write (chain-data-path.ts), so that joiner holds every acknowledged write and takes over.
  * - A fresh replica asks to join: the tail sends it the state; when it holds it, the tail hands
  *   the tail role over, and the master appends it to the chain. One join at a time per shard.
  * - A join whose source (the tail) left restarts from the new tail.
@@ -247,8 +249,10 @@ export class ChainMaster implements Process {
       for (const r of [...this.replicasOf(chain), ...chain.waiting]) {
         const w = this.watches.get(r)!;
         // The last member is never suspected: it holds the only copy, so the shard waits for it.
+        // Unless a joiner installed its state: that joiner holds every write it acknowledged since.
         const sole = chain.config.members.length === 1 && chain.config.members[0] === r;
-        if (sole) w.suspected = false;
+        if (sole && !(chain.config.joiner !== undefined && chain.config.promote))
+          w.suspected = false;
         else if (!w.suspected && now - w.lastPongUs > suspectAfterUs) w.suspected = true;
         if (w.suspected && now >= w.lastPingSentUs + this.leaseUs && now >= this.holdUntilUs) {
           this.remove(shard, r);
@@ -287,6 +291,15 @@ export class ChainMaster implements Process {
       c.members.includes(replica),
       `chain master: removing ${replica}, which shard ${shard} does not hold`,
     );
+    if (c.members.length === 1 && c.joiner !== undefined && c.promote) {
+      // The last member died before handing over to a joiner that holds its state: promote it.
+      this.reconfigure(
+        shard,
+        { ...c, members: [c.joiner], joiner: undefined, promote: false },
+        true,
+      );
+      return this.startNextJoin(shard);
+    }
     assert(c.members.length > 1, `chain master: shard ${shard} would lose its last replica`);
     const members = c.members.filter((m) => m !== replica);
     const sourceLeft = c.joiner !== undefined && c.members[c.members.length - 1] === replica;

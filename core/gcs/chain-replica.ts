@@ -198,6 +198,7 @@ export class ChainReplica extends ChainDataPath implements Process {
     const successor = last ? config.joiner : config.members[i + 1];
     if (successor !== this.successor) {
       this.successor = successor;
+      if (successor === undefined) this.releaseGated(Infinity);
       if (successor === undefined) this.log.clearSent();
       else if (successor === config.joiner) this.sendSnapshot(config.transferId);
       else this.resendUnacked();
@@ -265,6 +266,8 @@ export class ChainReplica extends ChainDataPath implements Process {
   private sendSnapshot(transferId: number): void {
     assert(this.tailRole, "sendSnapshot: only the tail transfers its state");
     this.transferSentId = transferId;
+    // The snapshot holds them: they wait for no acknowledgement of the previous transfer.
+    this.releaseGated(Infinity);
     this.log.clearSent();
     const snapshot = takeSnapshot(this.state, this.dedupe ?? new RequestDedupe(), this.appliedSeq);
     this.env.send(
@@ -351,8 +354,12 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.vouchRoundUs = now;
     this.vouchedBy.clear();
     const others = c.members.filter((m) => m !== this.env.self);
-    // The sole member: the master never removes the last copy, so nobody else could serve.
-    if (others.length === 0) return this.extendGrace(now);
+    // The sole member: the master never removes the last copy, so nobody else could serve; unless
+    // a joiner holds it too (the master may promote that one in its place).
+    if (others.length === 0) {
+      if (c.joiner === undefined) this.extendGrace(now);
+      return;
+    }
     for (const o of others)
       this.env.send(
         o,
@@ -409,6 +416,7 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.handoverSeq = 0;
     this.log.clear();
     this.retained = [];
+    this.gated = [];
     for (const m of this.heldReads.splice(0)) this.notServing(m);
   }
 

@@ -48,6 +48,11 @@ export type GcsOp =
       readonly cause: "retry" | "reconstruction";
       readonly node: string;
       readonly incarnation: number;
+      /**
+       * An owner's retry: the attempt it retries. Its fire-and-forget task.add may still be on its
+       * way (dropped and resent), so a missing row is recorded from it rather than read as evicted.
+       */
+      readonly spec?: TaskSpec;
     }
   | { readonly op: "task.get"; readonly taskId: TaskId }
   | {

@@ -310,6 +310,14 @@ export class GcsShardState {
   }
 
   private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {
+    if (op.spec !== undefined && !this.tasks.has(op.taskId) && !this.evictedTasks.has(op.taskId)) {
+      // The owner's add has not arrived yet (its retry overtook it): the retry stands for it.
+      assert(
+        op.spec.taskId === op.taskId && op.spec.attempt === op.expectedAttempt,
+        `resubmit of ${op.taskId} attempt ${op.expectedAttempt} carries ${op.spec.taskId} attempt ${op.spec.attempt}`,
+      );
+      this.addTask(op.spec);
+    }
     const row = this.tasks.get(op.taskId);
     if (row === undefined) return { kind: "evicted" };
     if (op.expectedAttempt >= 0 && row.spec.attempt !== op.expectedAttempt)

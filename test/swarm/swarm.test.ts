@@ -19,15 +19,15 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
  * tasks, chain master, leases), 820 (a task made ready inside a nested dispatch was dropped), 950
  * (the chain master killed before its first ping), 1017 (a doomed-GCS workload that never needed it),
  * 901 (a first attempt at 950 that changed how a fresh chain starts), 2541 (an actor notification lost
-' * where a chain tail changed hands), 5873, 7673, 8913 (an owner's retry grant adopted from the task
- * table before its reply), 6191, 7310 (a placement fenced by the GCS, its node dead first), 3199,
- * 5993, 8284 (a placement on a node already declared dead), 5369 (an actor creation run on two
- * nodes), 3647 (a stale object location after a partition), 9917 (object locations lost with a
- * chain tail).
+ * where a chain tail changed hands), 4298, 5873, 7673, 8913 (an owner's retry grant adopted from
+ * the task table before its reply), 6191, 7310 (a placement fenced by the GCS, its node dead
+ * first), 3199, 5993, 8284 (a placement on a node already declared dead), 5369 (an actor creation
+ * run on two nodes), 3647 (a stale object location after a partition), 6165, 9917 (object
+ * locations lost with a chain tail), 5627 (a retry that overtook its task.add).
  */
 const REGRESSION_SEEDS = [
-  241, 496, 498, 521, 820, 901, 950, 1017, 2541, 3199, 3647, 5369, 5873, 5993, 6191, 7310, 7673,
-  8284, 8913, 9917,
+  241, 496, 498, 521, 820, 901, 950, 1017, 2541, 3199, 3647, 4298, 5369, 5627, 5873, 5993, 6165,
+  6191, 7310, 7673, 8284, 8913, 9917,
 ];
 
 test(
