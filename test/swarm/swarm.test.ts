@@ -21,7 +21,10 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
  * 901 (a first attempt at 950 that changed how a fresh chain starts), 2541 (an actor notification lost
  * where a chain tail changed hands).
  */
-const REGRESSION_SEEDS = [241, 496, 498, 521, 820, 901, 950, 1017, 2541];
+const REGRESSION_SEEDS = [
+  241, 496, 498, 521, 820, 901, 950, 1017, 2541, 4456, 4897, 5219, 5410, 5417, 7050, 7554, 8558,
+  8572, 8782, 9113, 9673, 9996,
+];
 
 test(
   `swarm seeds ${first}..${last} and ${REGRESSION_SEEDS.length} regression seeds: failure-free values or the decided typed errors, no livelock, no invariant violation`,
