@@ -50,11 +50,6 @@ export class LineageReconstruction {
   private readonly active = new Map<ObjectId, TimerId | undefined>();
   /** Objects whose creating task's row is being read (`creatorsMayHaveDied`). */
   private readonly checking = new Set<ObjectId>();
-  /**
-   * Rebuilds `creatorsMayHaveDied` started, of objects never announced: while the creating task's
-   * owner may still be watching it, a spent budget is the owner's to report (NodeDiedError).
-   */
-  private readonly unannouncedRebuilds = new Set<ObjectId>();
   requests = 0;
   granted = 0;
 
@@ -71,8 +66,6 @@ export class LineageReconstruction {
       entry.objectId === id,
       `reconstruction: object ${id} reported lost with the entry of ${entry.objectId}`,
     );
-    // Announced after all: its creator's budget is this rebuild's to report, as for any loss.
-    this.unannouncedRebuilds.delete(id);
     if (this.active.has(id)) return;
     this.host.env.trace({
       kind: "object.lost",
@@ -103,7 +96,6 @@ export class LineageReconstruction {
         if (r.spec.kind !== "task" || !this.host.isDead(r.node, r.nodeIncarnation)) return;
         this.host.env.trace({ kind: "object.lost", objectId: id, reason: "no-copy" });
         this.active.set(id, undefined);
-        this.unannouncedRebuilds.add(id);
         this.request(id);
       });
     }
@@ -120,7 +112,7 @@ export class LineageReconstruction {
   }
 
   private request(id: ObjectId): void {
-    if (!this.host.stillNeeded(id)) return this.done(id);
+    if (!this.host.stillNeeded(id)) return void this.active.delete(id);
     const taskId = creatingTaskId(id);
     this.requests++;
     this.host.gcs.call(
@@ -165,24 +157,16 @@ export class LineageReconstruction {
         return this.poll(id);
       case "exhausted":
         this.active.delete(id);
-        if (this.unannouncedRebuilds.delete(id)) return;
         return this.host.fail(
           id,
           new ObjectReconstructionFailedMaxAttemptsExceededError(id, taskId, r.attempts),
         );
       case "evicted":
         this.active.delete(id);
-        if (this.unannouncedRebuilds.delete(id)) return;
         return this.host.fail(id, new ObjectReconstructionFailedLineageEvictedError(id, taskId));
       default:
         unreachable(r, "resubmit result");
     }
-  }
-
-  /** Here again, or no longer wanted. */
-  private done(id: ObjectId): void {
-    this.active.delete(id);
-    this.unannouncedRebuilds.delete(id);
   }
 
   private poll(id: ObjectId): void {
@@ -191,7 +175,7 @@ export class LineageReconstruction {
       this.active.get(id) === undefined,
       `reconstruction of ${id}: a poll timer is already pending`,
     );
-    if (!this.host.stillNeeded(id)) return this.done(id);
+    if (!this.host.stillNeeded(id)) return void this.active.delete(id);
     const timer = this.host.env.setTimer(
       this.host.pollUs,
       () => {
