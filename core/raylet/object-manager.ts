@@ -76,19 +76,6 @@ export class ObjectManager {
     );
   }
 
-  /** Wanted here, and the object table has not answered with an entry for it (yet). */
-  unannounced(): ObjectId[] {
-    const out: ObjectId[] = [];
-    for (const [id, pull] of this.pulls) if (this.isUnannounced(id, pull)) out.push(id);
-    return out;
-  }
-
-  isUnannounced(id: ObjectId, pull = this.pulls.get(id)): boolean {
-    return (
-      pull !== undefined && pull.lastEntry === undefined && !isPutObjectId(id) && this.isWanted(id)
-    );
-  }
-
   /** Objects still wanted here (for diagnosing a stall). */
   wanted(): ObjectId[] {
     return [...this.waiters.keys()];

@@ -132,8 +132,6 @@ export class Raylet implements Process {
       incarnation: config.incarnation,
       pollUs: config.reconstructionPollUs,
       stillNeeded: (id) => this.objects.isWanted(id),
-      unannounced: (id) => this.objects.isUnannounced(id),
-      isDead: (node, incarnation) => (this.deadIncarnations.get(node) ?? -1) >= incarnation,
       submit: (spec) => {
         this.env.trace({
           kind: "task.submitted",
@@ -807,7 +805,6 @@ export class Raylet implements Process {
       this.deadIncarnations.set(n.key, n.row.incarnation);
     this.objects.onNodeDead(n.key);
     this.reconstruction.onNodeDead();
-    this.reconstruction.creatorsMayHaveDied(this.objects.unannounced());
   }
 
   private heartbeat(): void {

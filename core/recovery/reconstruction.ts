@@ -22,7 +22,7 @@ import {
 } from "../api/errors.js";
 import type { GcsClient } from "../gcs/client.js";
 import type { ResubmitResult } from "../gcs/messages.js";
-import type { ObjectEntry, TaskRow } from "../gcs/tables.js";
+import type { ObjectEntry } from "../gcs/tables.js";
 import type { TaskSpec } from "../task-spec.js";
 import { assert, unreachable } from "../assert.js";
 
@@ -34,10 +34,6 @@ export interface ReconstructionHost {
   readonly pollUs: number;
   /** Is the object still wanted here and still missing? */
   stillNeeded(id: ObjectId): boolean;
-  /** Wanted here, and the object table has not answered with an entry for it. */
-  unannounced(id: ObjectId): boolean;
-  /** Has this node heard that the node's incarnation died? */
-  isDead(node: string, incarnation: number): boolean;
   /** Resubmit a granted attempt from this node. */
   submit(spec: TaskSpec): void;
   /** The object is lost for good: store the error as its value. */
@@ -48,8 +44,6 @@ export interface ReconstructionHost {
 
 export class LineageReconstruction {
   private readonly active = new Map<ObjectId, TimerId | undefined>();
-  /** Objects whose creating task's row is being read (`creatorsMayHaveDied`). */
-  private readonly checking = new Set<ObjectId>();
   requests = 0;
   granted = 0;
 
@@ -75,30 +69,6 @@ export class LineageReconstruction {
     if (entry.fromPut) return this.host.fail(id, new ObjectLostError(id));
     this.active.set(id, undefined);
     this.request(id);
-  }
-
-  /**
-   * A node died while these objects, wanted here, had no object-table entry. A creating task that
-   * finished there, its owner told so, may have lost its outputs' locations with the node before
-   * the GCS recorded them (the GCS was down: swarm seed 7554); no copy will ever be announced, and
-   * the owner no longer watches the task. Read each creating task's row: one placed on a dead
-   * node is rebuilt as a lost object is. Ray 2018's raylet did the same on its object timeout.
-   */
-  creatorsMayHaveDied(ids: Iterable<ObjectId>): void {
-    for (const id of ids) {
-      if (this.active.has(id) || this.checking.has(id)) continue;
-      this.checking.add(id);
-      this.host.gcs.call({ op: "task.get", taskId: creatingTaskId(id) }, (row) => {
-        this.checking.delete(id);
-        const r = row as TaskRow | undefined;
-        if (r === undefined || this.active.has(id) || !this.host.unannounced(id)) return;
-        // An actor's calls are its owner's to retry or fail when the actor restarts.
-        if (r.spec.kind !== "task" || !this.host.isDead(r.node, r.nodeIncarnation)) return;
-        this.host.env.trace({ kind: "object.lost", objectId: id, reason: "no-copy" });
-        this.active.set(id, undefined);
-        this.request(id);
-      });
-    }
   }
 
   /** A node died: requests waiting on an attempt there can be granted now, not at the next poll. */
