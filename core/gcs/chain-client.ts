@@ -8,7 +8,12 @@
  *
  * Every request's client-observed start and end are traced ("gcs.op"), as in the paper's Fig 10a.
  * Heartbeats are the exception: periodic and superseded by the next, they are sent once, untracked
- * (the latest is held until the shard's chain is known).
+ * (the latest is held until the shard's chain is known). The head confirms each one it admits (the
+ * node's alive row, sent back to it); heartbeats unconfirmed for a request timeout make the client
+ * ask the master for the chain, as a request's timeout does. Without that a client that sends only
+ * heartbeats would heartbeat a dead head for good whenever the master's push of the new chain
+ * cannot reach it — a restarted master knows no clients until they look a shard up — and the new
+ * head would declare its node dead (swarm seeds 4897, 5219, 8572: killGcsMaster, then the head).
  */
 import { assert } from "../assert.js";
 import type { Address, Env, TimerId, Urgency } from "../env.js";
@@ -37,6 +42,8 @@ export class ChainRouter {
   private readonly lookupSentUs: number[];
   /** A heartbeat that found no chain yet, per shard: sent as soon as one is known. */
   private readonly heldHeartbeats: Array<ChainOp | undefined>;
+  /** Per shard: the node heartbeating, and when its oldest heartbeat not yet confirmed went out. */
+  private readonly unconfirmedHeartbeats: Array<{ node: string; sinceUs: number } | undefined>;
   private readonly pending = new Map<number, PendingRequest>();
   private nextReqId = 0;
   /**
@@ -59,6 +66,7 @@ export class ChainRouter {
     this.configs = Array.from({ length: shardCount }, () => undefined);
     this.lookupSentUs = Array.from({ length: shardCount }, () => -Infinity);
     this.heldHeartbeats = Array.from({ length: shardCount }, () => undefined);
+    this.unconfirmedHeartbeats = Array.from({ length: shardCount }, () => undefined);
     this.session = `${env.nowUs()}.${Math.floor(env.rng("gcs/client-sessions").next() * 2 ** 32)}`;
   }
 
@@ -170,12 +178,25 @@ export class ChainRouter {
       this.heldHeartbeats[shard] = op;
       return this.lookup(shard);
     }
+    assert(op.op === "node.heartbeat", `sendHeartbeat: ${op.op}`);
+    const now = this.env.nowUs();
+    const unconfirmed = this.unconfirmedHeartbeats[shard];
+    if (unconfirmed === undefined || unconfirmed.node !== op.heartbeat.node)
+      this.unconfirmedHeartbeats[shard] = { node: op.heartbeat.node, sinceUs: now };
+    else if (now - unconfirmed.sinceUs >= this.requestTimeoutUs) this.lookup(shard);
     this.env.send(
       config.members[0]!,
       { type: "gcs.request", reqId: -1, op, client: this.env.self },
       GCS_MESSAGE_BYTES,
       "background",
     );
+  }
+
+  /** The head of `shard` admitted a heartbeat of `node`'s: if this client sent it, its chain is current. */
+  onHeartbeatConfirmed(shard: number, node: string): void {
+    assert(shard >= 0 && shard < this.configs.length, `GCS client: no shard ${shard}`);
+    if (this.unconfirmedHeartbeats[shard]?.node === node)
+      this.unconfirmedHeartbeats[shard] = undefined;
   }
 
   /** The oldest request still waiting: every id below it is answered. */

@@ -89,6 +89,17 @@ export abstract class ChainDataPath {
   /** A fresh tail replies for writes after this seq, and answers reads once it applied it. */
   protected handoverSeq = 0;
   protected readonly heldReads: ShardRequestMessage[] = [];
+  /**
+   * Since which epoch this replica has had its predecessor (successor) without a gap in the
+   * configurations it adopted. Writes and acks carry their sender's epoch; one from before that
+   * belongs to an earlier link between the same two replicas, whose seqs may number another
+   * history (a head removed, a replica reset by a state transfer) and which the RPC layer may
+   * still deliver late: swarm seed 9673 applied a write resent 200 ms on, at a seq the new
+   * history had given another write, so a request ran twice. Such messages are dropped; what the
+   * link still lacks is resent on the current one.
+   */
+  protected predecessorSinceEpoch = 0;
+  protected successorSinceEpoch = 0;
   private head: ShardHead | undefined;
   protected readonly peerClient: GcsClient;
 
@@ -216,7 +227,7 @@ export abstract class ChainDataPath {
       this.log.pushSent(applied, this.env.nowUs());
       this.env.send(
         this.successor,
-        { type: "chain.write", entry } satisfies ChainMessage,
+        { type: "chain.write", entry, epoch: this.epoch } satisfies ChainMessage,
         GCS_MESSAGE_BYTES,
         entry.background ? "background" : "work",
       );
@@ -238,8 +249,9 @@ export abstract class ChainDataPath {
     if (n > 0) this.gated = this.gated.slice(n);
   }
 
-  protected onWrite(from: Address, entry: ChainEntry): void {
-    if (from !== this.predecessor) return; // from a replica no longer before us: stale
+  protected onWrite(from: Address, entry: ChainEntry, epoch: number): void {
+    // From a replica no longer before us, or from an earlier link with it: stale.
+    if (from !== this.predecessor || epoch < this.predecessorSinceEpoch) return;
     if (this.installed && entry.seq <= this.appliedSeq) return this.sendAck(entry.background);
     this.log.addEarly(entry);
     if (this.installed) this.drainEarly();
@@ -271,19 +283,23 @@ export abstract class ChainDataPath {
     if (seq <= 0) return;
     this.env.send(
       this.predecessor,
-      { type: "chain.ack", seq } satisfies ChainMessage,
+      { type: "chain.ack", seq, epoch: this.epoch } satisfies ChainMessage,
       64,
       background ? "background" : "work",
     );
   }
 
-  protected onAck(from: Address, seq: number): void {
-    if (from !== this.successor) return;
+  protected onAck(from: Address, seq: number, epoch: number): void {
+    if (from !== this.successor || epoch < this.successorSinceEpoch) return;
     this.log.ack(seq, this.env.nowUs());
     this.releaseGated(seq);
     // The tail acknowledges on its own; a joiner's acks only free this replica's log.
     if (!this.tailRole && this.predecessor !== undefined)
-      this.env.send(this.predecessor, { type: "chain.ack", seq } satisfies ChainMessage, 64);
+      this.env.send(
+        this.predecessor,
+        { type: "chain.ack", seq, epoch: this.epoch } satisfies ChainMessage,
+        64,
+      );
   }
 
   protected resendUnacked(): void {
@@ -291,7 +307,7 @@ export abstract class ChainDataPath {
     for (const a of this.log.unacked()) {
       this.env.send(
         this.successor,
-        { type: "chain.write", entry: a.entry } satisfies ChainMessage,
+        { type: "chain.write", entry: a.entry, epoch: this.epoch } satisfies ChainMessage,
         GCS_MESSAGE_BYTES,
         a.entry.background ? "background" : "work",
       );
@@ -309,8 +325,15 @@ export abstract class ChainDataPath {
    * lacks, and a removed head's numbering may differ from the new head's, so they are dropped.
    */
   protected setPredecessor(predecessor: Address | undefined): void {
-    if (predecessor !== this.predecessor) this.log.early.clear();
+    if (predecessor !== this.predecessor) {
+      this.log.early.clear();
+      this.predecessorSinceEpoch = this.epoch;
+    }
     this.predecessor = predecessor;
+  }
+
+  protected get epoch(): number {
+    return this.config?.epoch ?? 0;
   }
 
   protected setHead(head: boolean): void {

@@ -74,8 +74,9 @@ export interface ShardRequestMessage extends Omit<GcsRequestMessage, "op"> {
 }
 
 export type ChainMessage =
-  | { readonly type: "chain.write"; readonly entry: ChainEntry }
-  | { readonly type: "chain.ack"; readonly seq: number }
+  /** `epoch`: the sender's configuration when it sent (chain-data-path.ts: stale links). */
+  | { readonly type: "chain.write"; readonly entry: ChainEntry; readonly epoch: number }
+  | { readonly type: "chain.ack"; readonly seq: number; readonly epoch: number }
   | {
       readonly type: "chain.config";
       readonly config: ChainConfig;

@@ -108,9 +108,9 @@ export class ChainReplica extends ChainDataPath implements Process {
     const m = message as ReplicaMessage;
     switch (m.type) {
       case "chain.write":
-        return this.onWrite(from, m.entry);
+        return this.onWrite(from, m.entry, m.epoch);
       case "chain.ack":
-        return this.onAck(from, m.seq);
+        return this.onAck(from, m.seq, m.epoch);
       case "chain.config":
         this.peerClient.handle(m);
         if (m.config.shard === this.options.shardIndex) this.adopt(m.config);
@@ -185,6 +185,9 @@ export class ChainReplica extends ChainDataPath implements Process {
     assert(config.shard === this.options.shardIndex, `adopt: config of shard ${config.shard}`);
     assert(config.members.length > 0, "adopt: a chain with no member");
     if (this.config !== undefined && config.epoch <= this.config.epoch) return;
+    // Configurations skipped: a link that looks unchanged may have been broken and made again.
+    if (this.config === undefined || config.epoch !== this.config.epoch + 1)
+      this.predecessorSinceEpoch = this.successorSinceEpoch = config.epoch;
     this.config = config;
     const i = config.members.indexOf(this.env.self);
     this.member = i >= 0;
@@ -199,6 +202,7 @@ export class ChainReplica extends ChainDataPath implements Process {
     if (successor !== this.successor) {
       this.successor = successor;
       if (successor === undefined) this.releaseGated(Infinity);
+      this.successorSinceEpoch = config.epoch;
       if (successor === undefined) this.log.clearSent();
       else if (successor === config.joiner) this.sendSnapshot(config.transferId);
       else this.resendUnacked();

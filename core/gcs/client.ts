@@ -128,7 +128,18 @@ export class GcsClient {
       return true;
     }
     if (message.type === "gcs.notify") {
-      this.listener?.((message as GcsNotifyMessage).notification);
+      const notification = (message as GcsNotifyMessage).notification;
+      // A node's alive row with a send time: the head's receipt of that node's heartbeat.
+      if (
+        this.chain !== undefined &&
+        notification.table === "node" &&
+        notification.row.state === "alive" &&
+        notification.row.heartbeat.sentUs !== undefined
+      ) {
+        const node = notification.row.node;
+        this.chain.onHeartbeatConfirmed(this.shardOf(node), node);
+      }
+      this.listener?.(notification);
       return true;
     }
     if (this.chain !== undefined && isChainMessage(message))

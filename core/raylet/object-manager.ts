@@ -159,6 +159,15 @@ export class ObjectManager {
     // A new entry may list a copy made since a pull failed (even on a node of the same name).
     pull.failed.clear();
     pull.lastEntry = entry;
+    // A pull in flight to a copy the entry no longer lists is answered by a failure at best, and
+    // never if that node died — even before the pull went out (its death was news here already,
+    // the GCS dropped its locations only later): swarm seed 5417. Try a listed copy.
+    if (
+      pull.pullingFrom !== "" &&
+      entry !== undefined &&
+      !entry.locations.includes(pull.pullingFrom)
+    )
+      pull.pullingFrom = "";
     this.tryPull(id, pull);
   }
 
