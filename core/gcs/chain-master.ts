@@ -2,7 +2,8 @@
  * The chain master (Ray paper §4.2.3: "a chain master"): owns each shard's chain configuration and
  * changes it in three cases.
  * - A replica stops answering pings: after `missedPings` intervals it is suspected and no longer
- *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed.
+ *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed,
+ *   as soon as a replica staying in the chain has been heard from since (see survivorHeardSince).
  *   The chain closes the gap: its neighbours resend or take over (chain-replica.ts). The last
  *   member is never removed: it holds the only copy of the shard, so the shard waits for it;
  *   unless a joiner has installed its state: the tail holds back its replies until the joiner has
@@ -40,6 +41,8 @@ interface Watch {
   lastPongUs: number;
   lastPingSentUs: number;
   suspected: boolean;
+  /** The last pong or report received, suspected or not: evidence the replica was alive then. */
+  lastHeardUs: number;
 }
 
 interface ShardChain {
@@ -121,6 +124,7 @@ export class ChainMaster implements Process {
         return this.sendConfig(from, this.config(m.shard), "background");
       case "chain.pong": {
         const w = this.watches.get(from);
+        if (w !== undefined) w.lastHeardUs = this.env.nowUs();
         if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
         return;
       }
@@ -154,6 +158,7 @@ export class ChainMaster implements Process {
     );
     const chain = this.chains[shard];
     const w = this.watches.get(from);
+    if (w !== undefined) w.lastHeardUs = this.env.nowUs();
     if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
     if (chain !== undefined && config.epoch < chain.config.epoch) {
       // A stale reporter: typically a member removed while it was cut off, which no ping reaches
@@ -237,6 +242,7 @@ export class ChainMaster implements Process {
       lastPongUs: this.env.nowUs(),
       lastPingSentUs: -Infinity,
       suspected: false,
+      lastHeardUs: -Infinity,
     });
   }
 
@@ -254,7 +260,12 @@ export class ChainMaster implements Process {
         if (sole && !(chain.config.joiner !== undefined && chain.config.promote))
           w.suspected = false;
         else if (!w.suspected && now - w.lastPongUs > suspectAfterUs) w.suspected = true;
-        if (w.suspected && now >= w.lastPingSentUs + this.leaseUs && now >= this.holdUntilUs) {
+        if (
+          w.suspected &&
+          now >= w.lastPingSentUs + this.leaseUs &&
+          now >= this.holdUntilUs &&
+          this.survivorHeardSince(chain.config, r, w.lastPingSentUs + this.leaseUs)
+        ) {
           this.remove(shard, r);
           continue;
         }
@@ -274,6 +285,29 @@ export class ChainMaster implements Process {
       }
     });
     this.env.setTimer(this.options.pingIntervalUs, () => this.tick(), "background");
+  }
+
+  /**
+   * Removing a member hands the shard to the rest of the chain, and a removed replica drops its
+   * state (chain-replica.ts): were all of the rest dead, the shard would wait forever for them
+   * while the removed one, alive and holding every acknowledged write, stays out (swarm seed 4066:
+   * message loss made the master suspect the live tail just as the head was killed; removing the
+   * tail left the dead head as the only member). A suspicion is a guess, so the master removes a
+   * member only once some replica that stays in the chain has been heard from since the suspect's
+   * lease ran out, i.e. was alive when the suspect stopped serving. While none is, it holds; the
+   * suspects it holds keep reporting (an out-of-lease member reports every interval), so when the
+   * others turn out dead, a live suspect is heard and the dead ones are removed in its favour.
+   * Holding is always safe (the chain keeps its configuration); it costs liveness only if every
+   * replica left is silent, and then the shard could not serve anyway. Non-members (waiting
+   * replicas, a joiner not being promoted) hold no copy anyone depends on: never held.
+   * A window remains: a survivor heard just before it dies. Closing it would mean taking a removed
+   * replica back, safe only with proof that the survivors acknowledged nothing since; not done.
+   */
+  private survivorHeardSince(c: ChainConfig, suspect: Address, sinceUs: number): boolean {
+    if (!c.members.includes(suspect)) return true;
+    const survivors = c.members.filter((m) => m !== suspect);
+    if (survivors.length === 0 && c.joiner !== undefined) survivors.push(c.joiner);
+    return survivors.some((s) => (this.watches.get(s)?.lastHeardUs ?? -Infinity) >= sinceUs);
   }
 
   private remove(shard: number, replica: Address): void {
