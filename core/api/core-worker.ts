@@ -40,6 +40,8 @@ import {
   ActorDiedError,
   GetTimeoutError,
   NodeDiedError,
+  ObjectReconstructionFailedLineageEvictedError,
+  ObjectReconstructionFailedMaxAttemptsExceededError,
   ObjectStoreFullError,
   RayError,
   TaskUnschedulableError,
@@ -87,6 +89,8 @@ export const MAX_SEEN_READY = 1_000_000;
 
 /** Tasks one owner has submitted and not yet seen finish. */
 export const MAX_OWNED_TASKS = 4_000_000;
+/** Done tasks whose lineage an owner keeps until their node's death shows whether it is needed. */
+export const MAX_DONE_KEPT = 1_000_000;
 /** Gets and waits in flight at one core worker (a blocked task has one at a time). */
 export const MAX_PENDING_GETS = 1_000_000;
 
@@ -108,6 +112,17 @@ export class CoreWorker implements Process {
   private readonly askedLocal = new Map<ObjectId, number>();
   private readonly askedAnywhere = new Map<ObjectId, number>();
   private nextFetchId = 0;
+  /**
+   * Plain tasks seen done, with the node (and the incarnation this worker knew) that ran them: the
+   * lineage an owner keeps, as Ray's does, while their outputs may exist only there. The node sends
+   * "done" at once, but its object-table writes can wait for the GCS (a head down with the master)
+   * and die with it: then no copy is ever announced, and no reader can tell the object is lost. A
+   * hint cache like `seenLocal`: oldest forgotten first.
+   */
+  private readonly doneKept = new Map<
+    TaskId,
+    { spec: TaskSpec; node: string; incarnation: number }
+  >();
   readonly actors: ActorClient;
   readonly nodeRows = new Map<string, NodeRow>();
   tasksSubmitted = 0;
@@ -133,8 +148,9 @@ export class CoreWorker implements Process {
         assert(m.attempt >= 0, `core worker: taskDone for ${m.taskId} with attempt ${m.attempt}`);
         // A newer attempt finishing (an actor's replay of a call) also completes it.
         const t = this.owned.get(m.taskId);
-        if (t !== undefined && t.spec.attempt <= m.attempt) this.owned.delete(m.taskId);
-        return;
+        if (t === undefined || t.spec.attempt > m.attempt) return;
+        this.owned.delete(m.taskId);
+        return this.keepUntilRecorded({ ...t.spec, attempt: m.attempt }, nodeOfAddress(from));
       }
       case "cw.taskFailed":
         if (m.spec.kind === "actor-method" && m.error instanceof ActorDiedError)
@@ -516,6 +532,11 @@ export class CoreWorker implements Process {
 
   /** A node died: every owned task the task table places there is retried or fails. */
   private nodeDied(node: string, deadIncarnation: number): void {
+    for (const [taskId, kept] of [...this.doneKept]) {
+      if (kept.node !== node || kept.incarnation > deadIncarnation) continue;
+      this.doneKept.delete(taskId);
+      this.rebuildIfUnrecorded(kept.spec);
+    }
     for (const { spec } of [...this.owned.values()]) {
       this.gcs.call({ op: "task.get", taskId: spec.taskId }, (row) => {
         const r = row as TaskRow | undefined;
@@ -534,6 +555,82 @@ export class CoreWorker implements Process {
         if (hasRetriesLeft(latest)) this.retry(latest, error);
         else this.failForGood(latest, error);
       });
+    }
+  }
+
+  /** Keeps a done task's lineage until its node's death (see `doneKept`). */
+  private keepUntilRecorded(spec: TaskSpec, node: string): void {
+    if (spec.kind !== "task" || spec.returnIds.length === 0) return;
+    const row = this.nodeRows.get(node);
+    const incarnation = row?.incarnation ?? 0;
+    // The node's death may have been heard before its "done", sent earlier, came.
+    if (row?.state === "dead") return this.rebuildIfUnrecorded(spec);
+    if (this.doneKept.size >= MAX_DONE_KEPT)
+      this.doneKept.delete(this.doneKept.keys().next().value!);
+    this.doneKept.delete(spec.taskId);
+    this.doneKept.set(spec.taskId, { spec, node, incarnation });
+  }
+
+  /**
+   * The node that ran `spec` to the end died: an output the object table never heard of had its
+   * only copy there, and no reader will ever see it lost. Run the task again, as a reconstruction.
+   */
+  private rebuildIfUnrecorded(spec: TaskSpec): void {
+    let left = spec.returnIds.length;
+    const unrecorded: ObjectId[] = [];
+    for (const objectId of spec.returnIds)
+      this.gcs.call({ op: "object.get", objectId }, (entry) => {
+        if (entry === undefined) unrecorded.push(objectId);
+        if (--left > 0 || unrecorded.length === 0 || this.owned.has(spec.taskId)) return;
+        for (const id of unrecorded)
+          this.env.trace({ kind: "object.lost", objectId: id, reason: "no-copy" });
+        this.gcs.call(
+          {
+            op: "task.resubmit",
+            taskId: spec.taskId,
+            expectedAttempt: spec.attempt,
+            cause: "reconstruction",
+            node: this.config.nodeName,
+            incarnation: this.config.incarnation,
+            spec,
+          },
+          (result) => this.rebuildAnswered(spec, unrecorded, result as ResubmitResult),
+        );
+      });
+  }
+
+  private rebuildAnswered(
+    spec: TaskSpec,
+    unrecorded: readonly ObjectId[],
+    r: ResubmitResult,
+  ): void {
+    switch (r.kind) {
+      case "granted": {
+        // The grant is this owner's alone to send (see `retry`).
+        const current = this.owned.get(spec.taskId);
+        if (current === undefined || current.spec.attempt <= r.spec.attempt)
+          this.submitGranted(r.spec);
+        return;
+      }
+      case "in-progress":
+      case "stale":
+        return; // another attempt (a reconstruction elsewhere) records the outputs
+      case "exhausted":
+      case "evicted":
+        for (const id of unrecorded) {
+          const error =
+            r.kind === "exhausted"
+              ? new ObjectReconstructionFailedMaxAttemptsExceededError(id, spec.taskId, r.attempts)
+              : new ObjectReconstructionFailedLineageEvictedError(id, spec.taskId);
+          this.env.send(
+            this.raylet,
+            { type: "raylet.storeError", objectIds: [id], error } satisfies RayletMessage,
+            CONTROL_MESSAGE_BYTES,
+          );
+        }
+        return;
+      default:
+        unreachable(r, "resubmit result");
     }
   }
 
@@ -749,6 +846,10 @@ export class CoreWorker implements Process {
       this.actors.nodeDied(n.key);
     }
   }
+}
+
+function nodeOfAddress(a: Address): string {
+  return a.slice(a.indexOf("@") + 1);
 }
 
 function bump(counts: Map<ObjectId, number>, id: ObjectId, by: number): void {
