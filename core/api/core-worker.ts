@@ -470,7 +470,9 @@ export class CoreWorker implements Process {
         cause: "retry",
         node: this.config.nodeName,
         incarnation: this.config.incarnation,
-        spec,
+        // An adopter retries a spec naming the owner it adopted from: if that one died, the
+        // task table makes this worker the owner of the new attempt.
+        spec: this.claimed(spec),
       },
       (result) => {
         const r = result as ResubmitResult;
@@ -489,6 +491,16 @@ export class CoreWorker implements Process {
         this.failForGood(spec, error);
       },
     );
+  }
+
+  /** `spec` as this worker claims it: with itself as the owner. */
+  private claimed(spec: TaskSpec): TaskSpec {
+    return {
+      ...spec,
+      owner: this.env.self,
+      ownerNode: this.config.nodeName,
+      ownerIncarnation: this.config.incarnation,
+    };
   }
 
   /** Sends an attempt the GCS has already recorded (a granted retry). */
@@ -592,7 +604,7 @@ export class CoreWorker implements Process {
             cause: "reconstruction",
             node: this.config.nodeName,
             incarnation: this.config.incarnation,
-            spec,
+            spec: this.claimed(spec),
           },
           (result) => this.rebuildAnswered(spec, unrecorded, result as ResubmitResult),
         );

@@ -297,6 +297,12 @@ export class GcsShardState {
    * is. If the row's owner was declared dead, the newcomer becomes the owner of later attempts.
    */
   private adopt(row: TaskRow, spec: TaskSpec): TaskAddResult {
+    this.replaceDeadOwner(row, spec);
+    return { added: false, row: { ...row }, nodeDead: this.isDead(row.node, row.nodeIncarnation) };
+  }
+
+  /** A live claimant (`spec` names it) takes over a row whose owner was declared dead. */
+  private replaceDeadOwner(row: TaskRow, spec: TaskSpec): void {
     const ownerDead = this.isDead(row.spec.ownerNode, row.spec.ownerIncarnation);
     if (ownerDead && !this.isDead(spec.ownerNode, spec.ownerIncarnation)) {
       row.spec = {
@@ -306,7 +312,6 @@ export class GcsShardState {
         ownerIncarnation: spec.ownerIncarnation,
       };
     }
-    return { added: false, row: { ...row }, nodeDead: this.isDead(row.node, row.nodeIncarnation) };
   }
 
   private resubmit(op: Extract<GcsOp, { op: "task.resubmit" }>, nowUs: number): ResubmitResult {
@@ -329,6 +334,9 @@ export class GcsShardState {
     // An actor call's output is rebuilt by replaying its actor, which maxRestarts bounds, not this.
     if (row.spec.kind !== "actor-method" && !hasRetriesLeft(row.spec))
       return { kind: "exhausted", attempts: row.spec.attempt + 1 };
+    // An adopter that watched the row while its owner lived retries it once the owner died: the
+    // new attempt's reports must reach the adopter, not the dead owner (fault seed 25).
+    if (op.spec !== undefined) this.replaceDeadOwner(row, op.spec);
     row.spec = nextAttempt(row.spec, op.cause, nowUs);
     row.status = "submitted";
     row.node = op.node;

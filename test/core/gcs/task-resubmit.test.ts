@@ -57,3 +57,20 @@ test("a retry naming no spec, of a task the table never saw, is answered as evic
   const state = new GcsShardState(0);
   assert.deepEqual(state.apply(retry, client, 5).result, { kind: "evicted" });
 });
+
+test("an adopter's retry, after the owner it adopted from died, makes it the owner of the new attempt", () => {
+  // Fault seed 25 of the differential property: a retried parent on "b" adopted the child while
+  // its owner on "a" lived; "a" died, "b" retried the child, and the attempt's crash report went
+  // to the dead owner, so no one retried it again.
+  const state = new GcsShardState(0);
+  state.apply({ op: "task.add", spec }, client, 1);
+  const adopter = address("cw", "b");
+  const mine = { ...spec, owner: adopter, ownerNode: "b", ownerIncarnation: 0 };
+  state.apply({ op: "task.add", spec: mine }, adopter, 2);
+  assert.equal(state.tasks.get(spec.taskId)?.spec.owner, client, "the owner still lives");
+  state.markDead("a", 0);
+  const r = state.apply({ ...retry, node: "b", spec: mine }, adopter, 3).result as ResubmitResult;
+  assert.equal(r.kind, "granted");
+  assert.equal(r.kind === "granted" && r.spec.owner, adopter);
+  assert.equal(state.tasks.get(spec.taskId)?.spec.ownerNode, "b");
+});
