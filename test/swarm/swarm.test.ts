@@ -28,12 +28,13 @@ const [first, last] = (process.env.RAYSIM_SWARM_SEEDS ?? "1..200").split("..").m
  * restarted), 5417 (a pull from a node known dead), 9673 (a chain write from an earlier link),
  * 4066 (a live tail falsely suspected as the head died), 6955, 7554 (outputs whose object-table
  * writes died with their node, the owner done with the task), 1478, 4528 (failed at the merge of the
- * fixes above before the last two: a shard's live tail suspected under drops).
+ * fixes above before the last two: a shard's live tail suspected under drops), 8641 (the same run:
+ * a virtual-time bound).
  */
 const REGRESSION_SEEDS = [
   241, 496, 498, 521, 820, 901, 950, 1017, 1478, 2541, 3199, 3647, 4066, 4298, 4456, 4528, 4897,
   5219, 5369, 5410, 5417, 5627, 5873, 5993, 6165, 6191, 6955, 7050, 7310, 7554, 7673, 8284, 8558,
-  8572, 8782, 8913, 9113, 9673, 9917, 9996,
+  8572, 8641, 8782, 8913, 9113, 9673, 9917, 9996,
 ];
 
 test(
