@@ -8,27 +8,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Address, Env, Message } from "../../../core/env.js";
+import type { Address, Message } from "../../../core/env.js";
+import { fakeEnv } from "../../support/fake-env.js";
 import { ChainReplica } from "../../../core/gcs/chain-replica.js";
 import type { ChainConfig, ChainEntry, ChainMessage } from "../../../core/gcs/chain-messages.js";
-
-function fakeEnv(self: Address, sent: Array<{ to: Address; message: Message }>): Env {
-  const env = {
-    self,
-    nodeName: self.slice(self.indexOf("@") + 1),
-    nowUs: () => 1_000,
-    setTimer: () => 0,
-    cancelTimer: () => {},
-    send: (to: Address, message: Message) => void sent.push({ to, message }),
-    trace: () => {},
-  };
-  return new Proxy(env, {
-    get: (target, key) => {
-      if (key in target) return target[key as keyof typeof target];
-      throw new Error(`fake env: ${String(key)} not provided`);
-    },
-  }) as unknown as Env;
-}
 
 const MASTER = "gcsmaster@__gcsmaster" as Address;
 const R1 = "gcs@__gcs0r1" as Address;
@@ -54,7 +37,7 @@ const entry: ChainEntry = {
 
 test("a write from an earlier link with the same predecessor is dropped; one from the current link is applied", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
-  const replica = new ChainReplica(fakeEnv(R2, sent), {
+  const replica = new ChainReplica(fakeEnv({ self: R2, sent }), {
     shardIndex: 0,
     peers: [R1],
     master: MASTER,

@@ -8,31 +8,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Address, Env, Message } from "../../../core/env.js";
+import type { Address, Message } from "../../../core/env.js";
+import { fakeEnv } from "../../support/fake-env.js";
 import { ChainReplica } from "../../../core/gcs/chain-replica.js";
 import type { ChainConfig } from "../../../core/gcs/chain-messages.js";
-
-function fakeEnv(
-  self: Address,
-  sent: Array<{ to: Address; message: Message }>,
-  now: { us: number },
-): Env {
-  const env = {
-    self,
-    nodeName: self.slice(self.indexOf("@") + 1),
-    nowUs: () => now.us,
-    setTimer: () => 0,
-    cancelTimer: () => {},
-    send: (to: Address, message: Message) => void sent.push({ to, message }),
-    trace: () => {},
-  };
-  return new Proxy(env, {
-    get: (target, key) => {
-      if (key in target) return target[key as keyof typeof target];
-      throw new Error(`fake env: ${String(key)} not provided`);
-    },
-  }) as unknown as Env;
-}
 
 const MASTER = "gcsmaster@__gcsmaster" as Address;
 const R0 = "gcs@__gcs0r0" as Address;
@@ -50,7 +29,7 @@ const config = (epoch: number, members: Address[]): ChainConfig => ({
 test("a member holding a newer epoch answers a restarted master's stale ping with a report, not a pong, and takes no lease from it", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
   const now = { us: 1_000 };
-  const replica = new ChainReplica(fakeEnv(R1, sent, now), {
+  const replica = new ChainReplica(fakeEnv({ self: R1, sent, now }), {
     shardIndex: 0,
     peers: ["gcs@__gcs0r1" as Address],
     master: MASTER,

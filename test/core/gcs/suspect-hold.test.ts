@@ -8,41 +8,21 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Address, Env, Message } from "../../../core/env.js";
+import type { Address, Message } from "../../../core/env.js";
+import { fakeEnv } from "../../support/fake-env.js";
 import { ChainMaster } from "../../../core/gcs/chain-master.js";
 import type { ChainConfig } from "../../../core/gcs/chain-messages.js";
 
-function fakeEnv(
-  sent: Array<{ to: Address; message: Message }>,
-  timers: Array<() => void>,
-  now: { us: number },
-): Env {
-  const env = {
-    self: "gcsmaster@__gcsmaster" as Address,
-    nodeName: "__gcsmaster",
-    nowUs: () => now.us,
-    setTimer: (_delayUs: number, fire: () => void) => timers.push(fire),
-    cancelTimer: () => {},
-    send: (to: Address, message: Message) => void sent.push({ to, message }),
-    trace: () => {},
-  };
-  return new Proxy(env, {
-    get: (target, key) => {
-      if (key in target) return target[key as keyof typeof target];
-      throw new Error(`fake env: ${String(key)} not provided`);
-    },
-  }) as unknown as Env;
-}
-
 const HEAD = "gcs@__gcs0r0" as Address;
 const TAIL = "gcs@__gcs0r1" as Address;
+const MASTER_ADDRESS = "gcsmaster@__gcsmaster" as Address;
 const PING_US = 2_000;
 
 function setUp() {
   const sent: Array<{ to: Address; message: Message }> = [];
   const timers: Array<() => void> = [];
   const now = { us: 0 };
-  const master = new ChainMaster(fakeEnv(sent, timers, now), {
+  const master = new ChainMaster(fakeEnv({ self: MASTER_ADDRESS, sent, now, timers }), {
     initialMembers: [[HEAD, TAIL]],
     shards: 1,
     pingIntervalUs: PING_US,
