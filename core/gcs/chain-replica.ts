@@ -38,6 +38,13 @@ export type { ChainReplicaOptions } from "./chain-data-path.js";
 export class ChainReplica extends ChainDataPath implements Process {
   installedTransferId: number;
   private handedOverTransferId = -1;
+  /**
+   * The last seq this replica delivered as the tail before it handed the role over: the joiner
+   * delivers every write after it. Fixed when the role is given up, so a handover resent after
+   * its first copy was lost still names it (swarm seed 654: a resend named the seq applied by then,
+   * and the writes in between, a node's death among them, were delivered by neither replica).
+   */
+  private handedOverSeq = 0;
   private promotedSentFor = -1;
   private transferSentId = -1;
   private joinTimer: TimerId | undefined;
@@ -251,6 +258,7 @@ export class ChainReplica extends ChainDataPath implements Process {
   private handOver(config: ChainConfig): void {
     if (this.handedOverTransferId === config.transferId) return;
     this.handedOverTransferId = config.transferId;
+    this.handedOverSeq = this.appliedSeq;
     this.tailRole = false;
     this.sendHandover(config);
   }
@@ -261,7 +269,7 @@ export class ChainReplica extends ChainDataPath implements Process {
       {
         type: "chain.handover",
         transferId: config.transferId,
-        seq: this.appliedSeq,
+        seq: this.handedOverSeq,
       } satisfies ChainMessage,
       64,
     );
