@@ -9,22 +9,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Message } from "../../../core/env.js";
-import { fakeEnv } from "../../support/fake-env.js";
-import { ChainReplica } from "../../../core/gcs/chain-replica.js";
-import type { ChainConfig, ChainEntry, ChainMessage } from "../../../core/gcs/chain-messages.js";
+import { chainConfig, MASTER, testReplica } from "../../support/test-replica.js";
+import type { ChainEntry, ChainMessage } from "../../../core/gcs/chain-messages.js";
 
-const MASTER = "gcsmaster@__gcsmaster" as Address;
 const HEAD = "gcs@__gcs0r0" as Address;
 const TAIL = "gcs@__gcs0r1" as Address;
 const JOINER = "gcs@__gcs0r2" as Address;
-const config = (epoch: number, joiner: Address | undefined, promote: boolean): ChainConfig => ({
-  shard: 0,
-  epoch,
-  members: [HEAD, TAIL],
-  joiner,
-  transferId: joiner === undefined ? 0 : 1,
-  promote,
-});
+const config = (epoch: number, joiner: Address | undefined, promote: boolean) =>
+  chainConfig(epoch, [HEAD, TAIL], joiner, promote);
 const write = (seq: number): ChainEntry => ({
   seq,
   op: { op: "node.subscribe", heartbeats: false },
@@ -39,18 +31,7 @@ const write = (seq: number): ChainEntry => ({
 test("a handover sent again names the seq at which the tail gave up its role", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
   const now = { us: 1_000 };
-  const tail = new ChainReplica(fakeEnv({ self: TAIL, sent, now }), {
-    shardIndex: 0,
-    peers: [HEAD, TAIL],
-    master: MASTER,
-    installed: true,
-    heartbeatIntervalUs: 100_000,
-    heartbeatTimeoutUs: 1_000_000,
-    maxLineageBytes: 1e9,
-    flush: { flushBytes: Infinity, mode: "discard" },
-    memorySampleUs: 1_000_000,
-    joinRetryUs: 10_000,
-  });
+  const tail = testReplica(TAIL, [HEAD, TAIL], sent, now);
   const deliver = (from: Address, m: ChainMessage) => tail.onMessage(from, m);
   const handovers = () =>
     sent

@@ -9,21 +9,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Message } from "../../../core/env.js";
-import { fakeEnv } from "../../support/fake-env.js";
-import { ChainReplica } from "../../../core/gcs/chain-replica.js";
+import { chainConfig as config, MASTER, testReplica } from "../../support/test-replica.js";
 import type { ChainConfig, ChainEntry, ChainMessage } from "../../../core/gcs/chain-messages.js";
 
-const MASTER = "gcsmaster@__gcsmaster" as Address;
 const R1 = "gcs@__gcs0r1" as Address;
 const R2 = "gcs@__gcs0r2" as Address;
-const config = (epoch: number, members: Address[]): ChainConfig => ({
-  shard: 0,
-  epoch,
-  members,
-  joiner: undefined,
-  transferId: 0,
-  promote: false,
-});
 const entry: ChainEntry = {
   seq: 1,
   op: { op: "node.subscribe", heartbeats: false },
@@ -37,18 +27,7 @@ const entry: ChainEntry = {
 
 test("a write from an earlier link with the same predecessor is dropped; one from the current link is applied", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
-  const replica = new ChainReplica(fakeEnv({ self: R2, sent }), {
-    shardIndex: 0,
-    peers: [R1],
-    master: MASTER,
-    installed: true,
-    heartbeatIntervalUs: 100_000,
-    heartbeatTimeoutUs: 1_000_000,
-    maxLineageBytes: 1e9,
-    flush: { flushBytes: Infinity, mode: "discard" },
-    memorySampleUs: 1_000_000,
-    joinRetryUs: 10_000,
-  });
+  const replica = testReplica(R2, [R1], sent);
   const deliver = (from: Address, m: ChainMessage) => replica.onMessage(from, m);
   const adopt = (c: ChainConfig) =>
     deliver(MASTER, { type: "chain.config", config: c, requestTimeoutUs: 20_000 });

@@ -9,38 +9,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Message } from "../../../core/env.js";
-import { fakeEnv } from "../../support/fake-env.js";
-import { ChainReplica } from "../../../core/gcs/chain-replica.js";
+import { chainConfig as config, MASTER, testReplica } from "../../support/test-replica.js";
 import type { ChainConfig } from "../../../core/gcs/chain-messages.js";
 
-const MASTER = "gcsmaster@__gcsmaster" as Address;
 const R0 = "gcs@__gcs0r0" as Address;
 const R1 = "gcs@__gcs0r1" as Address;
 const R2 = "gcs@__gcs0r2" as Address;
-const config = (epoch: number, members: Address[]): ChainConfig => ({
-  shard: 0,
-  epoch,
-  members,
-  joiner: undefined,
-  transferId: 0,
-  promote: false,
-});
 
 test("a member holding a newer epoch answers a restarted master's stale ping with a report, not a pong, and takes no lease from it", () => {
   const sent: Array<{ to: Address; message: Message }> = [];
   const now = { us: 1_000 };
-  const replica = new ChainReplica(fakeEnv({ self: R1, sent, now }), {
-    shardIndex: 0,
-    peers: ["gcs@__gcs0r1" as Address],
-    master: MASTER,
-    installed: true,
-    heartbeatIntervalUs: 100_000,
-    heartbeatTimeoutUs: 1_000_000,
-    maxLineageBytes: 1e9,
-    flush: { flushBytes: Infinity, mode: "discard" },
-    memorySampleUs: 1_000_000,
-    joinRetryUs: 10_000,
-  });
+  const replica = testReplica(R1, ["gcs@__gcs0r1" as Address], sent, now);
   replica.onMessage(MASTER, {
     type: "chain.ping",
     config: config(2, [R1, R2]),
