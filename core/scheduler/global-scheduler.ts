@@ -123,13 +123,7 @@ export class GlobalScheduler implements Process {
       return this.ack(m.fromNode, m.spec, true);
     }
     // Not placed, or bounced back by the node it was placed on (its view was stale): place it.
-    this.placed.delete(key);
-    assertBound(
-      this.placing.size,
-      MAX_WAITING_PLACEMENTS,
-      "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)",
-    );
-    this.placing.add(key);
+    this.beginPlacing(key);
     this.schedule(m.spec, m.fromNode);
   }
 
@@ -246,6 +240,12 @@ export class GlobalScheduler implements Process {
     const view = this.nodes.get(node);
     if (view !== undefined && view.row.incarnation === incarnation && view.row.state === "alive")
       this.nodes.set(node, { ...view, row: { ...view.row, state: "dead" } });
+    this.beginPlacing(key);
+    this.place(spec, entries, origin);
+  }
+
+  /** The task is being placed (again): whatever placement it had is void. */
+  private beginPlacing(key: string): void {
     this.placed.delete(key);
     assertBound(
       this.placing.size,
@@ -253,7 +253,6 @@ export class GlobalScheduler implements Process {
       "global scheduler placements in progress (MAX_WAITING_PLACEMENTS)",
     );
     this.placing.add(key);
-    this.place(spec, entries, origin);
   }
 
   private assign(node: string, spec: TaskSpec, origin: string): void {
