@@ -200,6 +200,10 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.member = i >= 0;
     if (!this.member) return this.adoptOutside(config);
     this.stopJoinTicks();
+    // A member out of lease keeps reporting until a ping renews it: a configuration pushed to it
+    // (not a ping) renews nothing, and left without ticks it would fall silent for good, so the
+    // master, once it removed it, could never tell it so (swarm seed 4528).
+    this.watchLease();
     this.setPredecessor(i > 0 ? config.members[i - 1] : undefined);
     const last = i === config.members.length - 1;
     if (!last) this.tailRole = false;
