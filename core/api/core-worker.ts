@@ -135,7 +135,9 @@ export class CoreWorker implements Process {
     this.actors = new ActorClient(this);
     this.gcs = new GcsClient(env, config.gcsShards);
     this.gcs.onNotification((n) => this.onNotification(n));
-    this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
+    this.gcs.subscribeNodes(false, (row) =>
+      this.onNotification({ table: "node", key: row.node, row }),
+    );
   }
 
   onMessage(from: Address, message: Message): void {
@@ -849,6 +851,8 @@ export class CoreWorker implements Process {
     if (n.table === "actor") return this.actors.updated(n.entry);
     if (n.table !== "node") return;
     const previous = this.nodeRows.get(n.key);
+    // Rows read again after a tail change may be older than a notification that overtook them.
+    if (previous !== undefined && olderNodeRow(n.row, previous)) return;
     this.nodeRows.set(n.key, n.row);
     if (
       n.row.state === "dead" &&
@@ -858,6 +862,14 @@ export class CoreWorker implements Process {
       this.actors.nodeDied(n.key);
     }
   }
+}
+
+/** A dead incarnation never comes back; a newer one supersedes every older. */
+function olderNodeRow(row: NodeRow, than: NodeRow): boolean {
+  return (
+    row.incarnation < than.incarnation ||
+    (row.incarnation === than.incarnation && than.state === "dead" && row.state !== "dead")
+  );
 }
 
 function nodeOfAddress(a: Address): string {

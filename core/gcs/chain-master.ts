@@ -45,6 +45,21 @@ interface Watch {
   lastHeardUs: number;
 }
 
+/**
+ * A shard left with one member by a removal, until that member confirms the configuration. Until
+ * then it gets no lease (it serves nothing the removed replica lacks), and the removed replica
+ * (`standby`), which keeps its state until a transfer replaces it, still holds every write the
+ * shard acknowledged. Should the member fall silent unconfirmed, the master takes the standby
+ * back rather than wait for a dead member forever (swarm seed 7160: message loss had the master
+ * remove the live head just as the tail was killed).
+ */
+interface Solo {
+  member: Address;
+  epoch: number;
+  standby: Address | undefined;
+  sinceUs: number;
+}
+
 interface ShardChain {
   config: ChainConfig;
   /** Replicas waiting to join, oldest first. */
@@ -57,6 +72,7 @@ export class ChainMaster implements Process {
   /** A restarted master removes nobody before this (see above). */
   private readonly holdUntilUs: number;
   private readonly watches = new Map<Address, Watch>();
+  private readonly solos = new Map<number, Solo>();
   private readonly clients = new Set<Address>();
   private transfers = 0;
   reconfigurations = 0;
@@ -123,10 +139,8 @@ export class ChainMaster implements Process {
       case "chain.lookup":
         return this.sendConfig(from, this.config(m.shard), "background");
       case "chain.pong": {
-        const w = this.watches.get(from);
-        if (w !== undefined) w.lastHeardUs = this.env.nowUs();
-        if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
-        return;
+        this.heard(from);
+        return this.confirmed(m.shard, from, m.epoch);
       }
       case "chain.join":
         return this.onJoin(m.shard, from);
@@ -157,9 +171,8 @@ export class ChainMaster implements Process {
       `chain master: report for shard ${shard} carries shard ${config.shard}`,
     );
     const chain = this.chains[shard];
-    const w = this.watches.get(from);
-    if (w !== undefined) w.lastHeardUs = this.env.nowUs();
-    if (w !== undefined && !w.suspected) w.lastPongUs = this.env.nowUs();
+    this.heard(from);
+    this.confirmed(shard, from, config.epoch);
     if (chain !== undefined && config.epoch < chain.config.epoch) {
       // A stale reporter: typically a member removed while it was cut off, which no ping reaches
       // any more; told the configuration, it sees it is outside the chain and asks to join again.
@@ -184,6 +197,7 @@ export class ChainMaster implements Process {
     if (c.members.includes(from) || chain.waiting.includes(from)) return;
     if (c.joiner === from) return this.sendConfig(from, c, "background");
     this.watch(from);
+    this.watches.get(from)!.lastHeardUs = this.env.nowUs();
     chain.waiting.push(from);
     this.startNextJoin(shard);
   }
@@ -191,8 +205,11 @@ export class ChainMaster implements Process {
   private startNextJoin(shard: number): void {
     const chain = this.chains[shard]!;
     if (chain.config.joiner !== undefined) return;
-    const joiner = chain.waiting.shift();
-    if (joiner === undefined) return;
+    // A transfer resets the joiner's state: the standby waits until it cannot be needed.
+    const standby = this.solos.get(shard)?.standby;
+    const next = chain.waiting.findIndex((r) => r !== standby);
+    if (next < 0) return;
+    const joiner = chain.waiting.splice(next, 1)[0]!;
     this.reconfigure(
       shard,
       { ...chain.config, joiner, transferId: ++this.transfers, promote: false },
@@ -246,12 +263,73 @@ export class ChainMaster implements Process {
     });
   }
 
+  /**
+   * A pong or a report: the replica is alive now (the world delivers nothing from a dead sender,
+   * and the RPC layer resends only for a live one). A suspect heard before its removal is no
+   * suspect: it is pinged again (a fresh lease) rather than removed. Suspicion alone cannot tell a
+   * dead replica from pongs lost on the way, and removing a live one costs the shard a copy until
+   * it has joined again (swarm seed 8483: the master removed a replica whose reports it had heard
+   * 2 ms before, and the one member left was killed within the re-join).
+   */
+  private heard(replica: Address): void {
+    const w = this.watches.get(replica);
+    if (w === undefined) return;
+    const now = this.env.nowUs();
+    w.lastHeardUs = now;
+    w.lastPongUs = now;
+    w.suspected = false;
+  }
+
+  /** `replica` said it holds `epoch`: a solo member that confirmed its configuration may serve. */
+  private confirmed(shard: number, replica: Address, epoch: number): void {
+    const solo = this.solos.get(shard);
+    if (solo !== undefined && solo.member === replica && epoch >= solo.epoch) {
+      this.solos.delete(shard);
+      this.startNextJoin(shard);
+    }
+  }
+
+  /**
+   * The member a removal left alone has been silent for two leases without confirming: it never
+   * served in its configuration (no lease), so the standby holds every write the shard
+   * acknowledged. If the standby was heard since the removal, it becomes the shard's member.
+   */
+  private takeBackStandby(shard: number, chain: ShardChain, now: number): boolean {
+    const solo = this.solos.get(shard);
+    if (solo === undefined || solo.standby === undefined) return false;
+    const member = this.watches.get(solo.member);
+    const standby = this.watches.get(solo.standby);
+    if (
+      chain.config.members.length !== 1 ||
+      chain.config.members[0] !== solo.member ||
+      now - solo.sinceUs <= 2 * this.leaseUs ||
+      (member !== undefined && now - member.lastHeardUs <= 2 * this.leaseUs) ||
+      standby === undefined ||
+      standby.lastHeardUs < solo.sinceUs
+    )
+      return false;
+    const c = chain.config;
+    const back = solo.standby;
+    const waitingIndex = chain.waiting.indexOf(back);
+    if (waitingIndex >= 0) chain.waiting.splice(waitingIndex, 1);
+    // A joiner copying the silent member's state starts over from the standby.
+    if (c.joiner !== undefined && c.joiner !== back) chain.waiting.unshift(c.joiner);
+    standby.suspected = false;
+    standby.lastPongUs = now;
+    this.solos.set(shard, { member: back, epoch: c.epoch + 1, standby: undefined, sinceUs: now });
+    this.reconfigure(shard, { ...c, members: [back], joiner: undefined, promote: false }, true);
+    this.startNextJoin(shard);
+    return true;
+  }
+
   /** Every ping interval: suspect the silent, remove the suspects whose lease ran out, ping. */
   private tick(): void {
     const now = this.env.nowUs();
     const suspectAfterUs = this.leaseUs;
     this.chains.forEach((chain, shard) => {
       if (chain === undefined) return;
+      this.takeBackStandby(shard, chain, now);
+      const solo = this.solos.get(shard);
       for (const r of [...this.replicasOf(chain), ...chain.waiting]) {
         const w = this.watches.get(r)!;
         // The last member is never suspected: it holds the only copy, so the shard waits for it.
@@ -277,7 +355,7 @@ export class ChainMaster implements Process {
             type: "chain.ping",
             config: chain.config,
             sentUs: now,
-            leaseUs: this.leaseUs,
+            leaseUs: solo?.member === r ? 0 : this.leaseUs,
           } satisfies ChainMessage,
           64,
           "background",
@@ -288,20 +366,21 @@ export class ChainMaster implements Process {
   }
 
   /**
-   * Removing a member hands the shard to the rest of the chain, and a removed replica drops its
-   * state (chain-replica.ts): were all of the rest dead, the shard would wait forever for them
-   * while the removed one, alive and holding every acknowledged write, stays out (swarm seed 4066:
-   * message loss made the master suspect the live tail just as the head was killed; removing the
-   * tail left the dead head as the only member). A suspicion is a guess, so the master removes a
-   * member only once some replica that stays in the chain has been heard from since the suspect's
-   * lease ran out, i.e. was alive when the suspect stopped serving. While none is, it holds; the
-   * suspects it holds keep reporting (an out-of-lease member reports every interval), so when the
-   * others turn out dead, a live suspect is heard and the dead ones are removed in its favour.
-   * Holding is always safe (the chain keeps its configuration); it costs liveness only if every
-   * replica left is silent, and then the shard could not serve anyway. Non-members (waiting
-   * replicas, a joiner not being promoted) hold no copy anyone depends on: never held.
-   * A window remains: a survivor heard just before it dies. Closing it would mean taking a removed
-   * replica back, safe only with proof that the survivors acknowledged nothing since; not done.
+   * Removing a member hands the shard to the rest of the chain, and a removed replica gives up its
+   * state once a transfer replaces it (chain-replica.ts): were all of the rest dead, the shard
+   * would wait forever for them while the removed one, alive and holding every acknowledged write,
+   * stays out (swarm seed 4066: message loss made the master suspect the live tail just as the head
+   * was killed; removing the tail left the dead head as the only member). A suspicion is a guess,
+   * so the master removes a member only once some replica that stays in the chain has been heard
+   * from since the suspect's lease ran out, i.e. was alive when the suspect stopped serving. While
+   * none is, it holds; the suspects it holds keep reporting (an out-of-lease member reports every
+   * interval), so when the others turn out dead, a live suspect is heard and the dead ones are
+   * removed in its favour. Holding is always safe (the chain keeps its configuration); it costs
+   * liveness only if every replica left is silent, and then the shard could not serve anyway.
+   * Non-members (waiting replicas, a joiner not being promoted) hold no copy anyone depends on:
+   * never held. A window remains: a survivor heard just before it dies. Where the removal leaves
+   * one member, the removed replica is kept as a standby and taken back if that member dies before
+   * confirming (`Solo` above); a longer chain that loses all its remaining members stays down.
    */
   private survivorHeardSince(c: ChainConfig, suspect: Address, sinceUs: number): boolean {
     if (!c.members.includes(suspect)) return true;
@@ -325,6 +404,7 @@ export class ChainMaster implements Process {
       c.members.includes(replica),
       `chain master: removing ${replica}, which shard ${shard} does not hold`,
     );
+    this.solos.delete(shard);
     if (c.members.length === 1 && c.joiner !== undefined && c.promote) {
       // The last member died before handing over to a joiner that holds its state: promote it.
       this.reconfigure(
@@ -340,5 +420,12 @@ export class ChainMaster implements Process {
     // A join whose source left starts over from the new tail, which holds at least as much.
     const transfer = sourceLeft ? { transferId: ++this.transfers, promote: false } : {};
     this.reconfigure(shard, { ...c, members, ...transfer }, true);
+    if (members.length === 1)
+      this.solos.set(shard, {
+        member: members[0]!,
+        epoch: chain.config.epoch,
+        standby: replica,
+        sinceUs: this.env.nowUs(),
+      });
   }
 }

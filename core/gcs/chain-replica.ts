@@ -53,6 +53,8 @@ export class ChainReplica extends ChainDataPath implements Process {
   /** The lease the master's pings grant; a grace lasts as long. 0: never pinged, no grace. */
   private leaseUs = 0;
   private vouchRoundUs = -1;
+  /** The newest epoch in which a ping granted this replica a lease. */
+  private leasedEpoch = 0;
   private readonly vouchedBy = new Set<Address>();
 
   constructor(env: Env, options: ChainReplicaOptions) {
@@ -163,9 +165,15 @@ export class ChainReplica extends ChainDataPath implements Process {
       return;
     }
     this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + leaseUs);
-    this.leaseUs = leaseUs;
+    if (leaseUs > 0) this.leaseUs = leaseUs;
     this.watchLease();
     this.adopt(config);
+    // A lease granted with the configuration that left this replica alone stands (adopt voids
+    // the old one); a ping without one (leaseUs 0) asks it to confirm the configuration first.
+    if (leaseUs > 0 && this.config?.epoch === config.epoch) {
+      this.leasedEpoch = config.epoch;
+      this.leaseUntilUs = Math.max(this.leaseUntilUs, sentUs + leaseUs);
+    }
     this.env.send(
       from,
       {
@@ -192,6 +200,7 @@ export class ChainReplica extends ChainDataPath implements Process {
     assert(config.shard === this.options.shardIndex, `adopt: config of shard ${config.shard}`);
     assert(config.members.length > 0, "adopt: a chain with no member");
     if (this.config !== undefined && config.epoch <= this.config.epoch) return;
+    const previous = this.config;
     // Configurations skipped: a link that looks unchanged may have been broken and made again.
     if (this.config === undefined || config.epoch !== this.config.epoch + 1)
       this.predecessorSinceEpoch = this.successorSinceEpoch = config.epoch;
@@ -199,11 +208,18 @@ export class ChainReplica extends ChainDataPath implements Process {
     const i = config.members.indexOf(this.env.self);
     this.member = i >= 0;
     if (!this.member) return this.adoptOutside(config);
+    const aloneBefore = previous?.members.length === 1 && previous.members[0] === this.env.self;
+    if (this.options.master !== undefined && config.members.length === 1 && !aloneBefore) {
+      // Left alone (or taken back) by a removal: the master lets it serve only once it has heard
+      // this replica confirm the configuration, so until then its old lease and grace are void.
+      this.leaseUntilUs = -Infinity;
+      this.graceUntilUs = -Infinity;
+    }
     this.stopJoinTicks();
     // A member out of lease keeps reporting until a ping renews it: a configuration pushed to it
     // (not a ping) renews nothing, and left without ticks it would fall silent for good, so the
     // master, once it removed it, could never tell it so (swarm seed 4528).
-    this.watchLease();
+    if (this.env.nowUs() >= this.leaseUntilUs) this.scheduleJoinTick();
     this.setPredecessor(i > 0 ? config.members[i - 1] : undefined);
     const last = i === config.members.length - 1;
     if (!last) this.tailRole = false;
@@ -231,8 +247,11 @@ export class ChainReplica extends ChainDataPath implements Process {
     this.setHead(false);
     this.successor = undefined;
     if (config.joiner !== this.env.self) {
-      // Removed (or not yet admitted): whatever this replica held is stale. Start over and ask in.
-      if (this.installed) this.reset();
+      // Removed (or not yet admitted): it serves no more and asks in again. It keeps its state
+      // until a transfer replaces it: should the member left alone die before confirming the
+      // configuration that removed this one, the master takes this one back (chain-master.ts).
+      this.tailRole = false;
+      for (const m of this.heldReads.splice(0)) this.notServing(m);
       this.setPredecessor(undefined);
       return this.scheduleJoinTick();
     }
@@ -373,7 +392,9 @@ export class ChainReplica extends ChainDataPath implements Process {
     // The sole member: the master never removes the last copy, so nobody else could serve; unless
     // a joiner holds it too (the master may promote that one in its place).
     if (others.length === 0) {
-      if (c.joiner === undefined) this.extendGrace(now);
+      // Not before the master granted it a lease in this configuration: until then the master
+      // may still take back the replica whose removal left this one alone.
+      if (c.joiner === undefined && this.leasedEpoch === c.epoch) this.extendGrace(now);
       return;
     }
     for (const o of others)

@@ -26,6 +26,7 @@ import {
   type GcsReplyMessage,
   type GcsNotifyMessage,
 } from "./messages.js";
+import type { NodeRow } from "./tables.js";
 
 export type NotificationListener = (notification: GcsNotification) => void;
 
@@ -85,6 +86,28 @@ export class GcsClient {
       { type: "gcs.request", reqId, op, client: this.env.self },
       GCS_MESSAGE_BYTES,
       op.op === "node.heartbeat" ? "background" : "work",
+    );
+  }
+
+  /**
+   * Subscribes to the node table on every shard (`onRows`: each shard's rows as it answers). When
+   * a shard's tail changes hands, its rows are read again and each is handed to `onRowAgain`: the
+   * death notices the old tail had not delivered are lost with it, and nobody sends them again
+   * (swarm seed 1478: a driver never heard that its task's node died).
+   */
+  subscribeNodes(
+    heartbeats: boolean,
+    onRowAgain: (row: NodeRow) => void,
+    onRows?: (rows: NodeRow[]) => void,
+  ): void {
+    this.broadcast(
+      { op: "node.subscribe", heartbeats },
+      onRows === undefined ? undefined : (rows) => onRows(rows as NodeRow[]),
+    );
+    this.onTailChange((shard) =>
+      this.callShard(shard, { op: "node.subscribe", heartbeats }, (rows) => {
+        for (const row of rows as NodeRow[]) onRowAgain(row);
+      }),
     );
   }
 

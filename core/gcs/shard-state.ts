@@ -124,9 +124,9 @@ export class GcsShardState {
         return this.applyHeartbeat(op.heartbeat, nowUs, out);
       case "node.subscribe":
         this.nodeSubscribers.set(client, op.heartbeats);
-        return [...this.nodes.values()];
+        return this.nodeRowsCopy();
       case "node.list":
-        return [...this.nodes.values()];
+        return this.nodeRowsCopy();
       case "actor.put":
         return this.putActor(op.entry, out);
       case "actor.get":
@@ -238,6 +238,11 @@ export class GcsShardState {
     this.bytes -= LOCATION_BYTES;
     this.publishObject(op.objectId, entry, out);
     return undefined;
+  }
+
+  /** Copies: a reply is a snapshot, and the rows here change in place (heartbeats, deaths). */
+  private nodeRowsCopy(): NodeRow[] {
+    return [...this.nodes.values()].map((row) => ({ ...row }));
   }
 
   private subscribeObject(objectId: string, client: Address): ObjectEntry | undefined {

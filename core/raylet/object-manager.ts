@@ -265,6 +265,9 @@ export class ObjectManager {
       );
       return;
     }
+    // Only this node is listed, and the copy is gone: a stale location (see reassertGone). Its
+    // removal brings the entry again, empty: then the object is lost (swarm seed 6955).
+    if (entry.locations.includes(this.nodeName)) return this.reassertGone(id);
     if (entry.locations.length === 0) this.hooks.onLost(id, entry);
   }
 

@@ -165,7 +165,9 @@ export class Raylet implements Process {
     );
     // The GCS cannot declare this incarnation dead before it has heard from it and waited leaseUs.
     this.leaseUntilUs = env.nowUs() + (config.leaseUs ?? 0);
-    this.gcs.broadcast({ op: "node.subscribe", heartbeats: false });
+    this.gcs.subscribeNodes(false, (row) => {
+      if (row.state === "dead") this.onNotification({ table: "node", key: row.node, row });
+    });
     this.heartbeat();
   }
 

@@ -86,10 +86,14 @@ export class GlobalScheduler implements Process {
     this.nodeShardsUnread = config.gcsShards.length;
     this.policy = makePolicy(config.policy, config.bandwidthBytesPerSec);
     this.gcs.onNotification((n) => this.onNotification(n));
-    this.gcs.broadcast({ op: "node.subscribe", heartbeats: true }, (rows) => {
-      this.nodeShardsUnread--;
-      for (const row of rows as NodeRow[]) this.onNodeRow(row);
-    });
+    this.gcs.subscribeNodes(
+      true,
+      (row) => this.onNodeRow(row),
+      (rows) => {
+        this.nodeShardsUnread--;
+        for (const row of rows) this.onNodeRow(row);
+      },
+    );
   }
 
   /**
@@ -335,6 +339,8 @@ export class GlobalScheduler implements Process {
   private onNodeRow(row: NodeRow): void {
     const view = this.nodes.get(row.node);
     if (view !== undefined && row.incarnation < view.row.incarnation) return;
+    // A dead incarnation never comes back (rows read again after a tail change may be old).
+    if (view?.row.state === "dead" && row.incarnation === view.row.incarnation) return;
     const next: NodeView = { row, placedSinceHeartbeat: 0, reserved: {} };
     this.nodes.set(row.node, next);
     // A heartbeat may show room (a repaired GPU, a restarted node, a finished actor): place what waits.
