@@ -9,18 +9,26 @@ export interface FakeEnvParts {
   readonly self: Address;
   readonly sent: Array<{ to: Address; message: Message }>;
   readonly now?: { us: number };
-  /** Timers set, fired by the test in order; omitted: timers are ignored. */
+  /** Timers set, fired by the test in order (a cancelled one does nothing); omitted: ignored. */
   readonly timers?: Array<() => void>;
 }
 
 export function fakeEnv({ self, sent, now = { us: 1_000 }, timers }: FakeEnvParts): Env {
+  let lastTimerId = 0;
+  const cancelled = new Set<number>();
   const env = {
     self,
     nodeName: self.slice(self.indexOf("@") + 1),
     nowUs: () => now.us,
-    setTimer: (_delayUs: number, fire: () => void) =>
-      timers === undefined ? 0 : timers.push(fire),
-    cancelTimer: () => {},
+    setTimer: (_delayUs: number, fire: () => void) => {
+      if (timers === undefined) return 0;
+      const id = ++lastTimerId;
+      timers.push(() => {
+        if (!cancelled.delete(id)) fire();
+      });
+      return id;
+    },
+    cancelTimer: (id: number) => void cancelled.add(id),
     send: (to: Address, message: Message) => void sent.push({ to, message }),
     trace: () => {},
   };

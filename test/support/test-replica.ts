@@ -14,8 +14,9 @@ export function testReplica(
   peers: readonly Address[],
   sent: Array<{ to: Address; message: Message }>,
   now?: { us: number },
+  timers?: Array<() => void>,
 ): ChainReplica {
-  return new ChainReplica(fakeEnv({ self, sent, now }), {
+  return new ChainReplica(fakeEnv({ self, sent, now, timers }), {
     shardIndex: 0,
     peers: [...peers],
     master: MASTER,

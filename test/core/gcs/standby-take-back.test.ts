@@ -9,44 +9,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Message } from "../../../core/env.js";
-import { fakeEnv } from "../../support/fake-env.js";
-import { ChainMaster } from "../../../core/gcs/chain-master.js";
-import type { ChainMessage } from "../../../core/gcs/chain-messages.js";
+import { testMaster } from "../../support/test-master.js";
 
 const R0 = "gcs@__gcs0r0" as Address;
 const R1 = "gcs@__gcs0r1" as Address;
-const MASTER_ADDRESS = "gcsmaster@__gcsmaster" as Address;
-const PING_US = 2_000;
 
 function setUp() {
-  const sent: Array<{ to: Address; message: Message }> = [];
-  const timers: Array<() => void> = [];
-  const now = { us: 0 };
-  const master = new ChainMaster(fakeEnv({ self: MASTER_ADDRESS, sent, now, timers }), {
-    initialMembers: [[R0, R1]],
-    shards: 1,
-    pingIntervalUs: PING_US,
-    missedPings: 3,
-    requestTimeoutUs: 20_000,
-  });
-  const tick = () => {
-    now.us += PING_US;
-    timers.splice(0).forEach((fire) => fire());
-  };
-  const pong = (from: Address, epoch: number) =>
-    master.onMessage(from, { type: "chain.pong", shard: 0, epoch, appliedSeq: 0 } as Message);
-  const leasesTo = (to: Address) =>
-    sent
-      .filter((s) => s.to === to)
-      .map((s) => s.message as ChainMessage)
-      .flatMap((m) => (m.type === "chain.ping" ? [m.leaseUs] : []));
+  const harness = testMaster([R0, R1]);
+  const { master, tick, pong } = harness;
   // R1 falls silent (its pongs lost) while R0 answers: R1 is suspected, then removed.
   for (let i = 0; i < 20 && master.config(0).members.length > 1; i++) {
     pong(R0, master.config(0).epoch);
     tick();
   }
   assert.deepEqual(master.config(0).members, [R0], "R1 removed, R0 left alone");
-  return { master, tick, pong, leasesTo, sent };
+  return harness;
 }
 
 test("the member a removal left alone dies before confirming: the removed replica is taken back", () => {

@@ -9,39 +9,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Address, Message } from "../../../core/env.js";
-import { fakeEnv } from "../../support/fake-env.js";
-import { ChainMaster } from "../../../core/gcs/chain-master.js";
+import { testMaster } from "../../support/test-master.js";
 import type { ChainConfig } from "../../../core/gcs/chain-messages.js";
 
 const HEAD = "gcs@__gcs0r0" as Address;
 const TAIL = "gcs@__gcs0r1" as Address;
-const MASTER_ADDRESS = "gcsmaster@__gcsmaster" as Address;
-const PING_US = 2_000;
 
-function setUp() {
-  const sent: Array<{ to: Address; message: Message }> = [];
-  const timers: Array<() => void> = [];
-  const now = { us: 0 };
-  const master = new ChainMaster(fakeEnv({ self: MASTER_ADDRESS, sent, now, timers }), {
-    initialMembers: [[HEAD, TAIL]],
-    shards: 1,
-    pingIntervalUs: PING_US,
-    missedPings: 3,
-    requestTimeoutUs: 20_000,
-  });
-  const pong = (from: Address) =>
-    master.onMessage(from, {
-      type: "chain.pong",
-      shard: 0,
-      epoch: master.config(0).epoch,
-      appliedSeq: 0,
-    } as Message);
-  const tick = () => {
-    now.us += PING_US;
-    timers.splice(0).forEach((fire) => fire());
-  };
-  return { master, pong, tick, sent };
-}
+const setUp = () => testMaster([HEAD, TAIL]);
 
 test("a silent tail is not removed while the head, the only member left, is silent too; its reports win", () => {
   const { master, pong, tick } = setUp();
