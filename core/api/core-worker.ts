@@ -135,9 +135,12 @@ export class CoreWorker implements Process {
     this.actors = new ActorClient(this);
     this.gcs = new GcsClient(env, config.gcsShards);
     this.gcs.onNotification((n) => this.onNotification(n));
-    this.gcs.subscribeNodes(false, (row) =>
-      this.onNotification({ table: "node", key: row.node, row }),
-    );
+    this.gcs.subscribeNodes(false, (row) => {
+      // A row read again may be older than a notification that overtook it: that one stands.
+      const known = this.nodeRows.get(row.node);
+      if (known === undefined || !olderNodeRow(row, known))
+        this.onNotification({ table: "node", key: row.node, row });
+    });
   }
 
   onMessage(from: Address, message: Message): void {
@@ -851,8 +854,6 @@ export class CoreWorker implements Process {
     if (n.table === "actor") return this.actors.updated(n.entry);
     if (n.table !== "node") return;
     const previous = this.nodeRows.get(n.key);
-    // Rows read again after a tail change may be older than a notification that overtook them.
-    if (previous !== undefined && olderNodeRow(n.row, previous)) return;
     this.nodeRows.set(n.key, n.row);
     if (
       n.row.state === "dead" &&

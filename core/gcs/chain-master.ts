@@ -4,6 +4,9 @@
  * - A replica stops answering pings: after `missedPings` intervals it is suspected and no longer
  *   pinged; once the lease of its last ping has run out (so it has stopped serving) it is removed,
  *   as soon as a replica staying in the chain has been heard from since (see survivorHeardSince).
+ *   A suspect heard from before that (a pong, or the report of a member out of lease) is pinged
+ *   again instead (see heard). A removal that leaves one member keeps the removed replica as a
+ *   standby until that member confirms (see Solo).
  *   The chain closes the gap: its neighbours resend or take over (chain-replica.ts). The last
  *   member is never removed: it holds the only copy of the shard, so the shard waits for it;
  *   unless a joiner has installed its state: the tail holds back its replies until the joiner has
@@ -374,8 +377,8 @@ export class ChainMaster implements Process {
    * so the master removes a member only once some replica that stays in the chain has been heard
    * from since the suspect's lease ran out, i.e. was alive when the suspect stopped serving. While
    * none is, it holds; the suspects it holds keep reporting (an out-of-lease member reports every
-   * interval), so when the others turn out dead, a live suspect is heard and the dead ones are
-   * removed in its favour. Holding is always safe (the chain keeps its configuration); it costs
+   * interval), so when the others turn out dead, a live suspect is heard (and no longer suspected)
+   * and the dead ones are removed in its favour. Holding is always safe (the chain keeps its configuration); it costs
    * liveness only if every replica left is silent, and then the shard could not serve anyway.
    * Non-members (waiting replicas, a joiner not being promoted) hold no copy anyone depends on:
    * never held. A window remains: a survivor heard just before it dies. Where the removal leaves
