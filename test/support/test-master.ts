@@ -1,5 +1,5 @@
 /**
- * A chain master of one shard, two members, driven by hand through a recording fake Env
+ * A chain master of one shard, driven by hand through a recording fake Env
  * (fake-env.ts): `tick` advances the clock one ping interval and fires the timers due.
  */
 import type { Address, Message } from "../../core/env.js";
