@@ -297,9 +297,9 @@ export class ChainMaster implements Process {
    * served in its configuration (no lease), so the standby holds every write the shard
    * acknowledged. If the standby was heard since the removal, it becomes the shard's member.
    */
-  private takeBackStandby(shard: number, chain: ShardChain, now: number): boolean {
+  private takeBackStandby(shard: number, chain: ShardChain, now: number): void {
     const solo = this.solos.get(shard);
-    if (solo === undefined || solo.standby === undefined) return false;
+    if (solo === undefined || solo.standby === undefined) return;
     const member = this.watches.get(solo.member);
     const standby = this.watches.get(solo.standby);
     if (
@@ -310,7 +310,7 @@ export class ChainMaster implements Process {
       standby === undefined ||
       standby.lastHeardUs < solo.sinceUs
     )
-      return false;
+      return;
     const c = chain.config;
     const back = solo.standby;
     const waitingIndex = chain.waiting.indexOf(back);
@@ -322,7 +322,6 @@ export class ChainMaster implements Process {
     this.solos.set(shard, { member: back, epoch: c.epoch + 1, standby: undefined, sinceUs: now });
     this.reconfigure(shard, { ...c, members: [back], joiner: undefined, promote: false }, true);
     this.startNextJoin(shard);
-    return true;
   }
 
   /** Every ping interval: suspect the silent, remove the suspects whose lease ran out, ping. */
